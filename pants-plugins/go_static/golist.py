@@ -1,0 +1,210 @@
+"""Facts about a Go package graph, from `go list -e -deps -json` output. Pants-free.
+
+One `go list` per (module, tags) covers every main package in the module; each target then takes
+its own dependency closure from the `Deps` of its main package.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from go_static.mode import GraphFacts
+
+# Only the fields we read: keeps the JSON small on big graphs.
+GO_LIST_FIELDS = (
+    "ImportPath", "Dir", "Name", "Standard", "Module", "Deps", "Error", "DepsErrors", "Incomplete",
+    "GoFiles", "CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles", "SFiles",
+    "SwigFiles", "SwigCXXFiles", "SysoFiles", "EmbedFiles",
+)
+SOURCE_FIELDS = GO_LIST_FIELDS[9:]
+C_SOURCE_FIELDS = ("CFiles", "CXXFiles", "MFiles", "HFiles")
+# Header and library files cgo may reach outside its package dir (`#include "../x.h"`,
+# `-I${SRCDIR}/../include`, `-L${SRCDIR}/lib`), so cgo builds get all of them.
+CGO_SIDE_FILE_GLOBS = ("**/*.h", "**/*.hh", "**/*.hpp", "**/*.hxx", "**/*.inc", "**/*.a")
+MODULE_FILES = ("go.mod", "go.sum", "vendor/modules.txt")
+RESOLVER_PACKAGES = ("net", "os/user")
+
+_DLOPEN_CALL = re.compile(rb"\bdlopen\s*\(")
+_C_COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
+_CGO_PREAMBLE = re.compile(rb"((?:/\*.*?\*/\s*|(?://[^\n]*\n\s*)+)+)import\s+\"C\"", re.S)
+
+
+class GoListError(Exception):
+    """`go list` reported errors for packages the target needs."""
+
+
+@dataclass(frozen=True)
+class GoPackage:
+    """One package from `go list`, with paths relative to the build root (None outside it)."""
+
+    import_path: str
+    name: str
+    dir: str | None
+    standard: bool
+    main_module: bool
+    deps: tuple[str, ...]
+    files: tuple[str, ...]  # every source file go build reads, relative to the build root
+    cgo_files: tuple[str, ...]
+    c_files: tuple[str, ...]
+    errors: tuple[str, ...]
+
+
+def _decode_stream(stdout: str) -> list[dict]:
+    decoder, index, objects = json.JSONDecoder(), 0, []
+    stdout = stdout.strip()
+    while index < len(stdout):
+        obj, end = decoder.raw_decode(stdout, index)
+        objects.append(obj)
+        index = end
+        while index < len(stdout) and stdout[index].isspace():
+            index += 1
+    return objects
+
+
+def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]:
+    """Parse `go list -json` output run at `module_root` (relative to the build root)."""
+    if isinstance(stdout, bytes):
+        stdout = stdout.decode("utf-8")
+    raw = _decode_stream(stdout)
+    sandbox_root = None
+    for obj in raw:
+        module = obj.get("Module") or {}
+        if module.get("Main") and module.get("Dir"):
+            module_dir = module["Dir"].rstrip("/")
+            sandbox_root = module_dir[: len(module_dir) - len(module_root)].rstrip("/") if module_root else module_dir
+            break
+
+    def relative(path: str | None) -> str | None:
+        if not path or sandbox_root is None:
+            return None
+        if path == sandbox_root:
+            return ""
+        if path.startswith(sandbox_root + "/"):
+            rel = path[len(sandbox_root) + 1 :]
+            # Third-party modules live in the GOMODCACHE named cache, not in the repo.
+            return None if rel.startswith(".") else rel
+        return None
+
+    packages = {}
+    for obj in raw:
+        rel_dir = relative(obj.get("Dir"))
+        files, cgo, c_files = [], [], []
+        if rel_dir is None:
+            # A third-party or std package: its files aren't repo inputs, but cgo still counts.
+            cgo = list(obj.get("CgoFiles") or ())
+        else:
+            for field_name in SOURCE_FIELDS:
+                for name in obj.get(field_name) or ():
+                    path = posixpath.join(rel_dir, name)
+                    files.append(path)
+                    if field_name == "CgoFiles":
+                        cgo.append(path)
+                    elif field_name in C_SOURCE_FIELDS:
+                        c_files.append(path)
+        errors = [_format_error(obj["Error"])] if obj.get("Error") else []
+        errors.extend(_format_error(e) for e in obj.get("DepsErrors") or ())
+        packages[obj["ImportPath"]] = GoPackage(
+            import_path=obj["ImportPath"],
+            name=obj.get("Name", ""),
+            dir=rel_dir,
+            standard=bool(obj.get("Standard")),
+            main_module=bool((obj.get("Module") or {}).get("Main")),
+            deps=tuple(obj.get("Deps") or ()),
+            files=tuple(files),
+            cgo_files=tuple(cgo),
+            c_files=tuple(c_files),
+            errors=tuple(dict.fromkeys(errors)),
+        )
+    return packages
+
+
+def _format_error(error: Mapping) -> str:
+    pos, err = error.get("Pos", ""), error.get("Err", "").strip()
+    return f"{pos}: {err}" if pos and not err.startswith(pos) else err
+
+
+@dataclass(frozen=True)
+class Closure:
+    """The main package and every package it imports, directly or not."""
+
+    main: GoPackage
+    packages: tuple[GoPackage, ...]
+
+    @property
+    def cgo_packages(self) -> tuple[GoPackage, ...]:
+        return tuple(p for p in self.packages if p.cgo_files and not p.standard)
+
+    def errors(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e for p in self.packages for e in p.errors))
+
+    def input_globs(self, module_root: str) -> tuple[str, ...]:
+        """Exactly the repo files `go build` of this main package reads."""
+        files = [f for p in self.packages for f in p.files]
+        files.extend(posixpath.join(module_root, f) for f in MODULE_FILES)
+        if self.cgo_packages:
+            files.extend(posixpath.join(module_root, g) for g in CGO_SIDE_FILE_GLOBS)
+        return tuple(dict.fromkeys(files))
+
+    def facts(self, sources: Mapping[str, bytes]) -> GraphFacts:
+        """Graph facts; `sources` maps the cgo packages' files to their contents."""
+        cgo = self.cgo_packages
+        return GraphFacts(
+            main_package=self.main.import_path,
+            cgo_packages=tuple(p.import_path for p in cgo),
+            dlopen_packages=tuple(
+                p.import_path for p in cgo if any(calls_dlopen(f, sources.get(f, b"")) for f in (*p.cgo_files, *p.c_files))
+            ),
+            resolver_packages=tuple(
+                name for name in RESOLVER_PACKAGES if any(p.import_path == name for p in self.packages)
+            ),
+        )
+
+
+def calls_dlopen(path: str, content: bytes) -> bool:
+    """Does this cgo preamble or C file call dlopen (ignoring comments)?"""
+    if path.endswith(".go"):
+        content = b"\n".join(_CGO_PREAMBLE.findall(content))
+        # The preamble is itself a comment: unwrap it before stripping C comments inside it.
+        content = re.sub(rb"^\s*/\*|\*/\s*$|^\s*//", b"", content, flags=re.M)
+    return bool(_DLOPEN_CALL.search(_C_COMMENT.sub(b"", content)))
+
+
+def closure_of(packages: Mapping[str, GoPackage], main_dir: str, address: str) -> Closure:
+    """The closure of the package in `main_dir`; raise GoListError if it is missing or broken."""
+    main = next((p for p in packages.values() if p.main_module and p.dir == main_dir), None)
+    if main is None:
+        raise GoListError(
+            f"{address}: no Go package in {main_dir or '.'}/ (go list ./... of its module found none "
+            "there). Check the `main` field; directories named testdata or starting with _ or . are "
+            "not packages."
+        )
+    if main.name != "main":
+        raise GoListError(
+            f"{address}: {main_dir}/ is `package {main.name}`, not `package main`, so it can't be "
+            "built into a binary. Point `main` at the directory holding `package main`."
+        )
+    members = [main] + [packages[d] for d in main.deps if d in packages]
+    closure = Closure(main=main, packages=tuple(members))
+    errors = closure.errors()
+    if errors:
+        listed = "\n".join(f"  {e}" for e in errors)
+        raise GoListError(f"{address}: go list found errors in the packages {main.import_path} needs:\n{listed}")
+    return closure
+
+
+def cgo_source_files(closure: Closure) -> tuple[str, ...]:
+    """Files to scan for dlopen: the cgo and C sources of cgo packages in the repo."""
+    return tuple(f for p in closure.cgo_packages if p.dir is not None for f in (*p.cgo_files, *p.c_files))
+
+
+def go_list_argv(tags: Iterable[str], mod_flag: str) -> tuple[str, ...]:
+    tags = tuple(tags)
+    return (
+        "list", "-e", "-deps", mod_flag, "-json=" + ",".join(GO_LIST_FIELDS),
+        *(("-tags=" + ",".join(tags),) if tags else ()),
+        "./...",
+    )

@@ -1,0 +1,133 @@
+"""Go modules in the repo, and their package graphs from one `go list -deps` per (module, tags)."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from pants.engine.fs import Digest, PathGlobs, Paths, Snapshot
+from pants.engine.process import FallibleProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_static.golist import GoPackage, go_list_argv, parse_go_list
+from go_static.process import GoStaticProcess, explain_toolchain_mismatch
+
+
+class GoModuleError(Exception):
+    """The Go module around a target is missing or broken."""
+
+
+@dataclass(frozen=True)
+class GoModuleRootRequest:
+    """Find the nearest go.mod at or above a main package's directory."""
+
+    package_dir: str
+    address: str
+
+
+@dataclass(frozen=True)
+class GoModuleRoot:
+    """The directory holding a go.mod, relative to the build root ('' for the root)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class GoModule:
+    """A Go module's root and its files, without nested modules."""
+
+    root: str
+    digest: Digest
+    vendored: bool
+
+    @property
+    def go_mod(self) -> str:
+        return posixpath.join(self.root, "go.mod")
+
+    @property
+    def mod_flag(self) -> str:
+        # readonly: go.sum is verified and never silently rewritten.
+        return "-mod=vendor" if self.vendored else "-mod=readonly"
+
+
+@dataclass(frozen=True)
+class GoListRequest:
+    """List every package of a module, with deps, under one tag set."""
+
+    module: GoModule
+    tags: tuple[str, ...]
+    goos: str
+    goarch: str
+
+
+@dataclass(frozen=True)
+class GoPackageGraph:
+    """`go list -e -deps ./...` of one module, keyed by import path."""
+
+    module_root: str
+    packages: FrozenDict[str, GoPackage]
+
+
+def _ancestors(path: str) -> list[str]:
+    dirs = []
+    while True:
+        dirs.append(path)
+        if not path:
+            return dirs
+        path = posixpath.dirname(path)
+
+
+@rule(desc="Find the go.mod of a go_static_binary", level=LogLevel.DEBUG)
+async def find_module_root(request: GoModuleRootRequest) -> GoModuleRoot:
+    candidates = [posixpath.join(d, "go.mod") for d in _ancestors(request.package_dir)]
+    found = await Get(Paths, PathGlobs(candidates))
+    if not found.files:
+        raise GoModuleError(
+            f"{request.address}: no go.mod in {request.package_dir or '.'}/ or any directory above it.\n"
+            f"Fix: run `go mod init <module path>` at your module root, or point `main` at a package "
+            "inside a module."
+        )
+    return GoModuleRoot(posixpath.dirname(max(found.files, key=len)))
+
+
+@rule(desc="Snapshot a Go module", level=LogLevel.DEBUG)
+async def snapshot_module(root: GoModuleRoot) -> GoModule:
+    prefix = f"{root.path}/" if root.path else ""
+    nested = await Get(Paths, PathGlobs([f"{prefix}*/**/go.mod"]))
+    excludes = [f"!{posixpath.dirname(p)}/**" for p in nested.files]
+    snapshot = await Get(Snapshot, PathGlobs([f"{prefix}**", *excludes]))
+    return GoModule(
+        root=root.path,
+        digest=snapshot.digest,
+        vendored=f"{prefix}vendor/modules.txt" in snapshot.files,
+    )
+
+
+@rule(desc="List Go packages", level=LogLevel.DEBUG)
+async def list_packages(request: GoListRequest) -> GoPackageGraph:
+    module = request.module
+    result = await Get(
+        FallibleProcessResult,
+        GoStaticProcess(
+            argv=go_list_argv(request.tags, module.mod_flag),
+            description=f"go list -deps ./... in {module.root or '.'} (tags: {','.join(request.tags) or 'none'})",
+            module_root=module.root,
+            input_digest=module.digest,
+            # cgo on, so that cgo files are listed as such whatever the mode later picks.
+            env=FrozenDict({"CGO_ENABLED": "1", "GOOS": request.goos, "GOARCH": request.goarch}),
+        ),
+    )
+    stderr = result.stderr.decode(errors="replace")
+    if result.exit_code != 0:
+        explained = explain_toolchain_mismatch(stderr, module.go_mod)
+        raise GoModuleError(explained or f"`go list` failed in module {module.root or '.'}:\n{stderr.strip()}")
+    return GoPackageGraph(
+        module_root=module.root,
+        packages=FrozenDict(parse_go_list(result.stdout, module.root)),
+    )
+
+
+def rules():
+    return collect_rules()

