@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_static.toolchain import CCompiler, GoSdk
+from go_static.toolchain import CCompiler, GoSdk, toolchain_path
 
 # Named caches: Go's build and module caches and zig's cache survive across sandboxes, so
 # rebuilds are incremental. All three tolerate concurrent writers.
@@ -60,9 +59,8 @@ async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, bash: Ba
     script = await Get(Digest, CreateDigest([_RUN_GO]))
     input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
     cc = request.c_compiler
-    path_dirs = [os.path.dirname(sdk.go)] + ([os.path.dirname(cc.path)] if cc else []) + ["/usr/bin", "/bin"]
     env = {
-        "PATH": os.pathsep.join(dict.fromkeys(path_dirs)),
+        "PATH": toolchain_path(sdk.go, *((cc.path,) if cc else ())),
         "GOROOT": sdk.goroot,
         # Never download another toolchain, never read the host's `go env -w` file or a go.work,
         # and keep compiler/linker messages in English so the post-link check can parse them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -136,21 +137,27 @@ async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarge
     )
 
 
+def toolchain_path(*binaries: str) -> str:
+    """PATH for go and its C compiler: their own dirs, then the system's (gcc finds `as`, `ld`)."""
+    dirs = [os.path.dirname(b) for b in binaries] + ["/usr/bin", "/bin"]
+    return os.pathsep.join(dict.fromkeys(dirs))
+
+
 @rule(desc="Find a C compiler for go_static_binary", level=LogLevel.DEBUG)
-async def find_c_compiler(request: CCompilerRequest, subsystem: GoStaticSubsystem) -> CCompiler:
+async def find_c_compiler(
+    request: CCompilerRequest, subsystem: GoStaticSubsystem, env_target: EnvironmentTarget
+) -> CCompiler:
     if request.name == "zig":
         wheel_dir = _wheel_dir("ziglang", "")
         search_path = ((wheel_dir,) if wheel_dir else ()) + await _expand(tuple(subsystem.cc_search_paths))
-        binary_name, test = "zig", BinaryPathTest(["version"])
+        binary_name, version_args = "zig", ("version",)
     elif os.path.isabs(request.name):
         search_path = (os.path.dirname(request.name),)
-        binary_name, test = os.path.basename(request.name), BinaryPathTest(["--version"])
+        binary_name, version_args = os.path.basename(request.name), ("--version",)
     else:
         search_path = await _expand(tuple(subsystem.cc_search_paths))
-        binary_name, test = request.name, BinaryPathTest(["--version"])
-    found = await Get(
-        BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path, test=test)
-    )
+        binary_name, version_args = request.name, ("--version",)
+    found = await Get(BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path))
     if not found.first_path:
         hint = (
             "reinstall the ziglang wheel (./pants does it) or put `zig` on PATH"
@@ -162,9 +169,27 @@ async def find_c_compiler(request: CCompilerRequest, subsystem: GoStaticSubsyste
             f"{list(search_path)}.\nFix: {hint}."
         )
     path = found.first_path.path
+    # Wrapper scripts such as musl-gcc exec gcc by name, so probe with the build's own PATH.
+    version = await Get(
+        FallibleProcessResult,
+        Process(
+            (path, *version_args),
+            description=f"Probe C compiler {path}",
+            env={"PATH": toolchain_path(path)},
+            level=LogLevel.DEBUG,
+            cache_scope=env_target.executable_search_path_cache_scope(cache_failures=True),
+        ),
+    )
+    if version.exit_code != 0:
+        raise GoStaticToolchainError(
+            f"The C compiler {path} (from {request.option}) does not run: `{path} "
+            f"{' '.join(version_args)}` exited {version.exit_code}:\n{version.stderr.decode().strip()}"
+        )
     words = [path, "cc", "-target", request.zig_target] if request.zig_target else [path]
     return CCompiler(
-        cc=" ".join(_go_quote(w) for w in words), path=path, fingerprint=found.first_path.fingerprint
+        cc=" ".join(_go_quote(w) for w in words),
+        path=path,
+        fingerprint=hashlib.sha256(version.stdout).hexdigest(),
     )
 
 

