@@ -13,46 +13,23 @@ project's own C code):
 
 from __future__ import annotations
 
-import re
-import shlex
 from dataclasses import dataclass, field
-from typing import Iterable
 
-LIBCS = ("auto", "none", "musl", "glibc")
-RESOLVERS = ("go", "libc")
+from go_static.intent import (  # noqa: F401 (re-exported: callers see one mode API)
+    LIBCS,
+    PURE_GO_RESOLVER_TAGS,
+    RESOLVERS,
+    Intent,
+    ModeError,
+    build_tags,
+    fail,
+    names,
+    validate_choices,
+    validate_ldflags,
+)
+
 SCENARIO_GLYPHS = {1: "①", 2: "②", 3: "③", 4: "④", 5: "⑤", 6: "⑥"}
-PURE_GO_RESOLVER_TAGS = ("netgo", "osusergo")
-# Tags that select the C-library resolver in std; they contradict resolver="go".
-CGO_RESOLVER_TAGS = ("netcgo", "osusercgo")
-# Link settings the mode owns: letting `ldflags` override them would silently undo the mode.
-MODE_OWNED_LDFLAGS = ("-linkmode", "-extldflags", "-extld", "-buildmode", "-d")
 ZIG_ARCHES = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "riscv64": "riscv64"}
-_TAG_RE = re.compile(r"^[A-Za-z0-9_.]+$")
-
-
-class ModeError(Exception):
-    """Declared intent contradicts itself or the package graph; raised before any compile."""
-
-    def __init__(self, address: str, problem: str, why: str, fix: str) -> None:
-        self.address, self.problem, self.why, self.fix = address, problem, why, fix
-        super().__init__(f"{address}: {problem}\n  Why: {why}\n  Fix: {fix}")
-
-
-@dataclass(frozen=True)
-class Intent:
-    """What the BUILD file and `[go-static]` options ask for."""
-
-    address: str
-    libc: str = "auto"
-    resolver: str = "go"
-    allow_dlopen: bool = False
-    static_pie: bool = False
-    build_tags: tuple[str, ...] = ()
-    ldflags: tuple[str, ...] = ()
-    musl_cc: str = "zig"
-    glibc_cc: str = "gcc"
-    goos: str = "linux"
-    goarch: str = "amd64"
 
 
 @dataclass(frozen=True)
@@ -134,92 +111,26 @@ class BuildMode:
         }
 
 
-def _fail(intent: Intent, problem: str, why: str, fix: str) -> ModeError:
-    return ModeError(intent.address, problem, why, fix)
-
-
-def _names(packages: Iterable[str], limit: int = 5) -> str:
-    packages = list(packages)
-    shown = ", ".join(packages[:limit])
-    return shown + (f" (+{len(packages) - limit} more)" if len(packages) > limit else "")
-
-
-def build_tags(intent: Intent) -> tuple[str, ...]:
-    """The -tags for this intent (resolver tags first); raise ModeError on a contradiction."""
-    for tag in intent.build_tags:
-        if not _TAG_RE.match(tag):
-            raise _fail(
-                intent,
-                f"build_tags entry {tag!r} is not a Go build tag.",
-                "Go build tags are single words of letters, digits, '_' and '.'; "
-                "lists are separated by the plugin, not inside an entry.",
-                f"Split it into separate entries, e.g. build_tags={tag.replace(' ', ',').split(',')!r}.",
-            )
-        if tag in PURE_GO_RESOLVER_TAGS and intent.resolver == "libc":
-            raise _fail(
-                intent,
-                f'build_tags contains {tag!r} but resolver="libc".',
-                f"{tag!r} switches std to its pure-Go resolver, the opposite of what "
-                'resolver="libc" asks for.',
-                f'Remove {tag!r} from build_tags, or set resolver="go" (which adds it for you).',
-            )
-        if tag in CGO_RESOLVER_TAGS and intent.resolver == "go":
-            raise _fail(
-                intent,
-                f'build_tags contains {tag!r} but resolver="go".',
-                f"{tag!r} forces std's cgo (C library) resolver, which resolver=\"go\" exists to "
-                "avoid: under static glibc it loads libnss_*.so at run time.",
-                f'Remove {tag!r} from build_tags, or set resolver="libc" with libc="musl".',
-            )
-    base = PURE_GO_RESOLVER_TAGS if intent.resolver == "go" else ()
-    return tuple(dict.fromkeys((*base, *intent.build_tags)))
-
-
-def _validate_ldflags(intent: Intent) -> tuple[str, ...]:
-    for entry in intent.ldflags:
-        try:
-            words = shlex.split(entry)
-        except ValueError as e:
-            raise _fail(
-                intent,
-                f"ldflags entry {entry!r} does not parse ({e}).",
-                "Go splits -ldflags on spaces, honouring quotes, so quotes must balance.",
-                "Balance the quotes, e.g. ldflags=[\"-X 'main.greeting=hello world'\"].",
-            )
-        for word in words:
-            flag = word.split("=", 1)[0]
-            if flag in MODE_OWNED_LDFLAGS:
-                raise _fail(
-                    intent,
-                    f"ldflags entry {entry!r} sets {flag}, which go_static_binary owns.",
-                    "The link mode and external linker flags come from libc, static_pie and "
-                    "resolver; overriding them here would silently undo the static guarantee.",
-                    f"Remove {flag} from ldflags and declare the intent instead "
-                    '(libc="musl"|"glibc", static_pie=True).',
-                )
-    return tuple(intent.ldflags)
-
-
 def _resolve_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
     cgo = facts.cgo_packages
     if intent.libc == "none":
         if cgo:
-            raise _fail(
+            raise fail(
                 intent,
-                f'libc="none" but the dependency graph has cgo packages: {_names(cgo)}.',
+                f'libc="none" but the dependency graph has cgo packages: {names(cgo)}.',
                 "cgo code must be compiled and linked against a C library.",
                 'Set libc="auto" (musl via zig cc) or libc="musl"/"glibc", '
                 "or drop the cgo dependencies.",
             )
         if intent.resolver == "libc":
-            raise _fail(
+            raise fail(
                 intent,
                 'resolver="libc" needs a C library, but libc="none".',
                 "std's C-library resolver is cgo code; without a C library there is none to call.",
                 'Set resolver="go" (pure-Go DNS and user lookups), or libc="musl".',
             )
         if intent.static_pie:
-            raise _fail(
+            raise fail(
                 intent,
                 'static_pie=True needs a C toolchain, but libc="none".',
                 "Go links static-pie only with -linkmode=external, i.e. through a C linker.",
@@ -228,7 +139,7 @@ def _resolve_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
         return "none", Decision("libc", "none", 'libc="none": no C library, pure Go.', "field libc")
     if intent.libc == "auto":
         if cgo:
-            why, trigger = f"the graph has cgo packages ({_names(cgo)})", "go list"
+            why, trigger = f"the graph has cgo packages ({names(cgo)})", "go list"
         elif intent.resolver == "libc":
             why, trigger = 'resolver="libc" needs a C library', "field resolver"
         elif intent.static_pie:
@@ -247,7 +158,7 @@ def _resolve_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
             f"field libc + {trigger}",
         )
     if intent.libc == "glibc" and intent.resolver == "libc":
-        raise _fail(
+        raise fail(
             intent,
             'resolver="libc" with libc="glibc" cannot be static.',
             "glibc's getaddrinfo/getpwnam_r go through NSS, which dlopens libnss_*.so at run "
@@ -268,7 +179,7 @@ def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decisi
     if intent.musl_cc == "zig":
         arch = ZIG_ARCHES.get(intent.goarch)
         if arch is None:
-            raise _fail(
+            raise fail(
                 intent,
                 f"zig cc has no musl target for GOARCH={intent.goarch}.",
                 f"The plugin maps GOARCH to zig targets only for {sorted(ZIG_ARCHES)}.",
@@ -288,25 +199,13 @@ def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decisi
 
 def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     """Resolve intent against the graph once; raise ModeError on any contradiction."""
-    if intent.libc not in LIBCS:
-        raise _fail(intent, f"libc={intent.libc!r} is not one of {LIBCS}.",
-                    "The plugin only knows these C library choices.", f"Use one of {LIBCS}.")
-    if intent.resolver not in RESOLVERS:
-        raise _fail(intent, f"resolver={intent.resolver!r} is not one of {RESOLVERS}.",
-                    "The plugin only knows these resolver choices.", f"Use one of {RESOLVERS}.")
-    if intent.goos != "linux":
-        raise _fail(
-            intent,
-            f"GOOS={intent.goos} is not supported.",
-            "Static linking and the ELF check are defined for Linux only.",
-            "Build on Linux (GOOS=linux).",
-        )
+    validate_choices(intent)
     tags = build_tags(intent)
-    user_ldflags = _validate_ldflags(intent)
+    user_ldflags = validate_ldflags(intent)
     if facts.dlopen_packages and not intent.allow_dlopen:
-        raise _fail(
+        raise fail(
             intent,
-            f"C code in {_names(facts.dlopen_packages)} calls dlopen.",
+            f"C code in {names(facts.dlopen_packages)} calls dlopen.",
             "dlopen cannot work in a static binary: static musl always fails it, and static "
             "glibc needs the exact glibc it was linked with at run time.",
             "Remove the dlopen call, or set allow_dlopen=True to accept that it fails at run time.",
@@ -314,68 +213,51 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
 
     libc, libc_decision = _resolve_libc(intent, facts)
     decisions = [libc_decision]
+
+    def decide(setting: str, value: str, reason: str, decided_by: str) -> None:
+        decisions.append(Decision(setting, value, reason, decided_by))
+
     if facts.dlopen_packages:
-        decisions.append(Decision(
-            "allow_dlopen", "True",
-            f"dlopen in {_names(facts.dlopen_packages)} is accepted, though it fails at run time "
-            "under static musl and needs the linking glibc under static glibc.",
-            "field allow_dlopen",
-        ))
+        decide("allow_dlopen", "True", f"dlopen in {names(facts.dlopen_packages)} is accepted, though it "
+               "fails at run time under static musl and needs the linking glibc under static glibc.",
+               "field allow_dlopen")
     cgo_enabled = libc != "none"
-    decisions.append(Decision(
-        "CGO_ENABLED", "1" if cgo_enabled else "0",
-        f"C code is compiled and linked against {libc}." if cgo_enabled
-        else "No C library: cgo off, so Go links internally and the binary is static by construction.",
-        "libc",
-    ))
+    decide("CGO_ENABLED", "1" if cgo_enabled else "0",
+           f"C code is compiled and linked against {libc}." if cgo_enabled else
+           "No C library: cgo off, so Go links internally and the binary is static by construction.",
+           "libc")
     c_compiler, c_target, cc_decision = _compiler(intent, libc)
     if cc_decision:
         decisions.append(cc_decision)
     if intent.resolver == "go":
         uses = f" ({', '.join(facts.resolver_packages)} imported)" if facts.resolver_packages else ""
-        decisions.append(Decision(
-            "-tags", ",".join(tags),
-            f"resolver=\"go\": std's pure-Go DNS and user lookups{uses}, so nothing loads NSS at run time.",
-            "field resolver" + (" + field build_tags" if intent.build_tags else ""),
-        ))
+        decide("-tags", ",".join(tags),
+               f"resolver=\"go\": std's pure-Go DNS and user lookups{uses}, so nothing loads NSS at run time.",
+               "field resolver" + (" + field build_tags" if intent.build_tags else ""))
     elif tags:
-        decisions.append(Decision("-tags", ",".join(tags), "Extra tags from build_tags.", "field build_tags"))
+        decide("-tags", ",".join(tags), "Extra tags from build_tags.", "field build_tags")
 
     linkmode = "external" if cgo_enabled else "internal"
-    decisions.append(Decision(
-        "-linkmode", linkmode,
-        "cgo objects must be linked by the C linker." if cgo_enabled
-        else "Go's own linker needs no C toolchain and emits no interpreter.",
-        "libc",
-    ))
+    decide("-linkmode", linkmode, "cgo objects must be linked by the C linker." if cgo_enabled
+           else "Go's own linker needs no C toolchain and emits no interpreter.", "libc")
     extldflags: tuple[str, ...] = ()
-    buildmode = "exe"
     if cgo_enabled:
         extldflags = ("-static-pie",) if intent.static_pie else ("-static",)
-        decisions.append(Decision(
-            "-extldflags", " ".join(extldflags),
-            "Link the C library statically: no PT_INTERP, no DT_NEEDED"
-            + (", position-independent." if intent.static_pie else "."),
-            "field static_pie" if intent.static_pie else "libc",
-        ))
+        decide("-extldflags", " ".join(extldflags), "Link the C library statically: no PT_INTERP, no "
+               "DT_NEEDED" + (", position-independent." if intent.static_pie else "."),
+               "field static_pie" if intent.static_pie else "libc")
+    buildmode = "pie" if intent.static_pie else "exe"
     if intent.static_pie:
-        buildmode = "pie"
-        decisions.append(Decision(
-            "-buildmode", "pie", "static_pie=True: a position-independent static executable.",
-            "field static_pie",
-        ))
+        decide("-buildmode", "pie", "static_pie=True: a position-independent static executable.",
+               "field static_pie")
 
     column = 1 if facts.dlopen_packages else 2 if facts.cgo_packages else 3
     std_via_cgo = cgo_enabled and intent.resolver == "libc"
     scenario = column if std_via_cgo else column + 3
-    decisions.append(Decision(
-        "scenario", SCENARIO_GLYPHS[scenario],
-        ("std net/os/user via the C library" if std_via_cgo else "std net/os/user in pure Go")
-        + "; "
-        + ("cgo code that calls dlopen" if column == 1 else "cgo code" if column == 2 else "no cgo code")
-        + ".",
-        "go list + field resolver",
-    ))
+    decide("scenario", SCENARIO_GLYPHS[scenario],
+           ("std net/os/user via the C library; " if std_via_cgo else "std net/os/user in pure Go; ")
+           + ("cgo code that calls dlopen." if column == 1 else "cgo code." if column == 2 else "no cgo code."),
+           "go list + field resolver")
     return BuildMode(
         address=intent.address,
         goos=intent.goos,

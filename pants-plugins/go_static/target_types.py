@@ -18,7 +18,7 @@ from pants.engine.target import (
 )
 from pants.util.strutil import help_text
 
-from go_static.mode import LIBCS, RESOLVERS
+from go_static.intent import LIBCS, RESOLVERS
 
 
 class GoStaticMainField(StringField, AsyncFieldMixin):
