@@ -28,6 +28,17 @@ CGO_SIDE_FILE_GLOBS = ("**/*.h", "**/*.hh", "**/*.hpp", "**/*.hxx", "**/*.inc", 
 MODULE_FILES = ("go.mod", "go.sum", "vendor/modules.txt")
 RESOLVER_PACKAGES = ("net", "os/user")
 
+# Third-party cgo packages whose C code calls dlopen unless a build tag compiles it out. Their
+# sources live in the module cache, out of the scanner's reach, so this is keyed on which Go file
+# `go list` says is compiled under the current tags.
+KNOWN_DLOPEN_FILES = {
+    "github.com/mattn/go-sqlite3": (
+        "sqlite3_load_extension.go",
+        "sqlite_omit_load_extension",
+        "it compiles out sqlite3_load_extension, the only caller of dlopen in go-sqlite3",
+    ),
+}
+
 _DLOPEN_CALL = re.compile(rb"\bdlopen\s*\(")
 _C_COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
 _CGO_PREAMBLE = re.compile(rb"((?:/\*.*?\*/\s*|(?://[^\n]*\n\s*)+)+)import\s+\"C\"", re.S)
@@ -51,6 +62,7 @@ class GoPackage:
     cgo_files: tuple[str, ...]
     c_files: tuple[str, ...]
     errors: tuple[str, ...]
+    go_file_names: tuple[str, ...] = ()  # compiled Go and cgo files, wherever the package lives
 
 
 def _decode_stream(stdout: str) -> list[dict]:
@@ -118,6 +130,7 @@ def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]
             cgo_files=tuple(cgo),
             c_files=tuple(c_files),
             errors=tuple(dict.fromkeys(errors)),
+            go_file_names=(*(obj.get("GoFiles") or ()), *(obj.get("CgoFiles") or ())),
         )
     return packages
 
@@ -141,10 +154,15 @@ class Closure:
     def errors(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e for p in self.packages for e in p.errors))
 
-    def input_globs(self, module_root: str) -> tuple[str, ...]:
-        """Exactly the repo files `go build` of this main package reads."""
+    def input_globs(self, module_root: str, replacements: Iterable[str] = ()) -> tuple[str, ...]:
+        """Exactly the repo files `go build` of this main package reads.
+
+        `replacements` are the repo dirs of modules the main go.mod `replace`s locally: go reads
+        their go.mod files too.
+        """
         files = [f for p in self.packages for f in p.files]
         files.extend(posixpath.join(module_root, f) for f in MODULE_FILES)
+        files.extend(posixpath.join(d, f) for d in replacements for f in ("go.mod", "go.sum"))
         if self.cgo_packages:
             files.extend(posixpath.join(module_root, g) for g in CGO_SIDE_FILE_GLOBS)
         return tuple(dict.fromkeys(files))
@@ -152,12 +170,20 @@ class Closure:
     def facts(self, sources: Mapping[str, bytes]) -> GraphFacts:
         """Graph facts; `sources` maps the cgo packages' files to their contents."""
         cgo = self.cgo_packages
+        hints = tuple(
+            (p.import_path, KNOWN_DLOPEN_FILES[p.import_path][1], KNOWN_DLOPEN_FILES[p.import_path][2])
+            for p in cgo
+            if p.import_path in KNOWN_DLOPEN_FILES and KNOWN_DLOPEN_FILES[p.import_path][0] in p.go_file_names
+        )
+        scanned = tuple(
+            p.import_path for p in cgo
+            if any(calls_dlopen(f, sources.get(f, b"")) for f in (*p.cgo_files, *p.c_files))
+        )
         return GraphFacts(
             main_package=self.main.import_path,
             cgo_packages=tuple(p.import_path for p in cgo),
-            dlopen_packages=tuple(
-                p.import_path for p in cgo if any(calls_dlopen(f, sources.get(f, b"")) for f in (*p.cgo_files, *p.c_files))
-            ),
+            dlopen_packages=tuple(dict.fromkeys((*scanned, *(h[0] for h in hints)))),
+            dlopen_hints=hints,
             resolver_packages=tuple(
                 name for name in RESOLVER_PACKAGES if any(p.import_path == name for p in self.packages)
             ),
@@ -208,3 +234,57 @@ def go_list_argv(tags: Iterable[str], mod_flag: str) -> tuple[str, ...]:
         *(("-tags=" + ",".join(tags),) if tags else ()),
         "./...",
     )
+
+
+_MISSING_SUM = re.compile(r"missing go\.sum entry (?:for module providing package (\S+)|for go\.mod file;.*?go mod download (\S+))", re.S)
+_MISMATCH = re.compile(r"verifying (\S+?)(?:/go\.mod)?: checksum mismatch")
+_UNREACHABLE = re.compile(
+    r"dial tcp|no such host|connection refused|i/o timeout|TLS handshake timeout|proxyconnect|"
+    r"network is unreachable|certificate signed by unknown authority"
+)
+_REPLACE = re.compile(r"^\s*(?:replace\s+)?\S+(?:\s+\S+)?\s+=>\s+(\.{1,2}/\S*|\.{1,2})\s*$")
+
+
+def diagnose(text: str, module_root: str, goproxy: str, goproxy_source: str) -> str | None:
+    """A 'Fix:' line for the module errors users hit most: go.sum and proxy trouble."""
+    where = module_root or "."
+    missing = _MISSING_SUM.search(text)
+    if missing:
+        module = missing.group(1) or missing.group(2)
+        return (
+            f"Fix: go.sum has no entry for {module}; run `go mod tidy` in {where} and commit go.sum "
+            "(builds use -mod=readonly, so go.sum is verified, never rewritten)."
+        )
+    mismatch = _MISMATCH.search(text)
+    if mismatch:
+        return (
+            f"Fix: go.sum's hash for {mismatch.group(1)} differs from what was downloaded. Find out "
+            f"why (a re-tagged version? a proxy serving other bytes?), then run `go mod tidy` in {where}."
+        )
+    if _UNREACHABLE.search(text):
+        proxy = goproxy or "https://proxy.golang.org,direct (go's default)"
+        return (
+            f"Fix: the module proxy could not be reached: GOPROXY={proxy} (from {goproxy_source}). "
+            "Check the network, or point GOPROXY at a reachable proxy (environment, `go env -w`, or "
+            "[go-static].env_vars); vendored modules (`go mod vendor`) build offline."
+        )
+    return None
+
+
+def local_replacements(go_mod: str) -> tuple[str, ...]:
+    """Directories that go.mod `replace` directives point at (`=> ../lib`), relative to it."""
+    dirs, in_block = [], False
+    for line in go_mod.splitlines():
+        line = line.split("//", 1)[0]
+        stripped = line.strip()
+        if stripped.startswith("replace ("):
+            in_block = True
+            continue
+        if in_block and stripped == ")":
+            in_block = False
+            continue
+        if in_block or stripped.startswith("replace "):
+            match = _REPLACE.match(stripped)
+            if match:
+                dirs.append(match.group(1))
+    return tuple(dict.fromkeys(dirs))

@@ -41,6 +41,8 @@ class GraphFacts:
     dlopen_packages: tuple[str, ...] = ()
     # Which of std's resolver packages (`net`, `os/user`) the closure imports.
     resolver_packages: tuple[str, ...] = ()
+    # (package, build tag that compiles its dlopen out, why) for known third-party packages.
+    dlopen_hints: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,9 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
             f"C code in {names(facts.dlopen_packages)} calls dlopen.",
             "dlopen cannot work in a static binary: static musl always fails it, and static "
             "glibc needs the exact glibc it was linked with at run time.",
-            "Remove the dlopen call, or set allow_dlopen=True to accept that it fails at run time.",
+            "".join(f'Add build_tags=["{tag}"] ({why}). ' for _, tag, why in facts.dlopen_hints)
+            + ("Remove the dlopen call, or" if not facts.dlopen_hints else "Or")
+            + " set allow_dlopen=True to accept that it fails at run time.",
         )
 
     libc, libc_decision = _resolve_libc(intent, facts)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from pants.engine.fs import Digest, PathGlobs, Paths, Snapshot
+from pants.engine.fs import Digest, DigestContents, PathGlobs, Paths, Snapshot
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_static.golist import GoPackage, go_list_argv, parse_go_list
+from go_static.golist import GoPackage, diagnose, go_list_argv, local_replacements, parse_go_list
+from go_static.goenv import GoEnv
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 
 
@@ -36,11 +37,12 @@ class GoModuleRoot:
 
 @dataclass(frozen=True)
 class GoModule:
-    """A Go module's root and its files, without nested modules."""
+    """A Go module's root and its files (plus modules it `replace`s locally), minus nested ones."""
 
     root: str
     digest: Digest
     vendored: bool
+    replacements: tuple[str, ...] = ()
 
     @property
     def go_mod(self) -> str:
@@ -94,19 +96,38 @@ async def find_module_root(request: GoModuleRootRequest) -> GoModuleRoot:
 
 @rule(desc="Snapshot a Go module", level=LogLevel.DEBUG)
 async def snapshot_module(root: GoModuleRoot) -> GoModule:
-    prefix = f"{root.path}/" if root.path else ""
-    nested = await Get(Paths, PathGlobs([f"{prefix}*/**/go.mod"]))
-    excludes = [f"!{posixpath.dirname(p)}/**" for p in nested.files]
-    snapshot = await Get(Snapshot, PathGlobs([f"{prefix}**", *excludes]))
+    go_mod = posixpath.join(root.path, "go.mod")
+    contents = await Get(DigestContents, PathGlobs([go_mod]))
+    replacements = []
+    for target in local_replacements(contents[0].content.decode(errors="replace")):
+        path = posixpath.normpath(posixpath.join(root.path, target))
+        if path == ".." or path.startswith("../"):
+            raise GoModuleError(
+                f"{go_mod} replaces a module with {target}, which is outside the build root, so "
+                "builds can't see it.\nFix: move that module into the repo, or replace with a version."
+            )
+        replacements.append("" if path == "." else path)
+    # Local replacements are part of the build; other nested modules are not.
+    dirs = [root.path, *replacements]
+    nested = await Get(Paths, PathGlobs([_under(d, "*/**/go.mod") for d in dirs]))
+    excluded = {posixpath.dirname(p) for p in nested.files} - set(dirs)
+    snapshot = await Get(
+        Snapshot, PathGlobs([*(_under(d, "**") for d in dirs), *(f"!{d}/**" for d in sorted(excluded))])
+    )
     return GoModule(
         root=root.path,
         digest=snapshot.digest,
-        vendored=f"{prefix}vendor/modules.txt" in snapshot.files,
+        vendored=_under(root.path, "vendor/modules.txt") in snapshot.files,
+        replacements=tuple(replacements),
     )
 
 
+def _under(directory: str, glob: str) -> str:
+    return posixpath.join(directory, glob) if directory else glob
+
+
 @rule(desc="List Go packages", level=LogLevel.DEBUG)
-async def list_packages(request: GoListRequest) -> GoPackageGraph:
+async def list_packages(request: GoListRequest, go_env: GoEnv) -> GoPackageGraph:
     module = request.module
     result = await Get(
         FallibleProcessResult,
@@ -117,12 +138,17 @@ async def list_packages(request: GoListRequest) -> GoPackageGraph:
             input_digest=module.digest,
             # cgo on, so that cgo files are listed as such whatever the mode later picks.
             env=FrozenDict({"CGO_ENABLED": "1", "GOOS": request.goos, "GOARCH": request.goarch}),
+            offline=module.vendored,
         ),
     )
     stderr = result.stderr.decode(errors="replace")
     if result.exit_code != 0:
         explained = explain_toolchain_mismatch(stderr, module.go_mod)
-        raise GoModuleError(explained or f"`go list` failed in module {module.root or '.'}:\n{stderr.strip()}")
+        fix = diagnose(stderr, module.root, go_env.value("GOPROXY"), go_env.source("GOPROXY"))
+        raise GoModuleError(
+            explained
+            or f"`go list` failed in module {module.root or '.'}:\n{stderr.strip()}" + (f"\n{fix}" if fix else "")
+        )
     return GoPackageGraph(
         module_root=module.root,
         packages=FrozenDict(parse_go_list(result.stdout, module.root)),

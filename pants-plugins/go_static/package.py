@@ -15,7 +15,8 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static import mode as mode_lib
-from go_static.golist import GoListError, cgo_source_files, closure_of
+from go_static.golist import GoListError, cgo_source_files, closure_of, diagnose
+from go_static.goenv import GoEnv
 from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 from go_static.subsystem import GoStaticSubsystem
@@ -105,7 +106,7 @@ def intent_for(field_set: GoStaticBinaryFieldSet, subsystem: GoStaticSubsystem, 
 
 @rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
 async def plan_go_static_binary(
-    request: GoStaticPlanRequest, subsystem: GoStaticSubsystem, sdk: GoSdk
+    request: GoStaticPlanRequest, subsystem: GoStaticSubsystem, sdk: GoSdk, go_env: GoEnv
 ) -> GoStaticPlan:
     field_set = request.field_set
     address = str(field_set.address)
@@ -118,11 +119,12 @@ async def plan_go_static_binary(
     try:
         closure = closure_of(graph.packages, main_dir, address)
     except GoListError as e:
-        raise GoStaticBuildError(str(e)) from None
+        fix = diagnose(str(e), module.root, go_env.value("GOPROXY"), go_env.source("GOPROXY"))
+        raise GoStaticBuildError(str(e) + (f"\n{fix}" if fix else "")) from None
     scanned = await Get(DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure))))
     facts = closure.facts({fc.path: fc.content for fc in scanned})
     build_mode = mode_lib.resolve(intent, facts)
-    input_digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(closure.input_globs(module.root))))
+    input_digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))))
     return GoStaticPlan(mode=build_mode, module=module, main_dir=main_dir, input_digest=input_digest)
 
 
@@ -152,6 +154,7 @@ async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild
             c_compiler=c_compiler,
             output_files=(out_file,),
             level=LogLevel.INFO,
+            offline=plan.module.vendored,
         ),
     )
     stderr = result.stderr.decode(errors="replace")

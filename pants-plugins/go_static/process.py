@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 
 from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent, MergeDigests
-from pants.engine.process import Process
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from go_static.goenv import MODE_OWNED, GoEnv, go_env_file_path, resolve_go_env
+from go_static.subsystem import GoStaticSubsystem
 from go_static.toolchain import CCompiler, GoSdk, toolchain_path
 
 # Named caches: Go's build and module caches and zig's cache survive across sandboxes, so
@@ -52,14 +55,43 @@ class GoStaticProcess:
     c_compiler: CCompiler | None = None
     output_files: tuple[str, ...] = ()
     level: LogLevel = LogLevel.DEBUG
+    # Vendored modules build offline: nothing may be fetched.
+    offline: bool = False
+
+
+@rule(desc="Read the Go settings to pass through", level=LogLevel.DEBUG)
+async def resolve_go_settings(subsystem: GoStaticSubsystem) -> GoEnv:
+    names = [e.split("=", 1)[0] for e in subsystem.env_vars if "=" not in e]
+    host_env = await Get(
+        EnvironmentVars,
+        EnvironmentVarsRequest([*names, *MODE_OWNED, "GOENV", "HOME", "XDG_CONFIG_HOME"]),
+    )
+    path = go_env_file_path(host_env)
+    text = ""
+    if path:
+        # Read every run (not cached across runs): `go env -w` may have changed it.
+        result = await Get(
+            FallibleProcessResult,
+            Process(
+                ("/bin/cat", path),
+                description=f"Read the go env file {path}",
+                level=LogLevel.DEBUG,
+                cache_scope=ProcessCacheScope.PER_SESSION,
+            ),
+        )
+        text = result.stdout.decode(errors="replace") if result.exit_code == 0 else ""
+    return resolve_go_env(tuple(subsystem.env_vars), host_env, path, text)
 
 
 @rule
-async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, bash: BashBinary) -> Process:
+async def setup_go_static_process(
+    request: GoStaticProcess, sdk: GoSdk, bash: BashBinary, go_env: GoEnv
+) -> Process:
     script = await Get(Digest, CreateDigest([_RUN_GO]))
     input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
     cc = request.c_compiler
     env = {
+        **go_env.env(),
         "PATH": toolchain_path(sdk.go, *((cc.path,) if cc else ())),
         "GOROOT": sdk.goroot,
         # Never download another toolchain, never read the host's `go env -w` file or a go.work,
@@ -77,6 +109,8 @@ async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, bash: Ba
     }
     if cc:
         env["CC"] = cc.cc
+    if request.offline:
+        env["GOPROXY"] = "off"
     return Process(
         argv=(bash.path, _RUN_GO.path, *request.argv),
         description=request.description,

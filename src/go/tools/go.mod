@@ -1,0 +1,7 @@
+module example.com/monorepo/tools
+
+go 1.26
+
+require example.com/monorepo v0.0.0
+
+replace example.com/monorepo => ../
