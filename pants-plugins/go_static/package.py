@@ -7,7 +7,7 @@ import posixpath
 from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
-from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, PathGlobs, RemovePrefix
+from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs, RemovePrefix
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.unions import UnionRule
@@ -18,6 +18,7 @@ from go_static import mode as mode_lib
 from go_static.golist import GoListError, cgo_source_files, closure_of, diagnose
 from go_static.goenv import GoEnv
 from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph
+from go_static.postlink import GoStaticCheckRequest, GoStaticCheckResult
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 from go_static.subsystem import GoStaticSubsystem
 from go_static.target_types import (
@@ -171,12 +172,51 @@ async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild
     return GoStaticBuild(digest=digest, output_path=request.output_path, link_log=stderr)
 
 
-@rule(desc="Package go_static_binary", level=LogLevel.DEBUG)
-async def package_go_static_binary(field_set: GoStaticBinaryFieldSet) -> BuiltPackage:
+@dataclass(frozen=True)
+class GoStaticCheckedBuildRequest:
+    """Plan, build and check one target: what `package` and `check` share."""
+
+    field_set: GoStaticBinaryFieldSet
+
+
+@dataclass(frozen=True)
+class GoStaticCheckedBuild:
+    """A built binary and its post-link verdict (which may be a failure)."""
+
+    build: GoStaticBuild
+    check: GoStaticCheckResult
+
+
+@rule(desc="Build and check go_static_binary", level=LogLevel.DEBUG)
+async def build_and_check(request: GoStaticCheckedBuildRequest) -> GoStaticCheckedBuild:
+    field_set = request.field_set
     plan = await Get(GoStaticPlan, GoStaticPlanRequest(field_set))
     output_path = field_set.output_path.value_or_default(file_ending=None)
     built = await Get(GoStaticBuild, GoStaticBuildRequest(plan, output_path))
-    return BuiltPackage(built.digest, (BuiltPackageArtifact(output_path),))
+    checked = await Get(
+        GoStaticCheckResult, GoStaticCheckRequest(plan.mode, built.digest, output_path, built.link_log)
+    )
+    return GoStaticCheckedBuild(built, checked)
+
+
+@rule(desc="Package go_static_binary", level=LogLevel.DEBUG)
+async def package_go_static_binary(field_set: GoStaticBinaryFieldSet) -> BuiltPackage:
+    result = await Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(field_set))
+    # A violation fails the goal, so Pants writes nothing at all to dist/.
+    result.check.raise_on_failure()
+    digest = await Get(Digest, MergeDigests([result.build.digest, result.check.report]))
+    report_name = posixpath.basename(result.check.report_path)
+    # One line per binary; the report rides along unlisted (relpath=None) beside it.
+    return BuiltPackage(
+        digest,
+        (
+            BuiltPackageArtifact(
+                result.build.output_path,
+                extra_log_lines=(f"  static check passed: {result.check.summary} (report: {report_name})",),
+            ),
+            BuiltPackageArtifact(None),
+        ),
+    )
 
 
 def rules():

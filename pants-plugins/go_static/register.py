@@ -1,6 +1,6 @@
 """The go_static backend: `backend_packages = ["go_static"]`. Only gathers; no logic here."""
 
-from go_static import module, package, process, subsystem, toolchain
+from go_static import module, package, postlink, process, subsystem, toolchain
 from go_static import target_types as target_types_module
 from go_static.target_types import GoStaticBinaryTarget
 
@@ -16,5 +16,6 @@ def rules():
         *toolchain.rules(),
         *process.rules(),
         *module.rules(),
+        *postlink.rules(),
         *package.rules(),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -99,3 +101,32 @@ def test_sqlite_without_its_tag_stops_before_compiling_and_names_the_tag(distdir
     assert 'Fix: Add build_tags=["sqlite_omit_load_extension"]' in result.stderr
     assert "Building tests/fixtures/go:sqlite-dlopen" not in result.stderr
     assert not distdir.exists() or not any(distdir.rglob("*"))
+
+
+REPORT_KEYS = {
+    "target", "output", "sha256", "size", "goos", "goarch", "go_version", "scenario", "libc",
+    "libc_detected", "cgo_enabled", "build_tags", "ldflags", "linkmode", "static_pie", "interpreter",
+    "needed", "link_warnings", "dlopen_referenced", "verdict", "violations",
+}
+SCENARIOS = {
+    "src.go.cmd.hello/hello": (6, "none"), "src.go/hello-pie": (6, "musl"), "src.go/cgocalc-musl": (5, "musl"),
+    "src.go/cgocalc-glibc": (5, "glibc"), "src.go/cgocalc-pie": (5, "musl"), "src.go.cmd.resolve/resolve": (3, "musl"),
+    "src.go.cmd.idgen/idgen": (6, "none"), "src.go.cmd.sqlite/sqlite-musl": (5, "musl"),
+    "src.go.cmd.sqlite/sqlite-glibc": (5, "glibc"), "src.go.tools.cmd.modinfo/modinfo": (6, "none"),
+}
+
+
+@pytest.mark.parametrize("relpath", sorted(SCENARIOS))
+def test_each_binary_has_a_passing_report(packaged: Path, relpath: str) -> None:
+    report = json.loads((packaged / (relpath + ".static-report.json")).read_text())
+    assert REPORT_KEYS <= set(report)
+    scenario, libc = SCENARIOS[relpath]
+    assert (report["scenario"], report["libc"], report["libc_detected"]) == (scenario, libc, libc)
+    assert report["verdict"] == "pass" and report["violations"] == []
+    assert report["interpreter"] is None and report["needed"] == [] and report["link_warnings"] == []
+    assert report["dlopen_referenced"] is False
+    assert report["linkmode"] == ("internal" if libc == "none" else "external")
+    assert report["sha256"] == hashlib.sha256((packaged / relpath).read_bytes()).hexdigest()
+    assert report["size"] == (packaged / relpath).stat().st_size
+    assert report["output"] == relpath and report["target"].startswith("src/go")
+    assert (report["goos"], report["goarch"]) == ("linux", "amd64")

@@ -1,0 +1,262 @@
+"""Post-link ELF facts; with go_static.verdict (re-exported here), the static-binary check.
+
+Pants-free on purpose (stdlib + pyelftools only): the go_static_binary rule and the standalone
+`python -m go_static.check` read the same facts and apply the same rules.
+
+Which C library a binary carries is decided in go_static.libc (layered, measured markers).
+Any 64-bit little-endian machine is accepted (x86_64, aarch64, riscv64, ...); only the x86_64
+`_start` layer of the libc detection is machine-specific. 32-bit and big-endian ELF are refused.
+Static glibc always carries dlopen/__libc_dlopen_mode (libc.a's NSS/iconv code), so for it only
+the link warning tells whether the program calls dlopen; its NSS use shows as __nss_* symbols or,
+stripped, the "libnss_" string.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import mmap
+import os
+import re
+import struct
+import threading
+from dataclasses import dataclass
+from typing import BinaryIO, Union
+
+from elftools.elf.elffile import ELFFile
+
+from go_static.buildinfo import BuildInfoError, GoBuildInfo, buildinfo_from_elf
+from go_static.libc import GLIBC_SYMBOLS, MUSL_SYMBOLS, Buffer, detect_libc
+from go_static.verdict import (NSS_FUNCTIONS, CheckResult, Expectation, LinkWarning, Violation,
+                              evaluate, parse_link_warnings, violations)
+
+__all__ = ["CheckResult", "ElfError", "ElfFacts", "Expectation", "GoBuildInfo", "LinkWarning",
+           "Violation", "check_binary", "elf_facts", "evaluate", "parse_link_warnings", "violations"]
+
+DLOPEN_SYMBOLS = ("dlopen", "dlmopen", "__libc_dlopen_mode")
+MUSL_DLOPEN_STRING = b"Dynamic loading not supported"  # musl's static dlopen stub
+NSS_STRING = b"libnss_"  # glibc's NSS module loader builds "libnss_%s.so%s"
+# A public NSS name, or its tail-merged copy inside "__getpwnam_r"; not Go's "os/user.mygetpwnam_r".
+_NSS_NAMES = re.compile(rb"(?<![A-Za-z0-9./])(" + "|".join(sorted(NSS_FUNCTIONS)).encode() + rb")(?=\0)")
+_ET = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
+DF_1_PIE = 0x08000000
+
+
+class ElfError(Exception):
+    """The input is not a usable 64-bit little-endian ELF executable; the message says why."""
+
+
+@dataclass(frozen=True)
+class ElfFacts:
+    """What one ELF executable is, as read from its headers, symbols, notes and bytes."""
+
+    elf_type: str  # "ET_EXEC" | "ET_DYN"
+    machine: str  # e.g. "EM_X86_64"
+    interpreter: str | None
+    needed: tuple[str, ...]
+    has_dynamic: bool
+    static_pie: bool
+    stripped: bool
+    dlopen_referenced: bool
+    dlopen_evidence: str  # "symbol dlopen", 'string "..."', or ""
+    nss_evidence: str  # static glibc only: "symbols getaddrinfo, ...", 'string "libnss_"', or ""
+    libc_detected: str  # "glibc" | "musl" | "none" | "unknown"
+    libc_evidence: str
+    build_info: GoBuildInfo | None
+    size: int
+    sha256: str  # "" when not computed (hash_file=False)
+
+    @property
+    def linkage(self) -> str:
+        if self.interpreter or self.needed:
+            return "dynamic"
+        return "static-pie" if self.static_pie else "static"
+
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
+
+
+def elf_facts(source: Source, sha256: str | None = None, *, hash_file: bool = True) -> ElfFacts:
+    """Facts about one ELF file (a path or its bytes); raise ElfError if it is unusable.
+
+    A path is memory-mapped: only the headers, symbol/string tables and notes are read. Hashing
+    is the one whole-file pass (~0.7 ms/MB, on a second thread): pass `sha256` when it is known
+    (Pants' file digest is the file's sha256), or hash_file=False to leave `sha256` empty.
+    """
+    if sha256 is None and not hash_file:
+        sha256 = ""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return _guarded(data, io.BytesIO(data), sha256)  # BytesIO shares, does not copy, bytes
+    try:
+        with open(source, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                raise ElfError("empty file")
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return _guarded(data, f, sha256)
+    except OSError as e:
+        raise ElfError(f"cannot read {os.fspath(source)}: {e.strerror or e}") from None
+
+
+def _guarded(data: Buffer, stream: BinaryIO, sha256: str | None) -> ElfFacts:
+    digest: list[str] = [] if sha256 is None else [sha256]
+    # hashlib releases the GIL: hash on a second thread while the headers are parsed.
+    hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(data).hexdigest()))
+    try:
+        _check_header(data)
+        if not digest:
+            hasher.start()
+        facts = _facts(data, stream)
+    except (ElfError, BuildInfoError) as e:
+        raise ElfError(str(e)) from None
+    except Exception as e:  # pyelftools, struct and construct errors on corrupt input
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ElfError(f"corrupt ELF ({type(e).__name__}: {reason})") from None
+    finally:
+        if hasher.ident is not None:
+            hasher.join()
+    return dataclasses.replace(facts, sha256=digest[0])
+
+
+def check_binary(source: Source, expectation: Expectation | None = None,
+                 link_log: str = "") -> CheckResult:
+    """elf_facts + evaluate in one call; raise ElfError if the file is unusable."""
+    return evaluate(elf_facts(source), expectation, link_log)
+
+
+def _check_header(data: Buffer) -> None:
+    if not data:
+        raise ElfError("empty file")
+    if len(data) < 4 and b"\x7fELF".startswith(data[:4]):
+        raise ElfError(f"truncated ELF header ({len(data)} of 64 bytes)")
+    if data[:4] != b"\x7fELF":
+        raise ElfError(f"not an ELF file (starts with {data[:4]!r}, not b'\\x7fELF')")
+    if len(data) >= 5 and data[4] == 1:
+        raise ElfError("32-bit ELF (ELFCLASS32): only 64-bit executables are checked")
+    if len(data) >= 6 and data[5] == 2:
+        raise ElfError("big-endian ELF (ELFDATA2MSB): only little-endian executables are checked")
+    if len(data) < 64:
+        raise ElfError(f"truncated ELF header ({len(data)} of 64 bytes)")
+    if data[4] != 2 or data[5] != 1:
+        raise ElfError(f"corrupt ELF identification (EI_CLASS={data[4]}, EI_DATA={data[5]})")
+    e_type = struct.unpack_from("<H", data, 16)[0]
+    if e_type not in (2, 3):
+        raise ElfError(f"not an executable: e_type is {_ET.get(e_type, e_type)}")
+    phoff, shoff = struct.unpack_from("<QQ", data, 32)
+    phentsize, phnum, shentsize, shnum = struct.unpack_from("<HHHH", data, 54)
+    if phnum == 0:
+        raise ElfError("not an executable: no program headers (e_phnum=0)")
+    if phentsize != 56 or (shnum and shentsize != 64):
+        raise ElfError(f"corrupt ELF: header entry sizes {phentsize}/{shentsize}, expected 56/64")
+    tables = (("program", phoff, phnum, phentsize), ("section", shoff, shnum, shentsize))
+    for what, off, count, size in tables:
+        if off and off + count * size > len(data):
+            raise ElfError(f"truncated: {what} header table ends at byte {off + count * size}, "
+                           f"file has {len(data)}")
+
+
+def _notes(data: Buffer, offset: int, size: int, align: int) -> list[tuple[bytes, int]]:
+    out, pos, end, a = [], offset, offset + size, 8 if align == 8 else 4
+    while pos + 12 <= end:
+        namesz, descsz, ntype = struct.unpack_from("<III", data, pos)
+        out.append((data[pos + 12:pos + 12 + namesz].rstrip(b"\0"), ntype))
+        pos += 12 + -(-namesz // a) * a + -(-descsz // a) * a
+    return out
+
+
+def _find_symbols(symtab: bytes, strtab: bytes, names: tuple[str, ...]) -> list[str]:
+    """Names that some symbol (24-byte Elf64_Sym, st_name first) really points at.
+
+    Searching the string table (only symbol names live there) is ~100x faster than iterating
+    symbols in Python. A name the linker merged into a longer one's tail ("dlopen" inside
+    "__dlopen") is confirmed by finding its offset as an aligned, packed st_name in the table.
+    """
+    found = []
+    for name in names:
+        needle, start = name.encode() + b"\0", 0
+        while name not in found:
+            i = strtab.find(needle, start)
+            if i < 0:
+                break
+            if i == 0 or strtab[i - 1] == 0:
+                found.append(name)
+                break
+            key = struct.pack("<I", i)
+            j = symtab.find(key)
+            while j >= 0 and j % 24:
+                j = symtab.find(key, j + 1)
+            if j >= 0:
+                found.append(name)
+            start = i + 1
+    return found
+
+
+def _facts(data: Buffer, stream: BinaryIO) -> ElfFacts:
+    elf = ELFFile(stream)
+    e_type, machine = elf.header["e_type"], elf.header["e_machine"]
+    entry, size = elf.header["e_entry"], len(data)
+    interp, needed, has_dynamic, pie_flag, notes, entry_code = None, [], False, False, [], b""
+    for seg in elf.iter_segments():
+        ptype, off, filesz = seg["p_type"], seg["p_offset"], seg["p_filesz"]
+        if ptype in ("PT_LOAD", "PT_INTERP", "PT_DYNAMIC", "PT_NOTE") and off + filesz > size:
+            raise ElfError(f"truncated: {ptype} segment ends at byte {off + filesz}, file has {size}")
+        if ptype == "PT_INTERP":
+            interp = data[off:off + filesz].split(b"\0", 1)[0].decode("utf-8", "replace")
+        elif ptype == "PT_DYNAMIC":
+            has_dynamic = True
+            for tag in seg.iter_tags():
+                if tag.entry.d_tag == "DT_NEEDED":
+                    needed.append(tag.needed)
+                elif tag.entry.d_tag == "DT_FLAGS_1" and tag.entry.d_val & DF_1_PIE:
+                    pie_flag = True
+        elif ptype == "PT_NOTE":
+            notes += _notes(data, off, filesz, seg["p_align"])
+        elif ptype == "PT_LOAD" and seg["p_vaddr"] <= entry < seg["p_vaddr"] + filesz:
+            start = entry - seg["p_vaddr"] + off
+            entry_code = data[start:start + 32]
+    sections: dict[str, tuple[int, int, int]] = {}
+    secs = list(elf.iter_sections())
+    headers = [sec.header for sec in secs]
+    for i, sec in enumerate(secs):
+        end = sec["sh_offset"] + sec["sh_size"]
+        if sec["sh_type"] != "SHT_NOBITS" and end > size:
+            raise ElfError(f"truncated: section {i} ends at byte {end}, file has {size}")
+        sections.setdefault(sec.name, (sec["sh_offset"], sec["sh_size"], sec["sh_link"]))
+
+    def raw(name: str) -> bytes:
+        off, sz, _ = sections.get(name, (0, 0, 0))
+        return data[off:off + sz]
+
+    found: list[str] = []
+    for tab in (".symtab", ".dynsym"):
+        if tab in sections and sections[tab][2] < len(headers):
+            link = headers[sections[tab][2]]
+            strtab = data[link["sh_offset"]:link["sh_offset"] + link["sh_size"]]
+            found += _find_symbols(raw(tab), strtab, GLIBC_SYMBOLS + MUSL_SYMBOLS + DLOPEN_SYMBOLS)
+    stripped = ".symtab" not in sections
+    static = not interp and not needed
+    build_info = buildinfo_from_elf(data, sections.get(".go.buildinfo"), bool(sections))
+    libc, libc_why = detect_libc(interp, tuple(needed), found, notes, entry_code, machine, data,
+                                 build_info, ".comment" in sections)
+    dl = [s for s in DLOPEN_SYMBOLS if s in found]
+    dl_why = f"symbol {dl[0]}" if dl else ""
+    if not dl and stripped and libc == "musl" and data.find(MUSL_DLOPEN_STRING) >= 0:
+        dl_why = f'string "{MUSL_DLOPEN_STRING.decode()}" (musl\'s static dlopen stub)'
+    nss_why = ""
+    if libc == "glibc" and static:
+        strtab = raw(".strtab")
+        if strtab and b"\0__nss_" in strtab:  # only NSS-using static glibc links __nss_*
+            candidates = tuple(sorted({m.decode() for m in _NSS_NAMES.findall(strtab)}))
+            public = _find_symbols(raw(".symtab"), strtab, candidates)
+            nss_why = "symbols " + ", ".join(public[:4] or ["__nss_*"]) + " (glibc NSS)"
+        elif stripped and data.find(NSS_STRING) >= 0:
+            nss_why = f'string "{NSS_STRING.decode()}" (glibc\'s NSS module loader)'
+    return ElfFacts(
+        elf_type=e_type, machine=machine,
+        interpreter=interp, needed=tuple(needed), has_dynamic=has_dynamic,
+        static_pie=e_type == "ET_DYN" and static and (pie_flag or has_dynamic),
+        stripped=stripped, dlopen_referenced=bool(dl_why), dlopen_evidence=dl_why,
+        nss_evidence=nss_why, libc_detected=libc, libc_evidence=libc_why, build_info=build_info,
+        size=size, sha256="",
+    )

@@ -1,0 +1,287 @@
+"""The static-binary verdict: link warnings, what the build expected, and the violations.
+
+Pants-free (stdlib only). `evaluate(facts, expectation, link_log)` is the whole check; the rule
+and `python -m go_static.check` both call it. Re-exported by `go_static.elf`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from go_static.buildinfo import LEGACY_VERSION
+
+if TYPE_CHECKING:
+    from go_static.elf import ElfFacts
+    from go_static.mode import BuildMode
+
+# Every function glibc 2.36's libc.a tags with the static-link warning (79 NSS ones, dlopen,
+# dlmopen) is in one of these two sets; tests/unit/test_elf.py reads libc.a to prove it. The NSS
+# set also lists NSS-backed functions glibc does not tag (getnameinfo, getlogin, netgroups, ethers,
+# publickey), so a warning for them from another libc build is still classed "nss".
+_NSS_DBS = ("pw", "gr", "sp", "sg", "host", "net", "proto", "serv", "rpc", "alias")
+NSS_FUNCTIONS = frozenset(
+    [f"{op}{db}ent" for db in _NSS_DBS for op in ("get", "set", "end")]
+    + [f"get{db}ent_r" for db in _NSS_DBS]
+    + [f + r for f in (
+        "getpwnam getpwuid getgrnam getgrgid getspnam getsgnam gethostbyname gethostbyname2 "
+        "gethostbyaddr getservbyname getservbyport getprotobyname getprotobynumber getnetbyname "
+        "getnetbyaddr getrpcbyname getrpcbynumber getaliasbyname getnetgrent getlogin"
+    ).split() for r in ("", "_r")]
+    + "getaddrinfo getnameinfo getgrouplist initgroups setnetgrent endnetgrent innetgr "
+      "ether_hostton ether_ntohost getpublickey getsecretkey netname2user".split()
+)
+DLOPEN_FUNCTIONS = frozenset({"dlopen", "dlmopen", "__dlopen", "__libc_dlopen_mode"})
+_WARNING = re.compile(r"Using '([^']+)' in statically linked applications requires at runtime "
+                      r"the shared libraries from the glibc version used for linking")
+FIX_STATIC = ('link statically: libc="musl" (zig cc) or libc="none" (CGO_ENABLED=0); with gcc, '
+              '-linkmode=external -extldflags=-static')
+FIX_NSS = 'resolver="go" (adds netgo,osusergo) if Go\'s net/os/user called it, else libc="musl"'
+# Where the call came from: std's cgo resolver (net, os/user) or the project's own C code.
+_STD_CALLER = re.compile(r"GOROOT/src/|cgo_unix_cgo|/net/cgo_|/os/user/")
+FIX_DLOPEN = "remove the dlopen call, or set allow_dlopen=True (--allow-dlopen) to accept it"
+
+
+@dataclass(frozen=True)
+class LinkWarning:
+    """One glibc static-link warning: the symbol, its class ("nss"|"dlopen"|"other"), the line."""
+
+    symbol: str
+    kind: str
+    line: str
+
+
+def classify(symbol: str) -> str:
+    return "nss" if symbol in NSS_FUNCTIONS else "dlopen" if symbol in DLOPEN_FUNCTIONS else "other"
+
+
+def parse_link_warnings(log: str) -> tuple[LinkWarning, ...]:
+    """Every glibc "Using 'X' in statically linked applications ..." line, one per symbol."""
+    seen: dict[str, LinkWarning] = {}
+    for line in log.splitlines():
+        for m in _WARNING.finditer(line):
+            seen.setdefault(m.group(1), LinkWarning(m.group(1), classify(m.group(1)), line.strip()))
+    return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the build asked for; None means unknown (e.g. from the CLI), so not checked."""
+
+    libc: str | None = None  # "none" | "musl" | "glibc"
+    cgo_enabled: bool | None = None
+    tags: tuple[str, ...] | None = None
+    ldflags: tuple[str, ...] | None = None
+    buildmode: str | None = None  # "exe" | "pie"
+    goos: str | None = None
+    goarch: str | None = None
+    static_pie: bool = False
+    allow_dlopen: bool = False
+
+    @classmethod
+    def from_mode(cls, mode: BuildMode) -> Expectation:
+        return cls(libc=mode.libc, cgo_enabled=mode.cgo_enabled, tags=tuple(mode.tags),
+                   ldflags=tuple(mode.ldflags), buildmode=mode.buildmode, goos=mode.goos,
+                   goarch=mode.goarch, static_pie=mode.static_pie, allow_dlopen=mode.allow_dlopen)
+
+    @property
+    def expects_go(self) -> bool:
+        return any(x is not None for x in (self.cgo_enabled, self.tags, self.ldflags,
+                                           self.buildmode, self.goos, self.goarch))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken static-binary rule: a stable code, the evidence, why it matters, the fix."""
+
+    code: str
+    evidence: str
+    why: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict on one binary: violations fail it; notes say what could not be checked."""
+
+    facts: ElfFacts
+    expectation: Expectation
+    link_warnings: tuple[LinkWarning, ...]
+    violations: tuple[Violation, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def verdict(self) -> str:
+        return "fail" if self.violations else "pass"
+
+    @property
+    def dlopen_referenced(self) -> bool:
+        """Does the program itself use dlopen? Static glibc always carries libc's own dlopen, so
+        there only the link warning tells."""
+        if self.facts.libc_detected == "glibc" and self.facts.linkage != "dynamic":
+            return any(w.kind == "dlopen" for w in self.link_warnings)
+        return self.facts.dlopen_referenced
+
+    def summary_line(self) -> str:
+        """E.g. "static, musl, 2.1 MiB" or "static-pie, glibc, 3.0 MiB"."""
+        return f"{self.facts.linkage}, {self.facts.libc_detected}, {human_size(self.facts.size)}"
+
+
+def human_size(n: int) -> str:
+    return f"{n / 1048576:.1f} MiB" if n >= 1048576 else f"{n / 1024:.1f} KiB"
+
+
+def _words(flags: str) -> list[str]:
+    try:
+        return shlex.split(flags)
+    except ValueError:
+        return flags.split()
+
+
+def _linkage(facts: ElfFacts, exp: Expectation) -> list[Violation]:
+    out = []
+    if facts.interpreter:
+        out.append(Violation(
+            "interpreter", f"PT_INTERP {facts.interpreter}",
+            f"the kernel starts the binary through {facts.interpreter}, so it runs only where that "
+            "loader and the libraries it loads exist", FIX_STATIC))
+    for lib in facts.needed:
+        out.append(Violation(
+            "needed", f"DT_NEEDED {lib}",
+            f"the dynamic loader must find {lib} on the host at run time", FIX_STATIC))
+    if facts.static_pie and not exp.static_pie:
+        out.append(Violation(
+            "dynamic-not-pie", f"{facts.elf_type} with PT_DYNAMIC, no PT_INTERP/DT_NEEDED (static-pie)",
+            "a static-pie was not requested, so the link did not use the mode's flags",
+            "set static_pie=True (--static-pie) if intended, else link with -extldflags=-static"))
+    if exp.static_pie and facts.linkage == "static" and not facts.static_pie:
+        out.append(Violation(
+            "not-static-pie", facts.elf_type,
+            "static_pie=True was requested, but the binary is a fixed-address executable (no ASLR)",
+            "link with -buildmode=pie -linkmode=external -extldflags=-static-pie"))
+    return out
+
+
+def _warnings(warnings: tuple[LinkWarning, ...], exp: Expectation, notes: list[str]) -> list[Violation]:
+    out = []
+    for w in warnings:
+        if w.kind == "nss":
+            std = bool(_STD_CALLER.search(w.line))
+            out.append(Violation(
+                "nss-warning", w.line,
+                f"{w.symbol} in a static glibc binary loads libnss_*.so at run time; it crashes or "
+                "misbehaves on hosts with a different glibc",
+                'resolver="go" (adds netgo,osusergo, so std\'s net/os/user stop calling it)' if std
+                else f'libc="musl" (musl has no NSS), or stop calling {w.symbol} from your C code'))
+        elif w.kind == "dlopen" and exp.allow_dlopen:
+            notes.append(f"allow_dlopen=True: accepted the link warning for {w.symbol}")
+        elif w.kind == "dlopen":
+            out.append(Violation(
+                "dlopen-warning", w.line,
+                f"{w.symbol} in a static glibc binary needs the exact glibc it was linked with at "
+                "run time, and the loaded library gets a second libc", FIX_DLOPEN))
+        else:
+            out.append(Violation(
+                "static-link-warning", w.line,
+                f"glibc says {w.symbol} needs its shared libraries at run time, even in a static "
+                "binary", f'stop calling {w.symbol}, or set libc="musl"'))
+    return out
+
+
+def _dlopen_and_nss(facts: ElfFacts, exp: Expectation, link_log: str, has_nss_warning: bool,
+                    notes: list[str]) -> list[Violation]:
+    out = []
+    if facts.nss_evidence and not has_nss_warning:
+        out.append(Violation(
+            "nss-symbol", facts.nss_evidence,
+            "the static glibc binary carries glibc's NSS code, which loads libnss_*.so at run time "
+            "and breaks on hosts with a different glibc", FIX_NSS))
+    no_log = "" if link_log else "; no link log was given"
+    if exp.allow_dlopen:
+        return out
+    if facts.libc_detected == "glibc" and facts.linkage != "dynamic":
+        notes.append("static glibc always links its own dlopen (libc.a's NSS/iconv code), so the "
+                     "dlopen check relied on link warnings only" + no_log)
+    elif facts.dlopen_referenced:
+        musl = facts.libc_detected == "musl"
+        out.append(Violation(
+            "dlopen-symbol", facts.dlopen_evidence,
+            "musl's static dlopen always fails at run time (\"Dynamic loading not supported\")" if musl
+            else "the binary calls dlopen, which cannot load libraries reliably into a static binary",
+            FIX_DLOPEN))
+    elif facts.stripped and facts.linkage != "dynamic":  # .dynsym survives strip
+        notes.append("stripped (no .symtab): the dlopen check relied on link warnings and strings "
+                     "only" + no_log)
+    return out
+
+
+def _build_info(facts: ElfFacts, exp: Expectation, notes: list[str]) -> list[Violation]:
+    bi = facts.build_info
+    if bi is None:
+        return [Violation(
+            "not-go", "no .go.buildinfo section",
+            "Go build settings were expected, but this is not a Go binary (or not the one built)",
+            "check that the checked file is the output of go build")] if exp.expects_go else []
+    if bi.go_version == LEGACY_VERSION:
+        notes.append("pre-go1.18 build info: build settings not compared")
+        return []
+    out = []
+
+    def differ(key: str, actual: str, expected: str) -> None:
+        out.append(Violation(
+            "buildinfo-mismatch", bi.line(key),
+            f"build info says {key}={actual!r} but the build mode expects {expected!r}: the "
+            "binary was not built the way the mode says",
+            "rebuild; make sure nothing (GOFLAGS, CGO_ENABLED, a wrapper) overrides the mode's flags"))
+
+    if exp.cgo_enabled is not None and bi.cgo_enabled not in (None, exp.cgo_enabled):
+        differ("CGO_ENABLED", bi.get("CGO_ENABLED", ""), "1" if exp.cgo_enabled else "0")
+    if exp.tags is not None and set(bi.tags) != set(exp.tags):
+        differ("-tags", ",".join(bi.tags), ",".join(exp.tags))
+    if exp.buildmode is not None and bi.buildmode != exp.buildmode:
+        differ("-buildmode", bi.buildmode, exp.buildmode)
+    for key, want in (("GOOS", exp.goos), ("GOARCH", exp.goarch)):
+        if want is not None and bi.get(key) not in (None, want):
+            differ(key, bi.get(key, ""), want)
+    if exp.ldflags is not None:
+        if bi.ldflags is None:
+            notes.append("-ldflags is not in the build info (Go drops it under -trimpath, "
+                         "golang/go#52372); not compared")
+        elif _words(bi.ldflags) != _words(" ".join(exp.ldflags)):
+            differ("-ldflags", bi.ldflags, " ".join(exp.ldflags))
+    return out
+
+
+def _libc(facts: ElfFacts, exp: Expectation) -> list[Violation]:
+    # "unknown" fails only when a libc was expected: then nothing confirms the build did what the
+    # mode says. With no expectation (plain CLI use) an unidentified libc is just reported.
+    if exp.libc is None or facts.libc_detected == exp.libc:
+        return []
+    fix = ('for libc="musl" CC must be a musl compiler (zig cc -target <arch>-linux-musl, '
+           'musl-gcc); for "glibc", gcc; for "none", CGO_ENABLED=0 must reach go build')
+    if facts.libc_detected == "unknown":
+        return [Violation("libc-unknown", facts.libc_evidence,
+                          f"libc={exp.libc!r} was expected, but no marker shows which C library "
+                          "(if any) is linked", fix)]
+    return [Violation("libc-mismatch", f"{facts.libc_detected}: {facts.libc_evidence}",
+                      f"the mode links {exp.libc}, but the binary carries {facts.libc_detected}", fix)]
+
+
+def evaluate(facts: ElfFacts, expectation: Expectation | None = None, link_log: str = "") -> CheckResult:
+    """Check one binary's facts (and the link's output) against what the build expected."""
+    exp = expectation or Expectation()
+    notes: list[str] = []
+    warnings = parse_link_warnings(link_log)
+    found = _linkage(facts, exp) + _warnings(warnings, exp, notes)
+    has_nss = any(v.code == "nss-warning" for v in found)
+    found += _dlopen_and_nss(facts, exp, link_log, has_nss, notes)
+    found += _build_info(facts, exp, notes) + _libc(facts, exp)
+    return CheckResult(facts, exp, warnings, tuple(found), tuple(notes))
+
+
+def violations(facts: ElfFacts, expectation: Expectation | None = None,
+               link_log: str = "") -> tuple[Violation, ...]:
+    """The violations alone; `evaluate` also gives the notes and the parsed link warnings."""
+    return evaluate(facts, expectation, link_log).violations
