@@ -72,7 +72,8 @@ class GoPackageGraph:
     packages: FrozenDict[str, GoPackage]
 
 
-def _ancestors(path: str) -> list[str]:
+def ancestors(path: str) -> list[str]:
+    """`path` and every directory above it, up to the build root ('')."""
     dirs = []
     while True:
         dirs.append(path)
@@ -83,7 +84,7 @@ def _ancestors(path: str) -> list[str]:
 
 @rule(desc="Find the go.mod of a go_static_binary", level=LogLevel.DEBUG)
 async def find_module_root(request: GoModuleRootRequest) -> GoModuleRoot:
-    candidates = [posixpath.join(d, "go.mod") for d in _ancestors(request.package_dir)]
+    candidates = [posixpath.join(d, "go.mod") for d in ancestors(request.package_dir)]
     found = await Get(Paths, PathGlobs(candidates))
     if not found.files:
         raise GoModuleError(

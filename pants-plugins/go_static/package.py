@@ -18,7 +18,8 @@ from go_static import mode as mode_lib
 from go_static.golist import GoListError, cgo_source_files, closure_of, diagnose
 from go_static.goenv import GoEnv
 from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph
-from go_static.postlink import GoStaticCheckRequest, GoStaticCheckResult
+from go_static.policy import Policy, PolicyError, intent_violations
+from go_static.postlink import StaticCheckRequest, StaticCheckResult
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 from go_static.subsystem import GoStaticSubsystem
 from go_static.target_types import (
@@ -27,6 +28,7 @@ from go_static.target_types import (
     GoStaticLdflagsField,
     GoStaticLibcField,
     GoStaticMainField,
+    GoStaticMaxSizeField,
     GoStaticOutputPathField,
     GoStaticResolverField,
     GoStaticStaticPieField,
@@ -52,6 +54,7 @@ class GoStaticBinaryFieldSet(PackageFieldSet):
     static_pie: GoStaticStaticPieField
     build_tags: GoStaticBuildTagsField
     ldflags: GoStaticLdflagsField
+    max_size: GoStaticMaxSizeField
     output_path: GoStaticOutputPathField
 
 
@@ -129,21 +132,31 @@ async def plan_go_static_binary(
     return GoStaticPlan(mode=build_mode, module=module, main_dir=main_dir, input_digest=input_digest)
 
 
-@rule(desc="Build go_static_binary", level=LogLevel.DEBUG)
-async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild:
-    plan, build_mode = request.plan, request.plan.mode
-    c_compiler = None
-    if build_mode.c_compiler:
-        option = "[go-static].glibc_cc" if build_mode.libc == "glibc" else "[go-static].musl_cc"
-        c_compiler = await Get(CCompiler, CCompilerRequest(build_mode.c_compiler, build_mode.c_target, option))
-    out_file = posixpath.join(_OUT_DIR, posixpath.basename(request.output_path))
+def compiler_request(build_mode: mode_lib.BuildMode) -> CCompilerRequest | None:
+    if not build_mode.c_compiler:
+        return None
+    option = "[go-static].glibc_cc" if build_mode.libc == "glibc" else "[go-static].musl_cc"
+    return CCompilerRequest(build_mode.c_compiler, build_mode.c_target, option)
+
+
+def go_build_argv(plan: GoStaticPlan, out_file: str) -> tuple[str, ...]:
+    """`go build` arguments, run in the module root; `out_file` is relative to the sandbox."""
     relative_main = posixpath.relpath(plan.main_dir or ".", plan.module.root or ".")
-    argv = (
+    return (
         "build", "-trimpath", "-buildvcs=false", plan.module.mod_flag,
-        *build_mode.go_build_flags(),
+        *plan.mode.go_build_flags(),
         "-o", posixpath.relpath(out_file, plan.module.root or "."),
         "./" + relative_main if relative_main != "." else ".",
     )
+
+
+@rule(desc="Build go_static_binary", level=LogLevel.DEBUG)
+async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild:
+    plan, build_mode = request.plan, request.plan.mode
+    cc_request = compiler_request(build_mode)
+    c_compiler = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
+    out_file = posixpath.join(_OUT_DIR, posixpath.basename(request.output_path))
+    argv = go_build_argv(plan, out_file)
     result = await Get(
         FallibleProcessResult,
         GoStaticProcess(
@@ -184,17 +197,24 @@ class GoStaticCheckedBuild:
     """A built binary and its post-link verdict (which may be a failure)."""
 
     build: GoStaticBuild
-    check: GoStaticCheckResult
+    check: StaticCheckResult
 
 
 @rule(desc="Build and check go_static_binary", level=LogLevel.DEBUG)
-async def build_and_check(request: GoStaticCheckedBuildRequest) -> GoStaticCheckedBuild:
+async def build_and_check(request: GoStaticCheckedBuildRequest, policy: Policy) -> GoStaticCheckedBuild:
     field_set = request.field_set
     plan = await Get(GoStaticPlan, GoStaticPlanRequest(field_set))
+    broken = intent_violations(policy, plan.mode, field_set.max_size.bytes)
+    if broken:
+        # Policy is known before the compile: don't spend one.
+        raise PolicyError("\n".join(v.render(plan.mode.address) for v in broken), tuple(v.code for v in broken))
     output_path = field_set.output_path.value_or_default(file_ending=None)
     built = await Get(GoStaticBuild, GoStaticBuildRequest(plan, output_path))
     checked = await Get(
-        GoStaticCheckResult, GoStaticCheckRequest(plan.mode, built.digest, output_path, built.link_log)
+        StaticCheckResult,
+        StaticCheckRequest(
+            plan.mode, built.digest, output_path, built.link_log, policy, field_set.max_size.bytes
+        ),
     )
     return GoStaticCheckedBuild(built, checked)
 

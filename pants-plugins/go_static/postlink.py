@@ -6,6 +6,7 @@ judgement lives there, shared with `python -m go_static.check`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -14,9 +15,10 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from go_static.check import report_dict
-from go_static.elf import ElfError, Expectation, elf_facts, evaluate
+from go_static.elf import ElfError, Expectation, Violation, elf_facts, evaluate
 from go_static.goenv import GoEnv
 from go_static.mode import BuildMode
+from go_static.policy import Policy, effective_max_size as size_budget, format_size, size_violation
 
 REPORT_SUFFIX = ".static-report.json"
 
@@ -26,17 +28,19 @@ class GoStaticCheckError(Exception):
 
 
 @dataclass(frozen=True)
-class GoStaticCheckRequest:
+class StaticCheckRequest:
     """Check one linked binary against the mode it was built with."""
 
     mode: BuildMode
     binary: Digest  # holds exactly the binary, at output_path
     output_path: str
     link_log: str
+    policy: Policy = Policy()
+    target_max_size: int | None = None
 
 
 @dataclass(frozen=True)
-class GoStaticCheckResult:
+class StaticCheckResult:
     """The verdict on one binary and its report (`<output_path>.static-report.json`)."""
 
     address: str
@@ -46,6 +50,8 @@ class GoStaticCheckResult:
     report: Digest
     report_path: str
     report_json: str
+    size: int
+    violation_codes: tuple[str, ...]
     failure: str  # the message to fail the build with; "" when it passed
 
     def raise_on_failure(self) -> None:
@@ -63,7 +69,7 @@ def failure_message(address: str, output_path: str, violations: list[dict]) -> s
 
 
 @rule(desc="Check that a go_static_binary is static", level=LogLevel.DEBUG)
-async def check_static_binary(request: GoStaticCheckRequest, go_env: GoEnv) -> GoStaticCheckResult:
+async def check_static_binary(request: StaticCheckRequest, go_env: GoEnv) -> StaticCheckResult:
     contents, entries = await MultiGet(
         Get(DigestContents, Digest, request.binary), Get(DigestEntries, Digest, request.binary)
     )
@@ -79,6 +85,13 @@ async def check_static_binary(request: GoStaticCheckRequest, go_env: GoEnv) -> G
             "--no-local-cache, and report it if it persists."
         ) from None
     result = evaluate(facts, Expectation.from_mode(mode), request.link_log)
+    over_budget = size_violation(request.policy, request.target_max_size, facts.size)
+    if over_budget:
+        result = dataclasses.replace(result, violations=(*result.violations, Violation(
+            over_budget.code, f"{facts.size} bytes ({format_size(facts.size)})",
+            f"it {over_budget.problem.rstrip('.')}; the budget is {over_budget.option}, set in {over_budget.origin}",
+            over_budget.fix.rstrip("."),
+        )))
     report = report_dict(
         facts,
         result,
@@ -87,6 +100,8 @@ async def check_static_binary(request: GoStaticCheckRequest, go_env: GoEnv) -> G
         scenario=mode.scenario,
         libc=mode.libc,
         linkmode=mode.linkmode,
+        cgo_packages=list(mode.facts.cgo_packages),
+        max_size=size_budget(request.policy, request.target_max_size),
         # The -ldflags go build was given (build info omits them under -trimpath).
         ldflags=list(mode.ldflags),
         go_env={
@@ -101,7 +116,7 @@ async def check_static_binary(request: GoStaticCheckRequest, go_env: GoEnv) -> G
     report_json = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     report_path = request.output_path + REPORT_SUFFIX
     report_digest = await Get(Digest, CreateDigest([FileContent(report_path, report_json.encode())]))
-    return GoStaticCheckResult(
+    return StaticCheckResult(
         address=mode.address,
         output_path=request.output_path,
         verdict=result.verdict,
@@ -109,6 +124,8 @@ async def check_static_binary(request: GoStaticCheckRequest, go_env: GoEnv) -> G
         report=report_digest,
         report_path=report_path,
         report_json=report_json,
+        size=facts.size,
+        violation_codes=tuple(v.code for v in result.violations),
         failure=failure_message(mode.address, request.output_path, report["violations"])
         if result.violations else "",
     )

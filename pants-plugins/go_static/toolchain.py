@@ -59,7 +59,7 @@ def _wheel_dir(package: str, relpath: str) -> str | None:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         return None
-    candidate = os.path.join(list(spec.submodule_search_locations)[0], relpath)
+    candidate = os.path.normpath(os.path.join(list(spec.submodule_search_locations)[0], relpath))
     return candidate if os.path.isdir(candidate) else None
 
 

@@ -1,0 +1,139 @@
+"""The repo-wide linkage report: one row per binary, a table, and a diff against a baseline.
+
+Pants-free: the `go-static-report` goal fills `ReportRow`s; reviewers diff two JSON reports to
+see what a change did to each binary's linkage, ready to paste into a PR comment.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+from go_static.mode import SCENARIO_GLYPHS
+from go_static.policy import format_size
+
+SCHEMA = "go-static-report/1"
+COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict")
+# Size changes smaller than both of these are noise (a rebuilt dependency, a new Go patch release).
+SIZE_NOISE_BYTES, SIZE_NOISE_RATIO = 64 * 1024, 0.01
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One go_static_binary's linkage, or why it has none (a failed plan, build or check)."""
+
+    target: str
+    scenario: int | None = None
+    libc: str | None = None
+    cgo: bool | None = None
+    cgo_packages: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    linkmode: str | None = None
+    size: int | None = None
+    verdict: str = "fail"  # "pass" | "fail"
+    problems: tuple[str, ...] = ()  # violation codes or error summaries
+
+    def cells(self) -> tuple[str, ...]:
+        return (
+            self.target,
+            SCENARIO_GLYPHS.get(self.scenario, "–") if self.scenario else "–",
+            self.libc or "–",
+            "–" if self.cgo is None else ("yes" if self.cgo else "no"),
+            ",".join(self.tags) or "–",
+            self.linkmode or "–",
+            format_size(self.size) if self.size is not None else "–",
+            self.verdict + (f" ({', '.join(self.problems)})" if self.problems else ""),
+        )
+
+
+def to_json(rows: Iterable[ReportRow]) -> str:
+    payload = {"schema": SCHEMA, "targets": {r.target: _row_dict(r) for r in rows}}
+    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _row_dict(row: ReportRow) -> dict:
+    data = asdict(row)
+    data["cgo_packages"], data["tags"], data["problems"] = list(row.cgo_packages), list(row.tags), list(row.problems)
+    return data
+
+
+def from_json(text: str, source: str) -> dict[str, ReportRow]:
+    """Rows keyed by target from a report written by `to_json`; ValueError if it isn't one."""
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{source} is not JSON ({e})") from None
+    if not isinstance(payload, dict) or payload.get("schema") != SCHEMA:
+        raise ValueError(f"{source} is not a go-static report (expected \"schema\": \"{SCHEMA}\")")
+    rows = {}
+    for target, data in payload["targets"].items():
+        data = {**data, "cgo_packages": tuple(data.get("cgo_packages", ())), "tags": tuple(data.get("tags", ())),
+                "problems": tuple(data.get("problems", ()))}
+        rows[target] = ReportRow(**{k: v for k, v in data.items() if k in ReportRow.__dataclass_fields__})
+    return rows
+
+
+def table(rows: Iterable[ReportRow], markdown: bool) -> str:
+    cells = [COLUMNS] + [r.cells() for r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(c) + " |" for c in cells]
+        lines.insert(1, "|" + "|".join("---" for _ in COLUMNS) + "|")
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+
+
+def _size_change(old: int | None, new: int | None) -> str | None:
+    if old is None or new is None or old == new:
+        return None
+    delta = new - old
+    if abs(delta) < SIZE_NOISE_BYTES and abs(delta) < SIZE_NOISE_RATIO * old:
+        return None
+    verb = "grew" if delta > 0 else "shrank"
+    return f"size {verb} by {format_size(abs(delta))} ({format_size(old)} → {format_size(new)}, {delta / old:+.1%})"
+
+
+def changes(baseline: dict[str, ReportRow], current: Iterable[ReportRow]) -> dict[str, list[str]]:
+    """Per target, each human-readable change since the baseline; unchanged targets are left out."""
+    out: dict[str, list[str]] = {}
+    current = list(current)
+    for row in current:
+        old = baseline.get(row.target)
+        if old is None:
+            out[row.target] = [f"new binary: scenario {row.cells()[1]}, libc {row.libc or '–'}, {row.cells()[6]}"]
+            continue
+        notes = []
+        if old.scenario != row.scenario:
+            notes.append(f"moved from scenario {old.cells()[1]} to {row.cells()[1]}")
+        for pkg in sorted(set(row.cgo_packages) - set(old.cgo_packages)):
+            notes.append(f"new cgo package in its graph: {pkg}")
+        for pkg in sorted(set(old.cgo_packages) - set(row.cgo_packages)):
+            notes.append(f"cgo package left its graph: {pkg}")
+        if old.libc != row.libc:
+            notes.append(f"libc changed from {old.libc or '–'} to {row.libc or '–'}")
+        if old.tags != row.tags:
+            notes.append(f"tags changed from {old.cells()[4]} to {row.cells()[4]}")
+        if old.linkmode != row.linkmode:
+            notes.append(f"linkmode changed from {old.linkmode or '–'} to {row.linkmode or '–'}")
+        size = _size_change(old.size, row.size)
+        if size:
+            notes.append(size)
+        if old.verdict != row.verdict:
+            notes.append(f"verdict changed from {old.verdict} to {row.cells()[7]}")
+        if notes:
+            out[row.target] = notes
+    for gone in sorted(set(baseline) - {r.target for r in current}):
+        out[gone] = ["binary removed"]
+    return out
+
+
+def render_changes(found: dict[str, list[str]], markdown: bool) -> str:
+    if not found:
+        return "No linkage changes since the baseline."
+    title = f"Linkage changes since the baseline ({len(found)} binar{'y' if len(found) == 1 else 'ies'}):"
+    lines = [f"**{title}**" if markdown else title, ""]
+    for target in sorted(found):
+        lines.append(f"- `{target}`" if markdown else f"- {target}")
+        lines.extend(f"  - {note}" for note in found[target])
+    return "\n".join(lines)
