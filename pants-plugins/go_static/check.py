@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, Sequence
 
@@ -69,7 +70,8 @@ def format_human(output: str, result: CheckResult) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m go_static.check",
+        # As a module argv[0] is check.py; inside the PEX it is the .pex file users typed.
+        prog="python -m go_static.check" if sys.argv[0].endswith(".py") else os.path.basename(sys.argv[0]),
         description="Fail unless BINARY is a static ELF executable: no PT_INTERP, no DT_NEEDED, "
                     "no glibc NSS/dlopen link warnings, the expected C library.")
     p.add_argument("binary")

@@ -104,6 +104,10 @@ class BuildMode:
             flags.append(f"-buildmode={self.buildmode}")
         return tuple(flags)
 
+    def compile_flags(self) -> tuple[str, ...]:
+        """The go build flags that change compiled packages (not the link): -tags, -buildmode."""
+        return tuple(f for f in self.go_build_flags() if not f.startswith("-ldflags="))
+
     def go_env(self) -> dict[str, str]:
         """The environment settings the mode owns (the C compiler is bound later, by path)."""
         return {

@@ -19,6 +19,7 @@ from go_static.golist import GoListError, cgo_source_files, closure_of, diagnose
 from go_static.goenv import GoEnv
 from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph
 from go_static.policy import Policy, PolicyError, intent_violations
+from go_static.prebuild import GoPrebuild, GoPrebuildRequest
 from go_static.postlink import StaticCheckRequest, StaticCheckResult
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 from go_static.subsystem import GoStaticSubsystem
@@ -73,6 +74,8 @@ class GoStaticPlan:
     module: GoModule
     main_dir: str
     input_digest: Digest
+    # Every std and module-cache package the module's graph uses, for the shared prebuild.
+    external_packages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,10 @@ async def plan_go_static_binary(
     facts = closure.facts({fc.path: fc.content for fc in scanned})
     build_mode = mode_lib.resolve(intent, facts)
     input_digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))))
-    return GoStaticPlan(mode=build_mode, module=module, main_dir=main_dir, input_digest=input_digest)
+    external = tuple(sorted(p.import_path for p in graph.packages.values() if p.dir is None))
+    return GoStaticPlan(
+        mode=build_mode, module=module, main_dir=main_dir, input_digest=input_digest, external_packages=external
+    )
 
 
 def compiler_request(build_mode: mode_lib.BuildMode) -> CCompilerRequest | None:
@@ -155,6 +161,11 @@ async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild
     plan, build_mode = request.plan, request.plan.mode
     cc_request = compiler_request(build_mode)
     c_compiler = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
+    mode_env = FrozenDict(build_mode.go_env())
+    await Get(
+        GoPrebuild,
+        GoPrebuildRequest(plan.module, plan.external_packages, build_mode.compile_flags(), mode_env, c_compiler),
+    )
     out_file = posixpath.join(_OUT_DIR, posixpath.basename(request.output_path))
     argv = go_build_argv(plan, out_file)
     result = await Get(
@@ -164,7 +175,7 @@ async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild
             description=f"Building {build_mode.address} (scenario {build_mode.scenario_glyph}, libc={build_mode.libc})",
             module_root=plan.module.root,
             input_digest=plan.input_digest,
-            env=FrozenDict(build_mode.go_env()),
+            env=mode_env,
             c_compiler=c_compiler,
             output_files=(out_file,),
             level=LogLevel.INFO,

@@ -58,6 +58,7 @@ class GoStaticProcess:
     level: LogLevel = LogLevel.DEBUG
     # Vendored modules build offline: nothing may be fetched.
     offline: bool = False
+    cache_scope: ProcessCacheScope = ProcessCacheScope.SUCCESSFUL
 
 
 @rule(desc="Read the Go settings to pass through", level=LogLevel.DEBUG)
@@ -146,6 +147,7 @@ async def setup_go_static_process(
         append_only_caches=APPEND_ONLY_CACHES,
         output_files=request.output_files,
         level=request.level,
+        cache_scope=request.cache_scope,
     )
 
 

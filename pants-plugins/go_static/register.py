@@ -1,6 +1,6 @@
 """The go_static backend: `backend_packages = ["go_static"]`. Only gathers; no logic here."""
 
-from go_static import explain, module, outcome, package, postlink, process, report, subsystem, tailor, toolchain
+from go_static import explain, module, outcome, package, postlink, prebuild, process, report, subsystem, tailor, toolchain
 from go_static import target_types as target_types_module
 from go_static.target_types import GoStaticBinaryTarget
 
@@ -16,6 +16,7 @@ def rules():
         *toolchain.rules(),
         *process.rules(),
         *module.rules(),
+        *prebuild.rules(),
         *postlink.rules(),
         *package.rules(),
         *outcome.rules(),

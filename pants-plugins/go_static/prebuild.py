@@ -1,0 +1,77 @@
+"""Rules: compile a module's std and third-party dependencies once per build mode, before its binaries.
+
+On a cold cache, binaries built side by side would each compile the same std and third-party
+packages at the same moment (Go's cache doesn't coordinate processes). One shared prebuild per
+(module, mode) fills GOCACHE first; the per-binary builds then compile only first-party code and
+link. Its inputs are go.mod/go.sum and the package list, so editing first-party code never
+re-runs it. A cgo mode's prebuild waits for the cgo-free one, which fills most of the same entries.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from dataclasses import dataclass
+
+from pants.engine.fs import Digest, DigestSubset, PathGlobs
+from pants.engine.process import FallibleProcessResult, ProcessCacheScope
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_static.module import GoModule
+from go_static.process import GoStaticProcess
+from go_static.toolchain import CCompiler
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GoPrebuildRequest:
+    """Precompile these non-repo packages with the compile-relevant parts of one mode."""
+
+    module: GoModule
+    packages: tuple[str, ...]
+    compile_flags: tuple[str, ...]  # -tags, -buildmode: whatever changes compiled objects
+    env: FrozenDict[str, str]  # CGO_ENABLED, GOOS, GOARCH
+    c_compiler: CCompiler | None
+
+
+@dataclass(frozen=True)
+class GoPrebuild:
+    """GOCACHE now holds the packages (best effort: a failure only costs the binaries time)."""
+
+    ok: bool
+
+
+@rule(desc="Precompile Go dependencies", level=LogLevel.DEBUG)
+async def prebuild_dependencies(request: GoPrebuildRequest) -> GoPrebuild:
+    module = request.module
+    if request.env.get("CGO_ENABLED") == "1":
+        # Most packages compile to the same cache entries with cgo on or off: let the cgo-free
+        # prebuild fill those first, so two modes never compile the same std side by side.
+        base_env = FrozenDict({**request.env, "CGO_ENABLED": "0"})
+        await Get(GoPrebuild, GoPrebuildRequest(module, request.packages, request.compile_flags, base_env, None))
+    manifests = [posixpath.join(d, f) for d in (module.root, *module.replacements) for f in ("go.mod", "go.sum")]
+    digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(manifests)))
+    result = await Get(
+        FallibleProcessResult,
+        GoStaticProcess(
+            argv=("build", "-trimpath", "-buildvcs=false", module.mod_flag, *request.compile_flags, *request.packages),
+            description=f"Precompile {len(request.packages)} std and third-party packages for {module.root or '.'}",
+            module_root=module.root,
+            input_digest=digest,
+            env=request.env,
+            c_compiler=request.c_compiler,
+            offline=module.vendored,
+            # Cache failures too: a package that can't build in this mode must not re-run it every time.
+            cache_scope=ProcessCacheScope.ALWAYS,
+        ),
+    )
+    if result.exit_code != 0:
+        logger.debug(f"Prebuild for {module.root or '.'} failed (binaries compile what they need):\n{result.stderr.decode()}")
+    return GoPrebuild(ok=result.exit_code == 0)
+
+
+def rules():
+    return collect_rules()
