@@ -53,7 +53,9 @@ def builds(descriptions: list[str]) -> list[str]:
 
 
 def test_only_binaries_that_import_an_edited_package_rebuild(rule_runner: RuleRunner) -> None:
-    assert builds(executed(rule_runner, "a", "b")) == ["Building m:a", "Building m:b"]
+    first = executed(rule_runner, "a", "b")
+    assert builds(first) == ["Building m:a", "Building m:b"]
+    assert sum(d.startswith("Precompile") for d in first) == 1  # one prebuild shared by both
 
     # Nothing changed: nothing builds.
     assert builds(executed(rule_runner, "a", "b")) == []
@@ -63,6 +65,8 @@ def test_only_binaries_that_import_an_edited_package_rebuild(rule_runner: RuleRu
     ran = executed(rule_runner, "a", "b")
     assert builds(ran) == ["Building m:b"]
     assert any(d.startswith("go list -deps") for d in ran)
+    # The shared std/third-party prebuild depends on go.mod and the package list, not on our code.
+    assert not any(d.startswith("Precompile") for d in ran)
 
     # A file no package reads, and a new package nobody imports: no build at all.
     rule_runner.write_files({"m/README.md": "still not Go\n", "m/unused/u.go": "package unused\n"})
