@@ -72,6 +72,12 @@ class GoPackageGraph:
     packages: FrozenDict[str, GoPackage]
 
 
+def with_diagnosis(message: str, module: GoModule, go_env: GoEnv) -> str:
+    """`message`, plus a 'Fix:' line when it is a go.sum or module-proxy problem."""
+    fix = diagnose(message, module.root, go_env.value("GOPROXY"), go_env.source("GOPROXY"))
+    return f"{message}\n{fix}" if fix else message
+
+
 def ancestors(path: str) -> list[str]:
     """`path` and every directory above it, up to the build root ('')."""
     dirs = []
@@ -145,10 +151,8 @@ async def list_packages(request: GoListRequest, go_env: GoEnv) -> GoPackageGraph
     stderr = result.stderr.decode(errors="replace")
     if result.exit_code != 0:
         explained = explain_toolchain_mismatch(stderr, module.go_mod)
-        fix = diagnose(stderr, module.root, go_env.value("GOPROXY"), go_env.source("GOPROXY"))
         raise GoModuleError(
-            explained
-            or f"`go list` failed in module {module.root or '.'}:\n{stderr.strip()}" + (f"\n{fix}" if fix else "")
+            explained or with_diagnosis(f"`go list` failed in module {module.root or '.'}:\n{stderr.strip()}", module, go_env)
         )
     return GoPackageGraph(
         module_root=module.root,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import posixpath
 from dataclasses import dataclass
 
@@ -15,9 +14,9 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static import mode as mode_lib
-from go_static.golist import GoListError, cgo_source_files, closure_of, diagnose
+from go_static.golist import GoListError, cgo_source_files, closure_of
 from go_static.goenv import GoEnv
-from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph
+from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph, with_diagnosis
 from go_static.policy import Policy, PolicyError, intent_violations
 from go_static.prebuild import GoPrebuild, GoPrebuildRequest
 from go_static.postlink import StaticCheckRequest, StaticCheckResult
@@ -36,7 +35,6 @@ from go_static.target_types import (
 )
 from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk
 
-logger = logging.getLogger(__name__)
 _OUT_DIR = "__go_static_out"
 
 
@@ -126,8 +124,7 @@ async def plan_go_static_binary(
     try:
         closure = closure_of(graph.packages, main_dir, address)
     except GoListError as e:
-        fix = diagnose(str(e), module.root, go_env.value("GOPROXY"), go_env.source("GOPROXY"))
-        raise GoStaticBuildError(str(e) + (f"\n{fix}" if fix else "")) from None
+        raise GoStaticBuildError(with_diagnosis(str(e), module, go_env)) from None
     scanned = await Get(DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure))))
     facts = closure.facts({fc.path: fc.content for fc in scanned})
     build_mode = mode_lib.resolve(intent, facts)
@@ -237,7 +234,7 @@ async def package_go_static_binary(field_set: GoStaticBinaryFieldSet) -> BuiltPa
     result.check.raise_on_failure()
     digest = await Get(Digest, MergeDigests([result.build.digest, result.check.report]))
     report_name = posixpath.basename(result.check.report_path)
-    # One line per binary; the report rides along unlisted (relpath=None) beside it.
+    # One line per binary; the report rides along in the digest beside it, unlisted.
     return BuiltPackage(
         digest,
         (
@@ -245,7 +242,6 @@ async def package_go_static_binary(field_set: GoStaticBinaryFieldSet) -> BuiltPa
                 result.build.output_path,
                 extra_log_lines=(f"  static check passed: {result.check.summary} (report: {report_name})",),
             ),
-            BuiltPackageArtifact(None),
         ),
     )
 

@@ -49,7 +49,6 @@ class StaticCheckResult:
     summary: str  # e.g. "static, musl, 2.1 MiB"
     report: Digest
     report_path: str
-    report_json: str
     size: int
     violation_codes: tuple[str, ...]
     failure: str  # the message to fail the build with; "" when it passed
@@ -123,7 +122,6 @@ async def check_static_binary(request: StaticCheckRequest, go_env: GoEnv) -> Sta
         summary=result.summary_line(),
         report=report_digest,
         report_path=report_path,
-        report_json=report_json,
         size=facts.size,
         violation_codes=tuple(v.code for v in result.violations),
         failure=failure_message(mode.address, request.output_path, report["violations"])

@@ -20,26 +20,23 @@ from go_static.toolchain import CCompiler, GoSdk, toolchain_path
 
 # Named caches: Go's build and module caches and zig's cache survive across sandboxes, so
 # rebuilds are incremental. All three tolerate concurrent writers.
+_GOCACHE, _GOMODCACHE, _ZIGCACHE = ".go-static-cache/go-build", ".go-static-cache/go-mod", ".go-static-cache/zig"
 APPEND_ONLY_CACHES = FrozenDict(
-    {
-        "go_static_gocache": ".go-static-cache/go-build",
-        "go_static_gomodcache": ".go-static-cache/go-mod",
-        "go_static_zig": ".go-static-cache/zig",
-    }
+    {"go_static_gocache": _GOCACHE, "go_static_gomodcache": _GOMODCACHE, "go_static_zig": _ZIGCACHE}
 )
 _RUN_GO = FileContent(
     "__go_static_run.sh",
-    b"""\
+    f"""\
 # Go wants absolute cache paths, which exist only inside the sandbox.
 sandbox="$(pwd)"
-export GOCACHE="$sandbox/.go-static-cache/go-build"
-export GOMODCACHE="$sandbox/.go-static-cache/go-mod"
+export GOCACHE="$sandbox/{_GOCACHE}"
+export GOMODCACHE="$sandbox/{_GOMODCACHE}"
 export GOPATH="$sandbox/.go-static-gopath"
-export ZIG_GLOBAL_CACHE_DIR="$sandbox/.go-static-cache/zig"
-export ZIG_LOCAL_CACHE_DIR="$sandbox/.go-static-cache/zig"
+export ZIG_GLOBAL_CACHE_DIR="$sandbox/{_ZIGCACHE}"
+export ZIG_LOCAL_CACHE_DIR="$sandbox/{_ZIGCACHE}"
 cd "./$__GO_STATIC_MODULE_ROOT" || exit 1
 exec "$__GO_STATIC_GO" "$@"
-""",
+""".encode(),
 )
 _REQUIRES_GO = re.compile(r"requires go >= (\S+) \(running go (\S+);")
 
