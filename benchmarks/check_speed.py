@@ -31,7 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "pants-plugins"))
 
-from go_static.elf import Expectation, elf_facts, evaluate  # noqa: E402
+from go_static.elf import elf_facts
+from go_static.verdict import Expectation, evaluate  # noqa: E402
 
 SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
 GO, ZIG = SITE / "go" / "bin" / "go", SITE / "ziglang" / "zig"
@@ -93,7 +94,7 @@ def time_check(path: Path, expectation: Expectation, log: str, runs: int, hash_f
         start = time.perf_counter()
         result = evaluate(elf_facts(path, hash_file=hash_file), expectation, log)
         times.append(time.perf_counter() - start)
-        if result.verdict != "pass":
+        if not result.passed:
             sys.exit(f"unexpected verdict for {path}: {result.violations}")
     return times
 

@@ -13,14 +13,20 @@ import ast
 import re
 from dataclasses import dataclass
 
+from go_static.errors import GoStaticError
+
 MAGIC = b"\xff Go buildinf:"
 FLAGS_INLINE = 2
 LEGACY_VERSION = "unknown (pre-go1.18 build info)"
+# Go's -buildmode values that go_static_binary builds.
+BUILDMODE_EXE, BUILDMODE_PIE = "exe", "pie"
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
 
 
-class BuildInfoError(ValueError):
+class BuildInfoError(GoStaticError, ValueError):
     """The .go.buildinfo blob is present but malformed."""
+
+    code = "unusable-input"
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class GoBuildInfo:
 
     @property
     def buildmode(self) -> str:
-        return self.get("-buildmode") or "exe"
+        return self.get("-buildmode") or BUILDMODE_EXE
 
     @property
     def ldflags(self) -> str | None:

@@ -2,8 +2,7 @@
 
 Needs only pyelftools (no Pants): `PYTHONPATH=pants-plugins python -m go_static.check BINARY`.
 Exit status: 0 pass, 1 violations, 2 unusable input (missing, unreadable, not a 64-bit LE ELF).
-`report_dict` builds the JSON report; the go_static_binary rule writes the same keys (plus its
-own) to `<output>.static-report.json`.
+`--json` prints the same report schema the go_static_binary rule writes (`go_static.static_report`).
 """
 
 from __future__ import annotations
@@ -12,56 +11,20 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Sequence
+from typing import Sequence
 
-from go_static.elf import CheckResult, ElfError, ElfFacts, Expectation, elf_facts, evaluate
+from go_static.elf import ElfError, elf_facts
+from go_static.libc import STATIC_LIBCS
+from go_static.static_report import SCHEMA, binary_report
+from go_static.verdict import Expectation, Verdict, evaluate
 
 EXIT_PASS, EXIT_FAIL, EXIT_UNUSABLE = 0, 1, 2
 
 
-def report_dict(facts: ElfFacts, result: CheckResult, output: str | None = None,
-                **extra: Any) -> dict[str, Any]:
-    """The JSON-ready report of one check; `extra` keys (target, scenario, ...) are added last."""
-    bi = facts.build_info
-    report: dict[str, Any] = {
-        "output": output,
-        "sha256": facts.sha256,
-        "size": facts.size,
-        "summary": result.summary_line(),
-        "elf_type": facts.elf_type,
-        "machine": facts.machine,
-        "goos": bi.get("GOOS") if bi else None,
-        "goarch": bi.get("GOARCH") if bi else None,
-        "go_version": bi.go_version if bi else None,
-        "cgo_enabled": bi.cgo_enabled if bi else None,
-        "build_tags": list(bi.tags) if bi else [],
-        "ldflags": bi.ldflags if bi else None,
-        "buildmode": bi.buildmode if bi else None,
-        "linkage": facts.linkage,
-        "static_pie": facts.static_pie,
-        "interpreter": facts.interpreter,
-        "needed": list(facts.needed),
-        "stripped": facts.stripped,
-        "libc_detected": facts.libc_detected,
-        "libc_evidence": facts.libc_evidence,
-        "link_warnings": [{"symbol": w.symbol, "class": w.kind, "line": w.line}
-                          for w in result.link_warnings],
-        "dlopen_referenced": result.dlopen_referenced,
-        "dlopen_evidence": facts.dlopen_evidence or None,
-        "nss_evidence": facts.nss_evidence or None,
-        "verdict": result.verdict,
-        "violations": [{"code": v.code, "evidence": v.evidence, "why": v.why, "fix": v.fix}
-                       for v in result.violations],
-        "notes": list(result.notes),
-    }
-    report.update(extra)
-    return report
-
-
-def format_human(output: str, result: CheckResult) -> str:
+def format_human(output: str, result: Verdict) -> str:
     """One header line, then one line per violation (code, evidence, why, fix), then notes."""
     n = len(result.violations)
-    head = f"{result.verdict.upper()} {output}: {result.summary_line()}"
+    head = f"{result.status.upper()} {output}: {result.summary_line()}"
     lines = [head + (f" -- {n} violation{'s' if n != 1 else ''}" if n else "")]
     lines += [f"  {v.code}: {v.evidence} -- {v.why}. Fix: {v.fix}" for v in result.violations]
     lines += [f"  note: {note}" for note in result.notes]
@@ -79,14 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-dlopen", action="store_true", help="accept dlopen (it fails at run time)")
     p.add_argument("--static-pie", action="store_true", help="expect a static-pie (ET_DYN) binary")
     p.add_argument("--link-log", metavar="FILE", help="the linker's output, to check glibc warnings")
-    p.add_argument("--expect-libc", choices=("none", "musl", "glibc"),
+    p.add_argument("--expect-libc", choices=STATIC_LIBCS,
                    help="fail unless this C library is detected")
     return p
 
 
 def _unusable(args: argparse.Namespace, reason: str) -> int:
     if args.json:
-        print(json.dumps({"output": args.binary, "verdict": "error", "error": reason}, indent=2))
+        unusable = {"schema": SCHEMA, "output": args.binary, "verdict": "error", "error": reason}
+        print(json.dumps(unusable, indent=2))
     print(f"go_static.check: {args.binary}: {reason}", file=sys.stderr)
     return EXIT_UNUSABLE
 
@@ -108,10 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                               allow_dlopen=args.allow_dlopen)
     result = evaluate(facts, expectation, link_log)
     if args.json:
-        print(json.dumps(report_dict(facts, result, args.binary), indent=2))
+        print(json.dumps(binary_report(result, args.binary), indent=2))
     else:
         print(format_human(args.binary, result))
-    return EXIT_PASS if result.verdict == "pass" else EXIT_FAIL
+    return EXIT_PASS if result.passed else EXIT_FAIL
 
 
 if __name__ == "__main__":

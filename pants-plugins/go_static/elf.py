@@ -1,7 +1,7 @@
-"""Post-link ELF facts; with go_static.verdict (re-exported here), the static-binary check.
+"""Post-link ELF facts: what one 64-bit little-endian executable is, read from its headers.
 
 Pants-free on purpose (stdlib + pyelftools only): the go_static_binary rule and the standalone
-`python -m go_static.check` read the same facts and apply the same rules.
+`python -m go_static.check` read the same facts; `go_static.verdict` judges them.
 
 Which C library a binary carries is decided in go_static.libc (layered, measured markers).
 Any 64-bit little-endian machine is accepted (x86_64, aarch64, riscv64, ...); only the x86_64
@@ -27,24 +27,44 @@ from typing import BinaryIO, Union
 from elftools.elf.elffile import ELFFile
 
 from go_static.buildinfo import BuildInfoError, GoBuildInfo, buildinfo_from_elf
-from go_static.libc import GLIBC_SYMBOLS, MUSL_SYMBOLS, Buffer, detect_libc
-from go_static.verdict import (NSS_FUNCTIONS, CheckResult, Expectation, LinkWarning, Violation,
-                              evaluate, parse_link_warnings, violations)
+from go_static.errors import GoStaticError
+from go_static.libc import (
+    DLOPEN_FUNCTIONS,
+    GLIBC,
+    GLIBC_SYMBOLS,
+    MUSL,
+    MUSL_DLOPEN_STRING,
+    MUSL_SYMBOLS,
+    NSS_FUNCTIONS,
+    NSS_STRING,
+    Buffer,
+    detect_libc,
+)
 
-__all__ = ["CheckResult", "ElfError", "ElfFacts", "Expectation", "GoBuildInfo", "LinkWarning",
-           "Violation", "check_binary", "elf_facts", "evaluate", "parse_link_warnings", "violations"]
-
-DLOPEN_SYMBOLS = ("dlopen", "dlmopen", "__libc_dlopen_mode")
-MUSL_DLOPEN_STRING = b"Dynamic loading not supported"  # musl's static dlopen stub
-NSS_STRING = b"libnss_"  # glibc's NSS module loader builds "libnss_%s.so%s"
 # A public NSS name, or its tail-merged copy inside "__getpwnam_r"; not Go's "os/user.mygetpwnam_r".
-_NSS_NAMES = re.compile(rb"(?<![A-Za-z0-9./])(" + "|".join(sorted(NSS_FUNCTIONS)).encode() + rb")(?=\0)")
+_NSS_NAMES = re.compile(
+    rb"(?<![A-Za-z0-9./])(" + "|".join(sorted(NSS_FUNCTIONS)).encode() + rb")(?=\0)"
+)
 _ET = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
+ET_EXEC, ET_DYN = 2, 3
+# The ELF64 header (e_ident, then the fields at these byte offsets), as in <elf.h>.
+ELF_MAGIC = b"\x7fELF"
+EI_CLASS, EI_DATA = 4, 5
+ELFCLASS32, ELFCLASS64 = 1, 2
+ELFDATA2LSB, ELFDATA2MSB = 1, 2
+E_TYPE = 16  # <H
+E_PHOFF_SHOFF = 32  # <QQ
+E_PHENTSIZE_PHNUM_SHENTSIZE_SHNUM = 54  # <HHHH
+ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ELF64_SHDR_SIZE = 64, 56, 64
 DF_1_PIE = 0x08000000
+# Bytes of entry-point code kept for libc detection: enough for glibc's and musl's `_start`.
+ENTRY_CODE_BYTES = 32
 
 
-class ElfError(Exception):
+class ElfError(GoStaticError):
     """The input is not a usable 64-bit little-endian ELF executable; the message says why."""
+
+    code = "unusable-input"
 
 
 @dataclass(frozen=True)
@@ -119,48 +139,52 @@ def _guarded(data: Buffer, stream: BinaryIO, sha256: str | None) -> ElfFacts:
     return dataclasses.replace(facts, sha256=digest[0])
 
 
-def check_binary(source: Source, expectation: Expectation | None = None,
-                 link_log: str = "") -> CheckResult:
-    """elf_facts + evaluate in one call; raise ElfError if the file is unusable."""
-    return evaluate(elf_facts(source), expectation, link_log)
-
-
 def _check_header(data: Buffer) -> None:
+    """Refuse, with the reason, anything but a well-formed ELF64 LSB executable header."""
     if not data:
         raise ElfError("empty file")
-    if len(data) < 4 and b"\x7fELF".startswith(data[:4]):
-        raise ElfError(f"truncated ELF header ({len(data)} of 64 bytes)")
-    if data[:4] != b"\x7fELF":
+    if len(data) < len(ELF_MAGIC) and ELF_MAGIC.startswith(data[: len(ELF_MAGIC)]):
+        raise ElfError(f"truncated ELF header ({len(data)} of {ELF64_EHDR_SIZE} bytes)")
+    if data[: len(ELF_MAGIC)] != ELF_MAGIC:
         raise ElfError(f"not an ELF file (starts with {data[:4]!r}, not b'\\x7fELF')")
-    if len(data) >= 5 and data[4] == 1:
+    if len(data) > EI_CLASS and data[EI_CLASS] == ELFCLASS32:
         raise ElfError("32-bit ELF (ELFCLASS32): only 64-bit executables are checked")
-    if len(data) >= 6 and data[5] == 2:
+    if len(data) > EI_DATA and data[EI_DATA] == ELFDATA2MSB:
         raise ElfError("big-endian ELF (ELFDATA2MSB): only little-endian executables are checked")
-    if len(data) < 64:
-        raise ElfError(f"truncated ELF header ({len(data)} of 64 bytes)")
-    if data[4] != 2 or data[5] != 1:
-        raise ElfError(f"corrupt ELF identification (EI_CLASS={data[4]}, EI_DATA={data[5]})")
-    e_type = struct.unpack_from("<H", data, 16)[0]
-    if e_type not in (2, 3):
+    if len(data) < ELF64_EHDR_SIZE:
+        raise ElfError(f"truncated ELF header ({len(data)} of {ELF64_EHDR_SIZE} bytes)")
+    if data[EI_CLASS] != ELFCLASS64 or data[EI_DATA] != ELFDATA2LSB:
+        raise ElfError(
+            f"corrupt ELF identification (EI_CLASS={data[EI_CLASS]}, EI_DATA={data[EI_DATA]})"
+        )
+    e_type = struct.unpack_from("<H", data, E_TYPE)[0]
+    if e_type not in (ET_EXEC, ET_DYN):
         raise ElfError(f"not an executable: e_type is {_ET.get(e_type, e_type)}")
-    phoff, shoff = struct.unpack_from("<QQ", data, 32)
-    phentsize, phnum, shentsize, shnum = struct.unpack_from("<HHHH", data, 54)
+    phoff, shoff = struct.unpack_from("<QQ", data, E_PHOFF_SHOFF)
+    phentsize, phnum, shentsize, shnum = struct.unpack_from(
+        "<HHHH", data, E_PHENTSIZE_PHNUM_SHENTSIZE_SHNUM
+    )
     if phnum == 0:
         raise ElfError("not an executable: no program headers (e_phnum=0)")
-    if phentsize != 56 or (shnum and shentsize != 64):
-        raise ElfError(f"corrupt ELF: header entry sizes {phentsize}/{shentsize}, expected 56/64")
+    if phentsize != ELF64_PHDR_SIZE or (shnum and shentsize != ELF64_SHDR_SIZE):
+        raise ElfError(
+            f"corrupt ELF: header entry sizes {phentsize}/{shentsize}, "
+            f"expected {ELF64_PHDR_SIZE}/{ELF64_SHDR_SIZE}"
+        )
     tables = (("program", phoff, phnum, phentsize), ("section", shoff, shnum, shentsize))
     for what, off, count, size in tables:
         if off and off + count * size > len(data):
-            raise ElfError(f"truncated: {what} header table ends at byte {off + count * size}, "
-                           f"file has {len(data)}")
+            raise ElfError(
+                f"truncated: {what} header table ends at byte {off + count * size}, "
+                f"file has {len(data)}"
+            )
 
 
 def _notes(data: Buffer, offset: int, size: int, align: int) -> list[tuple[bytes, int]]:
     out, pos, end, a = [], offset, offset + size, 8 if align == 8 else 4
     while pos + 12 <= end:
         namesz, descsz, ntype = struct.unpack_from("<III", data, pos)
-        out.append((data[pos + 12:pos + 12 + namesz].rstrip(b"\0"), ntype))
+        out.append((data[pos + 12 : pos + 12 + namesz].rstrip(b"\0"), ntype))
         pos += 12 + -(-namesz // a) * a + -(-descsz // a) * a
     return out
 
@@ -192,17 +216,29 @@ def _find_symbols(symtab: bytes, strtab: bytes, names: tuple[str, ...]) -> list[
     return found
 
 
-def _facts(data: Buffer, stream: BinaryIO) -> ElfFacts:
-    elf = ELFFile(stream)
-    e_type, machine = elf.header["e_type"], elf.header["e_machine"]
+@dataclass(frozen=True)
+class _Segments:
+    """What the program headers say: the loader, libraries, PIE flag, notes, entry code."""
+
+    interpreter: str | None
+    needed: tuple[str, ...]
+    has_dynamic: bool
+    pie_flag: bool
+    notes: tuple[tuple[bytes, int], ...]
+    entry_code: bytes
+
+
+def _segments(elf: ELFFile, data: Buffer) -> _Segments:
     entry, size = elf.header["e_entry"], len(data)
     interp, needed, has_dynamic, pie_flag, notes, entry_code = None, [], False, False, [], b""
     for seg in elf.iter_segments():
         ptype, off, filesz = seg["p_type"], seg["p_offset"], seg["p_filesz"]
         if ptype in ("PT_LOAD", "PT_INTERP", "PT_DYNAMIC", "PT_NOTE") and off + filesz > size:
-            raise ElfError(f"truncated: {ptype} segment ends at byte {off + filesz}, file has {size}")
+            raise ElfError(
+                f"truncated: {ptype} segment ends at byte {off + filesz}, file has {size}"
+            )
         if ptype == "PT_INTERP":
-            interp = data[off:off + filesz].split(b"\0", 1)[0].decode("utf-8", "replace")
+            interp = data[off : off + filesz].split(b"\0", 1)[0].decode("utf-8", "replace")
         elif ptype == "PT_DYNAMIC":
             has_dynamic = True
             for tag in seg.iter_tags():
@@ -214,49 +250,95 @@ def _facts(data: Buffer, stream: BinaryIO) -> ElfFacts:
             notes += _notes(data, off, filesz, seg["p_align"])
         elif ptype == "PT_LOAD" and seg["p_vaddr"] <= entry < seg["p_vaddr"] + filesz:
             start = entry - seg["p_vaddr"] + off
-            entry_code = data[start:start + 32]
-    sections: dict[str, tuple[int, int, int]] = {}
+            entry_code = data[start : start + ENTRY_CODE_BYTES]
+    return _Segments(interp, tuple(needed), has_dynamic, pie_flag, tuple(notes), entry_code)
+
+
+@dataclass(frozen=True)
+class _Sections:
+    """The section table by name: (offset, size, sh_link) and the raw headers, bounds-checked."""
+
+    data: Buffer
+    by_name: dict[str, tuple[int, int, int]]
+    headers: tuple
+
+    def raw(self, name: str) -> bytes:
+        off, size, _ = self.by_name.get(name, (0, 0, 0))
+        return self.data[off : off + size]
+
+    def symbols(self, names: tuple[str, ...]) -> list[str]:
+        """Which of `names` the symbol tables (.symtab, then .dynsym) define or reference."""
+        found: list[str] = []
+        for table in (".symtab", ".dynsym"):
+            if table in self.by_name and self.by_name[table][2] < len(self.headers):
+                link = self.headers[self.by_name[table][2]]
+                strtab = self.data[link["sh_offset"] : link["sh_offset"] + link["sh_size"]]
+                found += _find_symbols(self.raw(table), strtab, names)
+        return found
+
+
+def _sections(elf: ELFFile, data: Buffer) -> _Sections:
+    by_name: dict[str, tuple[int, int, int]] = {}
     secs = list(elf.iter_sections())
-    headers = [sec.header for sec in secs]
     for i, sec in enumerate(secs):
         end = sec["sh_offset"] + sec["sh_size"]
-        if sec["sh_type"] != "SHT_NOBITS" and end > size:
-            raise ElfError(f"truncated: section {i} ends at byte {end}, file has {size}")
-        sections.setdefault(sec.name, (sec["sh_offset"], sec["sh_size"], sec["sh_link"]))
+        if sec["sh_type"] != "SHT_NOBITS" and end > len(data):
+            raise ElfError(f"truncated: section {i} ends at byte {end}, file has {len(data)}")
+        by_name.setdefault(sec.name, (sec["sh_offset"], sec["sh_size"], sec["sh_link"]))
+    return _Sections(data, by_name, tuple(sec.header for sec in secs))
 
-    def raw(name: str) -> bytes:
-        off, sz, _ = sections.get(name, (0, 0, 0))
-        return data[off:off + sz]
 
-    found: list[str] = []
-    for tab in (".symtab", ".dynsym"):
-        if tab in sections and sections[tab][2] < len(headers):
-            link = headers[sections[tab][2]]
-            strtab = data[link["sh_offset"]:link["sh_offset"] + link["sh_size"]]
-            found += _find_symbols(raw(tab), strtab, GLIBC_SYMBOLS + MUSL_SYMBOLS + DLOPEN_SYMBOLS)
-    stripped = ".symtab" not in sections
-    static = not interp and not needed
-    build_info = buildinfo_from_elf(data, sections.get(".go.buildinfo"), bool(sections))
-    libc, libc_why = detect_libc(interp, tuple(needed), found, notes, entry_code, machine, data,
-                                 build_info, ".comment" in sections)
-    dl = [s for s in DLOPEN_SYMBOLS if s in found]
-    dl_why = f"symbol {dl[0]}" if dl else ""
-    if not dl and stripped and libc == "musl" and data.find(MUSL_DLOPEN_STRING) >= 0:
-        dl_why = f'string "{MUSL_DLOPEN_STRING.decode()}" (musl\'s static dlopen stub)'
-    nss_why = ""
-    if libc == "glibc" and static:
-        strtab = raw(".strtab")
-        if strtab and b"\0__nss_" in strtab:  # only NSS-using static glibc links __nss_*
-            candidates = tuple(sorted({m.decode() for m in _NSS_NAMES.findall(strtab)}))
-            public = _find_symbols(raw(".symtab"), strtab, candidates)
-            nss_why = "symbols " + ", ".join(public[:4] or ["__nss_*"]) + " (glibc NSS)"
-        elif stripped and data.find(NSS_STRING) >= 0:
-            nss_why = f'string "{NSS_STRING.decode()}" (glibc\'s NSS module loader)'
+def _dlopen_evidence(found: list[str], stripped: bool, libc: str, data: Buffer) -> str:
+    dl = [s for s in DLOPEN_FUNCTIONS if s in found]
+    if dl:
+        return f"symbol {dl[0]}"
+    if stripped and libc == MUSL and data.find(MUSL_DLOPEN_STRING) >= 0:
+        return f'string "{MUSL_DLOPEN_STRING.decode()}" (musl\'s static dlopen stub)'
+    return ""
+
+
+def _nss_evidence(sections: _Sections, stripped: bool, data: Buffer) -> str:
+    """For a static glibc binary: the NSS functions it links, or the NSS loader's string."""
+    strtab = sections.raw(".strtab")
+    if strtab and b"\0__nss_" in strtab:  # only NSS-using static glibc links __nss_*
+        candidates = tuple(sorted({m.decode() for m in _NSS_NAMES.findall(strtab)}))
+        public = _find_symbols(sections.raw(".symtab"), strtab, candidates)
+        return "symbols " + ", ".join(public[:4] or ["__nss_*"]) + " (glibc NSS)"
+    if stripped and data.find(NSS_STRING) >= 0:
+        return f'string "{NSS_STRING.decode()}" (glibc\'s NSS module loader)'
+    return ""
+
+
+def _facts(data: Buffer, stream: BinaryIO) -> ElfFacts:
+    elf = ELFFile(stream)
+    e_type, machine = elf.header["e_type"], elf.header["e_machine"]
+    segments = _segments(elf, data)
+    sections = _sections(elf, data)
+    found = sections.symbols(GLIBC_SYMBOLS + MUSL_SYMBOLS + DLOPEN_FUNCTIONS)
+    stripped = ".symtab" not in sections.by_name
+    static = not segments.interpreter and not segments.needed
+    build_info = buildinfo_from_elf(
+        data, sections.by_name.get(".go.buildinfo"), bool(sections.by_name)
+    )
+    libc, libc_why = detect_libc(
+        segments.interpreter, segments.needed, found, list(segments.notes), segments.entry_code,
+        machine, data, build_info, ".comment" in sections.by_name,
+    )
+    dlopen_why = _dlopen_evidence(found, stripped, libc, data)
     return ElfFacts(
-        elf_type=e_type, machine=machine,
-        interpreter=interp, needed=tuple(needed), has_dynamic=has_dynamic,
-        static_pie=e_type == "ET_DYN" and static and (pie_flag or has_dynamic),
-        stripped=stripped, dlopen_referenced=bool(dl_why), dlopen_evidence=dl_why,
-        nss_evidence=nss_why, libc_detected=libc, libc_evidence=libc_why, build_info=build_info,
-        size=size, sha256="",
+        elf_type=e_type,
+        machine=machine,
+        interpreter=segments.interpreter,
+        needed=segments.needed,
+        has_dynamic=segments.has_dynamic,
+        static_pie=e_type == "ET_DYN" and static and (segments.pie_flag or segments.has_dynamic),
+        stripped=stripped,
+        dlopen_referenced=bool(dlopen_why),
+        dlopen_evidence=dlopen_why,
+        nss_evidence=_nss_evidence(sections, stripped, data) if libc == GLIBC and static else "",
+        libc_detected=libc,
+        libc_evidence=libc_why,
+        build_info=build_info,
+        size=len(data),
+        sha256="",
     )

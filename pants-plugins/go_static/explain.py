@@ -61,10 +61,7 @@ def _explanation(plan: GoStaticPlan, output_path: str, sdk: GoSdk, cc: CCompiler
         "buildmode": mode.buildmode,
         "c_compiler": cc.cc if cc else None,
         "go_build": ["go", *go_build_argv(plan, output)],
-        "decisions": [
-            {"setting": d.setting, "value": d.value, "reason": d.reason, "decided_by": d.decided_by}
-            for d in mode.decisions
-        ],
+        "decisions": [d.as_dict() for d in mode.decisions],
         "env": [{"name": s.name, "value": s.value, "reason": s.reason, "decided_by": s.decided_by} for s in env],
     }
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
+
+from go_static.errors import GoStaticError
 
 DEFAULT_PASSTHROUGH = (
     "GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE",
@@ -24,8 +26,10 @@ MODE_OWNED = (
 )
 
 
-class GoEnvError(Exception):
+class GoEnvError(GoStaticError):
     """`[go-static].env_vars` names a setting the mode owns."""
+
+    code = "go-env"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,13 @@ class GoEnv:
 
     def source(self, name: str) -> str:
         return next((s.source for s in self.passed if s.name == name), "go's default")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report's `go_env`: what was passed and what was ignored, each with its source."""
+        return {
+            kind: [{"name": s.name, "value": s.value, "source": s.source} for s in settings]
+            for kind, settings in (("passed", self.passed), ("ignored", self.ignored))
+        }
 
 
 def go_env_file_path(host_env: Mapping[str, str]) -> str | None:

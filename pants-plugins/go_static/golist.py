@@ -12,15 +12,18 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from go_static.mode import GraphFacts
+from go_static.errors import GoStaticError
 
 # Only the fields we read: keeps the JSON small on big graphs.
-GO_LIST_FIELDS = (
+PACKAGE_FIELDS = (
     "ImportPath", "Dir", "Name", "Standard", "Module", "Deps", "Error", "DepsErrors", "Incomplete",
+)
+# Every file list `go build` reads from a package directory.
+SOURCE_FIELDS = (
     "GoFiles", "CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles", "SFiles",
     "SwigFiles", "SwigCXXFiles", "SysoFiles", "EmbedFiles",
 )
-SOURCE_FIELDS = GO_LIST_FIELDS[9:]
+GO_LIST_FIELDS = PACKAGE_FIELDS + SOURCE_FIELDS
 C_SOURCE_FIELDS = ("CFiles", "CXXFiles", "MFiles", "HFiles")
 # Header and library files cgo may reach outside its package dir (`#include "../x.h"`,
 # `-I${SRCDIR}/../include`, `-L${SRCDIR}/lib`), so cgo builds get all of them.
@@ -44,8 +47,23 @@ _C_COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
 _CGO_PREAMBLE = re.compile(rb"((?:/\*.*?\*/\s*|(?://[^\n]*\n\s*)+)+)import\s+\"C\"", re.S)
 
 
-class GoListError(Exception):
+class GoListError(GoStaticError):
     """`go list` reported errors for packages the target needs."""
+
+    code = "module"
+
+
+@dataclass(frozen=True)
+class GraphFacts:
+    """What `go list -deps` says about the main package's dependency closure."""
+
+    main_package: str
+    cgo_packages: tuple[str, ...] = ()
+    dlopen_packages: tuple[str, ...] = ()
+    # Which of std's resolver packages (`net`, `os/user`) the closure imports.
+    resolver_packages: tuple[str, ...] = ()
+    # (package, build tag that compiles its dlopen out, why) for known third-party packages.
+    dlopen_hints: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Which C library a 64-bit ELF carries ("glibc" | "musl" | "none" | "unknown"), and the evidence.
+"""Facts about C libraries: their names, their NSS and dlopen functions, and which one an ELF carries.
+
+The names are the libc choices everywhere in go_static (intent, mode, policy, checker). Which C
+library a 64-bit ELF carries ("glibc" | "musl" | "none" | "unknown") is decided by layered markers.
 
 Measured on binaries from Debian's glibc 2.36 (gcc 12) and the musl bundled with zig 0.17.1,
 C and Go, -static and -static-pie, with and without symbols; layers are tried in order:
@@ -26,6 +29,36 @@ from typing import Union
 
 from go_static.buildinfo import GoBuildInfo
 
+NONE, MUSL, GLIBC, UNKNOWN = "none", "musl", "glibc", "unknown"
+# What a binary can link: no C library, or one of the two this plugin links statically.
+STATIC_LIBCS = (NONE, MUSL, GLIBC)
+
+# Every function glibc 2.36's libc.a tags with the static-link warning (79 NSS ones, dlopen,
+# dlmopen) is in one of these two sets; tests/unit/test_elf.py reads libc.a to prove it. The NSS
+# set also lists NSS-backed functions glibc does not tag (getnameinfo, getlogin, netgroups, ethers,
+# publickey), so a warning for them from another libc build is still classed "nss".
+_NSS_DBS = ("pw", "gr", "sp", "sg", "host", "net", "proto", "serv", "rpc", "alias")
+_NSS_LOOKUPS = (
+    "getpwnam getpwuid getgrnam getgrgid getspnam getsgnam gethostbyname gethostbyname2 "
+    "gethostbyaddr getservbyname getservbyport getprotobyname getprotobynumber getnetbyname "
+    "getnetbyaddr getrpcbyname getrpcbynumber getaliasbyname getnetgrent getlogin"
+).split()
+_NSS_OTHERS = (
+    "getaddrinfo getnameinfo getgrouplist initgroups setnetgrent endnetgrent innetgr "
+    "ether_hostton ether_ntohost getpublickey getsecretkey netname2user"
+).split()
+NSS_FUNCTIONS = frozenset(
+    [f"{op}{db}ent" for db in _NSS_DBS for op in ("get", "set", "end")]
+    + [f"get{db}ent_r" for db in _NSS_DBS]
+    + [name + suffix for name in _NSS_LOOKUPS for suffix in ("", "_r")]
+    + _NSS_OTHERS
+)
+# The dynamic loader's entry points, most telling first: found as symbols in a binary (evidence
+# names the first one present) and as the subject of glibc's static-link warnings.
+DLOPEN_FUNCTIONS = ("dlopen", "dlmopen", "__dlopen", "__libc_dlopen_mode")
+MUSL_DLOPEN_STRING = b"Dynamic loading not supported"  # musl's static dlopen stub
+NSS_STRING = b"libnss_"  # glibc's NSS module loader builds "libnss_%s.so%s"
+
 Buffer = Union[bytes, mmap.mmap]
 GLIBC_SYMBOLS = ("__libc_start_call_main", "_IO_stdin_used")
 MUSL_SYMBOLS = ("__init_libc", "_start_c")
@@ -33,9 +66,9 @@ GLIBC_STRING, MUSL_STRING = b"GLIBC_TUNABLES", b"No error information"
 _ENDBR64 = rb"(?:\xf3\x0f\x1e\xfa)?"
 _START_CODE = {  # x86_64 `_start`
     # xor %ebp,%ebp; mov %rdx,%r9; pop %rsi; mov %rsp,%rdx; and $-16,%rsp  (sysdeps/x86_64/start.S)
-    "glibc": re.compile(_ENDBR64 + rb"\x31\xed\x49\x89\xd1\x5e\x48\x89\xe2\x48\x83\xe4\xf0"),
+    GLIBC: re.compile(_ENDBR64 + rb"\x31\xed\x49\x89\xd1\x5e\x48\x89\xe2\x48\x83\xe4\xf0"),
     # xor %rbp,%rbp; mov %rsp,%rdi; lea _DYNAMIC(%rip),%rsi; and $-16,%rsp; call _start_c  (crt_arch.h)
-    "musl": re.compile(_ENDBR64 + rb"\x48\x31\xed\x48\x89\xe7\x48\x8d\x35.{4}\x48\x83\xe4\xf0\xe8", re.S),
+    MUSL: re.compile(_ENDBR64 + rb"\x48\x31\xed\x48\x89\xe7\x48\x8d\x35.{4}\x48\x83\xe4\xf0\xe8", re.S),
 }
 NT_GNU_ABI_TAG = 1
 
@@ -46,15 +79,15 @@ def detect_libc(interp: str | None, needed: tuple[str, ...], symbols: list[str],
     """(libc, the evidence that decided it); see the module docstring for the layers."""
     for what, name in [("PT_INTERP", interp or "")] + [("DT_NEEDED", n) for n in needed]:
         if "musl" in name:
-            return "musl", f"{what} {name}"
+            return MUSL, f"{what} {name}"
         if name.startswith(("libc.so.", "ld-linux")) or "/ld-linux" in name:
-            return "glibc", f"{what} {name}"
+            return GLIBC, f"{what} {name}"
     glibc = [s for s in GLIBC_SYMBOLS if s in symbols]
     musl = [s for s in MUSL_SYMBOLS if s in symbols]
     if bool(glibc) != bool(musl):
-        return ("glibc", f"symbol {glibc[0]}") if glibc else ("musl", f"symbol {musl[0]}")
+        return (GLIBC, f"symbol {glibc[0]}") if glibc else (MUSL, f"symbol {musl[0]}")
     if (b"GNU", NT_GNU_ABI_TAG) in notes:
-        return "glibc", "note .note.ABI-tag (NT_GNU_ABI_TAG from glibc's crt1.o)"
+        return GLIBC, "note .note.ABI-tag (NT_GNU_ABI_TAG from glibc's crt1.o)"
     if machine == "EM_X86_64":
         for libc, pattern in _START_CODE.items():
             if pattern.match(entry_code):
@@ -62,11 +95,11 @@ def detect_libc(interp: str | None, needed: tuple[str, ...], symbols: list[str],
     if build_info is not None and not (glibc or musl):
         # Go's own linker writes no .comment and no C start-up code; skip the whole-file scan.
         if build_info.cgo_enabled is False:
-            return "none", "Go build info CGO_ENABLED=0, and no C runtime symbols, note or _start"
+            return NONE, "Go build info CGO_ENABLED=0, and no C runtime symbols, note or _start"
         if not has_comment:
-            return "none", "Go binary linked internally (no .comment from a C toolchain), no C runtime"
+            return NONE, "Go binary linked internally (no .comment from a C toolchain), no C runtime"
     has_glibc, has_musl = data.find(GLIBC_STRING) >= 0, data.find(MUSL_STRING) >= 0
     if has_glibc != has_musl:
         s = GLIBC_STRING if has_glibc else MUSL_STRING
-        return ("glibc" if has_glibc else "musl"), f'string "{s.decode()}"'
-    return "unknown", "no decisive C-library marker (symbols, .note.ABI-tag, _start code, strings)"
+        return (GLIBC if has_glibc else MUSL), f'string "{s.decode()}"'
+    return UNKNOWN, "no decisive C-library marker (symbols, .note.ABI-tag, _start code, strings)"

@@ -1,7 +1,9 @@
 """Declared intent + package-graph facts -> one frozen build mode (rules_go's `mode.bzl` pattern).
 
 Pants-free on purpose: the rules, the explain goal and the standalone checker all read the same
-`BuildMode`, and the whole decision table is unit-testable without an engine.
+`BuildMode`, and the whole decision table is unit-testable without an engine. `resolve` first
+validates (every contradiction fails here, with cause and fix), then derives each setting with
+the reason it was chosen.
 
 Scenario numbers follow the seed's matrix (rows: how std `net`/`os/user` resolve; columns: the
 project's own C code):
@@ -14,35 +16,31 @@ project's own C code):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from go_static.intent import (  # noqa: F401 (re-exported: callers see one mode API)
-    LIBCS,
-    PURE_GO_RESOLVER_TAGS,
-    RESOLVERS,
+from go_static.buildinfo import BUILDMODE_EXE, BUILDMODE_PIE
+from go_static.intent import (
+    AUTO,
+    RESOLVER_GO,
+    RESOLVER_LIBC,
     Intent,
-    ModeError,
     build_tags,
-    fail,
     names,
+    reject,
     validate_choices,
     validate_ldflags,
 )
+from go_static.libc import GLIBC, MUSL, NONE
+
+if TYPE_CHECKING:
+    from go_static.golist import GraphFacts
 
 SCENARIO_GLYPHS = {1: "①", 2: "②", 3: "③", 4: "④", 5: "⑤", 6: "⑥"}
 ZIG_ARCHES = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "riscv64": "riscv64"}
-
-
-@dataclass(frozen=True)
-class GraphFacts:
-    """What `go list -deps` says about the main package's dependency closure."""
-
-    main_package: str
-    cgo_packages: tuple[str, ...] = ()
-    dlopen_packages: tuple[str, ...] = ()
-    # Which of std's resolver packages (`net`, `os/user`) the closure imports.
-    resolver_packages: tuple[str, ...] = ()
-    # (package, build tag that compiles its dlopen out, why) for known third-party packages.
-    dlopen_hints: tuple[tuple[str, str, str], ...] = ()
+ZIG = "zig"
+LINKMODE_INTERNAL, LINKMODE_EXTERNAL = "internal", "external"
+# Always on, for every go build: no host paths in binaries or cache keys, no VCS stamping.
+REPRODUCIBLE_FLAGS = ("-trimpath", "-buildvcs=false")
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,15 @@ class Decision:
     value: str
     reason: str
     decided_by: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON form, shared by the explain goal and the per-binary report."""
+        return {
+            "setting": self.setting,
+            "value": self.value,
+            "reason": self.reason,
+            "decided_by": self.decided_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,9 @@ class BuildMode:
     c_compiler: str | None  # "zig", "musl-gcc", "gcc", or another name from an option
     c_target: str | None  # zig's -target triple, when the compiler is zig
     tags: tuple[str, ...]
-    linkmode: str  # "internal" | "external"
+    linkmode: str  # LINKMODE_INTERNAL | LINKMODE_EXTERNAL
     extldflags: tuple[str, ...]
-    buildmode: str  # "exe" | "pie"
+    buildmode: str  # BUILDMODE_EXE | BUILDMODE_PIE
     user_ldflags: tuple[str, ...]
     resolver: str
     static_pie: bool
@@ -90,19 +97,11 @@ class BuildMode:
             own.append("-extldflags=" + " ".join(self.extldflags))
         return (*own, *self.user_ldflags)
 
-    @property
-    def ldflags_string(self) -> str:
-        return " ".join(self.ldflags)
-
     def go_build_flags(self) -> tuple[str, ...]:
-        """Flags for `go build`, in addition to the always-on -trimpath -buildvcs=false."""
-        flags = []
-        if self.tags:
-            flags.append("-tags=" + ",".join(self.tags))
-        flags.append("-ldflags=" + self.ldflags_string)
-        if self.buildmode != "exe":
-            flags.append(f"-buildmode={self.buildmode}")
-        return tuple(flags)
+        """Flags for `go build`, after the always-on REPRODUCIBLE_FLAGS."""
+        tags = ("-tags=" + ",".join(self.tags),) if self.tags else ()
+        buildmode = (f"-buildmode={self.buildmode}",) if self.buildmode != BUILDMODE_EXE else ()
+        return (*tags, "-ldflags=" + " ".join(self.ldflags), *buildmode)
 
     def compile_flags(self) -> tuple[str, ...]:
         """The go build flags that change compiled packages (not the link): -tags, -buildmode."""
@@ -117,82 +116,117 @@ class BuildMode:
         }
 
 
-def _resolve_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
-    cgo = facts.cgo_packages
-    if intent.libc == "none":
-        if cgo:
-            raise fail(
+# --- validate: every contradiction, before anything is derived ------------------------------------
+
+
+def validate(intent: Intent, facts: GraphFacts) -> None:
+    """Raise ModeError for the first contradiction in the intent or against the graph."""
+    validate_choices(intent)
+    build_tags(intent)
+    validate_ldflags(intent)
+    _validate_dlopen(intent, facts)
+    _validate_libc(intent, facts)
+    if _pick_libc(intent, facts)[0] == MUSL and intent.musl_cc == ZIG:
+        if intent.goarch not in ZIG_ARCHES:
+            reject(
                 intent,
-                f'libc="none" but the dependency graph has cgo packages: {names(cgo)}.',
-                "cgo code must be compiled and linked against a C library.",
-                'Set libc="auto" (musl via zig cc) or libc="musl"/"glibc", '
-                "or drop the cgo dependencies.",
+                f"zig cc has no musl target for GOARCH={intent.goarch}.",
+                f"The plugin maps GOARCH to zig targets only for {sorted(ZIG_ARCHES)}.",
+                "Build on a supported architecture, or set [go-static].musl_cc to a musl-gcc "
+                "for it.",
             )
-        if intent.resolver == "libc":
-            raise fail(
-                intent,
-                'resolver="libc" needs a C library, but libc="none".',
-                "std's C-library resolver is cgo code; without a C library there is none to call.",
-                'Set resolver="go" (pure-Go DNS and user lookups), or libc="musl".',
-            )
-        if intent.static_pie:
-            raise fail(
-                intent,
-                'static_pie=True needs a C toolchain, but libc="none".',
-                "Go links static-pie only with -linkmode=external, i.e. through a C linker.",
-                'Set libc="musl" (hermetic zig cc) or libc="auto", or drop static_pie.',
-            )
-        return "none", Decision("libc", "none", 'libc="none": no C library, pure Go.', "field libc")
-    if intent.libc == "auto":
-        if cgo:
-            why, trigger = f"the graph has cgo packages ({names(cgo)})", "go list"
-        elif intent.resolver == "libc":
-            why, trigger = 'resolver="libc" needs a C library', "field resolver"
-        elif intent.static_pie:
-            why, trigger = "static-pie needs external linking, hence a C toolchain", "field static_pie"
-        else:
-            return "none", Decision(
-                "libc",
-                "none",
-                'libc="auto" and the graph has no cgo packages, so no C library is linked.',
-                "field libc + go list",
-            )
-        return "musl", Decision(
-            "libc",
-            "musl",
-            f'libc="auto" and {why}; musl is always static and does no NSS, so it is the safe pick.',
-            f"field libc + {trigger}",
+
+
+def _validate_dlopen(intent: Intent, facts: GraphFacts) -> None:
+    if not facts.dlopen_packages or intent.allow_dlopen:
+        return
+    hints = facts.dlopen_hints
+    reject(
+        intent,
+        f"C code in {names(facts.dlopen_packages)} calls dlopen.",
+        "dlopen cannot work in a static binary: static musl always fails it, and static "
+        "glibc needs the exact glibc it was linked with at run time.",
+        "".join(f'Add build_tags=["{tag}"] ({why}). ' for _, tag, why in hints)
+        + ("Or" if hints else "Remove the dlopen call, or")
+        + " set allow_dlopen=True to accept that it fails at run time.",
+    )
+
+
+def _validate_libc(intent: Intent, facts: GraphFacts) -> None:
+    if intent.libc == NONE and facts.cgo_packages:
+        reject(
+            intent,
+            f'libc="none" but the dependency graph has cgo packages: {names(facts.cgo_packages)}.',
+            "cgo code must be compiled and linked against a C library.",
+            'Set libc="auto" (musl via zig cc) or libc="musl"/"glibc", '
+            "or drop the cgo dependencies.",
         )
-    if intent.libc == "glibc" and intent.resolver == "libc":
-        raise fail(
+    if intent.libc == NONE and intent.resolver == RESOLVER_LIBC:
+        reject(
+            intent,
+            'resolver="libc" needs a C library, but libc="none".',
+            "std's C-library resolver is cgo code; without a C library there is none to call.",
+            'Set resolver="go" (pure-Go DNS and user lookups), or libc="musl".',
+        )
+    if intent.libc == NONE and intent.static_pie:
+        reject(
+            intent,
+            'static_pie=True needs a C toolchain, but libc="none".',
+            "Go links static-pie only with -linkmode=external, i.e. through a C linker.",
+            'Set libc="musl" (hermetic zig cc) or libc="auto", or drop static_pie.',
+        )
+    if intent.libc == GLIBC and intent.resolver == RESOLVER_LIBC:
+        reject(
             intent,
             'resolver="libc" with libc="glibc" cannot be static.',
             "glibc's getaddrinfo/getpwnam_r go through NSS, which dlopens libnss_*.so at run "
             "time; a static binary then crashes or misbehaves on hosts with a different glibc.",
             'Set resolver="go" (adds netgo,osusergo), or libc="musl" (no NSS).',
         )
-    return intent.libc, Decision("libc", intent.libc, f'libc="{intent.libc}" was declared.', "field libc")
+
+
+# --- derive: each setting, with the reason it was chosen ------------------------------------------
+
+
+def _pick_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
+    if intent.libc != AUTO:
+        reason = 'libc="none": no C library, pure Go.' if intent.libc == NONE else (
+            f'libc="{intent.libc}" was declared.'
+        )
+        return intent.libc, Decision("libc", intent.libc, reason, "field libc")
+    if facts.cgo_packages:
+        why, trigger = f"the graph has cgo packages ({names(facts.cgo_packages)})", "go list"
+    elif intent.resolver == RESOLVER_LIBC:
+        why, trigger = 'resolver="libc" needs a C library', "field resolver"
+    elif intent.static_pie:
+        why, trigger = "static-pie needs external linking, hence a C toolchain", "field static_pie"
+    else:
+        return NONE, Decision(
+            "libc",
+            NONE,
+            'libc="auto" and the graph has no cgo packages, so no C library is linked.',
+            "field libc + go list",
+        )
+    return MUSL, Decision(
+        "libc",
+        MUSL,
+        f'libc="auto" and {why}; musl is always static and does no NSS, so it is the safe pick.',
+        f"field libc + {trigger}",
+    )
 
 
 def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decision | None]:
-    if libc == "none":
+    """(compiler name, zig target, decision) for the libc; all None without a C library."""
+    if libc == NONE:
         return None, None, None
-    if libc == "glibc":
+    if libc == GLIBC:
         return intent.glibc_cc, None, Decision(
             "CC", intent.glibc_cc, "glibc is linked statically with the system C compiler.",
             "option [go-static].glibc_cc",
         )
-    if intent.musl_cc == "zig":
-        arch = ZIG_ARCHES.get(intent.goarch)
-        if arch is None:
-            raise fail(
-                intent,
-                f"zig cc has no musl target for GOARCH={intent.goarch}.",
-                f"The plugin maps GOARCH to zig targets only for {sorted(ZIG_ARCHES)}.",
-                "Build on a supported architecture, or set [go-static].musl_cc to a musl-gcc for it.",
-            )
-        target = f"{arch}-linux-musl"
-        return "zig", target, Decision(
+    if intent.musl_cc == ZIG:
+        target = f"{ZIG_ARCHES[intent.goarch]}-linux-musl"
+        return ZIG, target, Decision(
             "CC", f"zig cc -target {target}",
             "musl via zig cc: hermetic (from the ziglang wheel) and identical on every machine.",
             "option [go-static].musl_cc",
@@ -203,69 +237,83 @@ def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decisi
     )
 
 
-def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
-    """Resolve intent against the graph once; raise ModeError on any contradiction."""
-    validate_choices(intent)
-    tags = build_tags(intent)
-    user_ldflags = validate_ldflags(intent)
-    if facts.dlopen_packages and not intent.allow_dlopen:
-        raise fail(
-            intent,
-            f"C code in {names(facts.dlopen_packages)} calls dlopen.",
-            "dlopen cannot work in a static binary: static musl always fails it, and static "
-            "glibc needs the exact glibc it was linked with at run time.",
-            "".join(f'Add build_tags=["{tag}"] ({why}). ' for _, tag, why in facts.dlopen_hints)
-            + ("Remove the dlopen call, or" if not facts.dlopen_hints else "Or")
-            + " set allow_dlopen=True to accept that it fails at run time.",
-        )
-
-    libc, libc_decision = _resolve_libc(intent, facts)
-    decisions = [libc_decision]
-
-    def decide(setting: str, value: str, reason: str, decided_by: str) -> None:
-        decisions.append(Decision(setting, value, reason, decided_by))
-
-    if facts.dlopen_packages:
-        decide("allow_dlopen", "True", f"dlopen in {names(facts.dlopen_packages)} is accepted, though it "
-               "fails at run time under static musl and needs the linking glibc under static glibc.",
-               "field allow_dlopen")
-    cgo_enabled = libc != "none"
-    decide("CGO_ENABLED", "1" if cgo_enabled else "0",
-           f"C code is compiled and linked against {libc}." if cgo_enabled else
-           "No C library: cgo off, so Go links internally and the binary is static by construction.",
-           "libc")
-    c_compiler, c_target, cc_decision = _compiler(intent, libc)
-    if cc_decision:
-        decisions.append(cc_decision)
-    if intent.resolver == "go":
+def _tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> Decision | None:
+    if intent.resolver == RESOLVER_GO:
         uses = f" ({', '.join(facts.resolver_packages)} imported)" if facts.resolver_packages else ""
-        decide("-tags", ",".join(tags),
-               f"resolver=\"go\": std's pure-Go DNS and user lookups{uses}, so nothing loads NSS at run time.",
-               "field resolver" + (" + field build_tags" if intent.build_tags else ""))
-    elif tags:
-        decide("-tags", ",".join(tags), "Extra tags from build_tags.", "field build_tags")
+        return Decision(
+            "-tags", ",".join(tags),
+            f"resolver=\"go\": std's pure-Go DNS and user lookups{uses}, so nothing loads NSS at "
+            "run time.",
+            "field resolver" + (" + field build_tags" if intent.build_tags else ""),
+        )
+    if tags:
+        return Decision("-tags", ",".join(tags), "Extra tags from build_tags.", "field build_tags")
+    return None
 
-    linkmode = "external" if cgo_enabled else "internal"
-    decide("-linkmode", linkmode, "cgo objects must be linked by the C linker." if cgo_enabled
-           else "Go's own linker needs no C toolchain and emits no interpreter.", "libc")
+
+def _link_decisions(intent: Intent, cgo_enabled: bool) -> tuple[str, tuple[str, ...], list[Decision]]:
+    """(linkmode, extldflags, decisions for -linkmode, -extldflags and -buildmode)."""
+    linkmode = LINKMODE_EXTERNAL if cgo_enabled else LINKMODE_INTERNAL
+    decisions = [Decision(
+        "-linkmode", linkmode,
+        "cgo objects must be linked by the C linker." if cgo_enabled
+        else "Go's own linker needs no C toolchain and emits no interpreter.",
+        "libc",
+    )]
     extldflags: tuple[str, ...] = ()
     if cgo_enabled:
         extldflags = ("-static-pie",) if intent.static_pie else ("-static",)
-        decide("-extldflags", " ".join(extldflags), "Link the C library statically: no PT_INTERP, no "
-               "DT_NEEDED" + (", position-independent." if intent.static_pie else "."),
-               "field static_pie" if intent.static_pie else "libc")
-    buildmode = "pie" if intent.static_pie else "exe"
+        decisions.append(Decision(
+            "-extldflags", " ".join(extldflags),
+            "Link the C library statically: no PT_INTERP, no DT_NEEDED"
+            + (", position-independent." if intent.static_pie else "."),
+            "field static_pie" if intent.static_pie else "libc",
+        ))
     if intent.static_pie:
-        decide("-buildmode", "pie", "static_pie=True: a position-independent static executable.",
-               "field static_pie")
+        decisions.append(Decision(
+            "-buildmode", BUILDMODE_PIE,
+            "static_pie=True: a position-independent static executable.", "field static_pie",
+        ))
+    return linkmode, extldflags, decisions
 
+
+def _scenario(intent: Intent, facts: GraphFacts, cgo_enabled: bool) -> tuple[int, Decision]:
     column = 1 if facts.dlopen_packages else 2 if facts.cgo_packages else 3
-    std_via_cgo = cgo_enabled and intent.resolver == "libc"
+    std_via_cgo = cgo_enabled and intent.resolver == RESOLVER_LIBC
     scenario = column if std_via_cgo else column + 3
-    decide("scenario", SCENARIO_GLYPHS[scenario],
-           ("std net/os/user via the C library; " if std_via_cgo else "std net/os/user in pure Go; ")
-           + ("cgo code that calls dlopen." if column == 1 else "cgo code." if column == 2 else "no cgo code."),
-           "go list + field resolver")
+    code = {1: "cgo code that calls dlopen.", 2: "cgo code.", 3: "no cgo code."}[column]
+    std = "std net/os/user via the C library; " if std_via_cgo else "std net/os/user in pure Go; "
+    return scenario, Decision(
+        "scenario", SCENARIO_GLYPHS[scenario], std + code, "go list + field resolver"
+    )
+
+
+def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
+    """Resolve intent against the graph once; raise ModeError on any contradiction."""
+    validate(intent, facts)
+    tags = build_tags(intent)
+    libc, libc_decision = _pick_libc(intent, facts)
+    cgo_enabled = libc != NONE
+    decisions = [libc_decision]
+    if facts.dlopen_packages:
+        decisions.append(Decision(
+            "allow_dlopen", "True",
+            f"dlopen in {names(facts.dlopen_packages)} is accepted, though it fails at run time "
+            "under static musl and needs the linking glibc under static glibc.",
+            "field allow_dlopen",
+        ))
+    decisions.append(Decision(
+        "CGO_ENABLED", "1" if cgo_enabled else "0",
+        f"C code is compiled and linked against {libc}." if cgo_enabled else
+        "No C library: cgo off, so Go links internally and the binary is static by construction.",
+        "libc",
+    ))
+    c_compiler, c_target, cc_decision = _compiler(intent, libc)
+    tags_decision = _tags_decision(intent, facts, tags)
+    linkmode, extldflags, link_decisions = _link_decisions(intent, cgo_enabled)
+    scenario, scenario_decision = _scenario(intent, facts, cgo_enabled)
+    decisions += [d for d in (cc_decision, tags_decision) if d] + link_decisions
+    decisions.append(scenario_decision)
     return BuildMode(
         address=intent.address,
         goos=intent.goos,
@@ -277,8 +325,8 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
         tags=tags,
         linkmode=linkmode,
         extldflags=extldflags,
-        buildmode=buildmode,
-        user_ldflags=user_ldflags,
+        buildmode=BUILDMODE_PIE if intent.static_pie else BUILDMODE_EXE,
+        user_ldflags=validate_ldflags(intent),
         resolver=intent.resolver,
         static_pie=intent.static_pie,
         allow_dlopen=intent.allow_dlopen,

@@ -11,13 +11,16 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from go_static.errors import GoStaticError
 from go_static.golist import GoPackage, diagnose, go_list_argv, local_replacements, parse_go_list
 from go_static.goenv import GoEnv
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 
 
-class GoModuleError(Exception):
+class GoModuleError(GoStaticError):
     """The Go module around a target is missing or broken."""
+
+    code = "module"
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,11 @@ from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_static import mode as mode_lib
+from go_static.errors import GoStaticError
 from go_static.golist import GoListError, cgo_source_files, closure_of
+from go_static.intent import Intent, build_tags
+from go_static.libc import GLIBC
+from go_static.mode import REPRODUCIBLE_FLAGS, BuildMode, resolve
 from go_static.goenv import GoEnv
 from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph, with_diagnosis
 from go_static.policy import Policy, PolicyError, intent_violations
@@ -38,8 +41,10 @@ from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk
 _OUT_DIR = "__go_static_out"
 
 
-class GoStaticBuildError(Exception):
+class GoStaticBuildError(GoStaticError):
     """`go build` (or `go list`) failed for a go_static_binary."""
+
+    code = "build"
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class GoStaticPlanRequest:
 class GoStaticPlan:
     """A target's resolved mode plus exactly the repo files its build reads."""
 
-    mode: mode_lib.BuildMode
+    mode: BuildMode
     module: GoModule
     main_dir: str
     input_digest: Digest
@@ -93,8 +98,8 @@ class GoStaticBuild:
     link_log: str
 
 
-def intent_for(field_set: GoStaticBinaryFieldSet, subsystem: GoStaticSubsystem, sdk: GoSdk) -> mode_lib.Intent:
-    return mode_lib.Intent(
+def intent_for(field_set: GoStaticBinaryFieldSet, subsystem: GoStaticSubsystem, sdk: GoSdk) -> Intent:
+    return Intent(
         address=str(field_set.address),
         libc=field_set.libc.value,
         resolver=field_set.resolver.value,
@@ -116,7 +121,7 @@ async def plan_go_static_binary(
     field_set = request.field_set
     address = str(field_set.address)
     intent = intent_for(field_set, subsystem, sdk)
-    tags = mode_lib.build_tags(intent)
+    tags = build_tags(intent)
     main_dir = field_set.main.package_dir
     root = await Get(GoModuleRoot, GoModuleRootRequest(main_dir, address))
     module = await Get(GoModule, GoModuleRoot, root)
@@ -127,7 +132,7 @@ async def plan_go_static_binary(
         raise GoStaticBuildError(with_diagnosis(str(e), module, go_env)) from None
     scanned = await Get(DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure))))
     facts = closure.facts({fc.path: fc.content for fc in scanned})
-    build_mode = mode_lib.resolve(intent, facts)
+    build_mode = resolve(intent, facts)
     input_digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))))
     external = tuple(sorted(p.import_path for p in graph.packages.values() if p.dir is None))
     return GoStaticPlan(
@@ -135,10 +140,10 @@ async def plan_go_static_binary(
     )
 
 
-def compiler_request(build_mode: mode_lib.BuildMode) -> CCompilerRequest | None:
+def compiler_request(build_mode: BuildMode) -> CCompilerRequest | None:
     if not build_mode.c_compiler:
         return None
-    option = "[go-static].glibc_cc" if build_mode.libc == "glibc" else "[go-static].musl_cc"
+    option = "[go-static].glibc_cc" if build_mode.libc == GLIBC else "[go-static].musl_cc"
     return CCompilerRequest(build_mode.c_compiler, build_mode.c_target, option)
 
 
@@ -146,7 +151,7 @@ def go_build_argv(plan: GoStaticPlan, out_file: str) -> tuple[str, ...]:
     """`go build` arguments, run in the module root; `out_file` is relative to the sandbox."""
     relative_main = posixpath.relpath(plan.main_dir or ".", plan.module.root or ".")
     return (
-        "build", "-trimpath", "-buildvcs=false", plan.module.mod_flag,
+        "build", *REPRODUCIBLE_FLAGS, plan.module.mod_flag,
         *plan.mode.go_build_flags(),
         "-o", posixpath.relpath(out_file, plan.module.root or "."),
         "./" + relative_main if relative_main != "." else ".",

@@ -8,42 +8,30 @@ the target, and the exact change that satisfies it.
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from go_static.mode import BuildMode
+from go_static.errors import GoStaticError
+from go_static.libc import NONE
+from go_static.sizes import format_size
+from go_static.verdict import Violation
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$", re.I)
-_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+if TYPE_CHECKING:
+    from go_static.mode import BuildMode
 
 
-class PolicyError(Exception):
+class PolicyError(GoStaticError):
     """A target breaks the repo's static-linking policy; raised before anything is built."""
+
+    code = "policy"
 
     def __init__(self, message: str, codes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
-        self.codes = codes
+        self._codes = codes
 
-
-def parse_size(value: int | str, what: str) -> int:
-    """Bytes from an int or a string such as "20MiB", "1.5GB", "900KiB"."""
-    if isinstance(value, int):
-        if value <= 0:
-            raise ValueError(f"{what} must be positive, not {value}")
-        return value
-    match = _SIZE.match(value)
-    if not match:
-        raise ValueError(f"{what}={value!r} is not a size: use bytes or e.g. \"20MiB\", \"1.5GB\"")
-    return int(float(match.group(1)) * _UNITS[(match.group(2) or "B").lower()])
-
-
-def format_size(size: int) -> str:
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self._codes or (self.code,)
 
 
 @dataclass(frozen=True)
@@ -94,10 +82,11 @@ def intent_violations(policy: Policy, mode: BuildMode, target_max_size: int | No
     found = []
     option = "[go-static].allowed_libcs"
     if policy.allowed_libcs and mode.libc not in policy.allowed_libcs:
-        allowed = [l for l in policy.allowed_libcs if l != "none"] or ["none"]
+        allowed = [libc for libc in policy.allowed_libcs if libc != NONE] or [NONE]
         hint = (
-            "drop the cgo dependencies so libc=\"auto\" resolves to \"none\""
-            if allowed == ["none"] else f'set libc="{allowed[0]}" on the target'
+            'drop the cgo dependencies so libc="auto" resolves to "none"'
+            if allowed == [NONE]
+            else f'set libc="{allowed[0]}" on the target'
         )
         found.append(PolicyViolation(
             "policy-libc", f'resolves to libc="{mode.libc}", which the policy does not allow '
@@ -129,19 +118,21 @@ def intent_violations(policy: Policy, mode: BuildMode, target_max_size: int | No
     return tuple(found)
 
 
-def size_violation(policy: Policy, target_max_size: int | None, size: int) -> PolicyViolation | None:
-    """The post-link size budget: the tighter of the repo's and the target's."""
+def size_violation(policy: Policy, target_max_size: int | None, size: int) -> Violation | None:
+    """The post-link size budget (the tighter of the repo's and the target's), as a violation."""
     budget = effective_max_size(policy, target_max_size)
     if budget is None or size <= budget:
         return None
     from_target = target_max_size is not None and target_max_size == budget
     option = "the target's max_size field" if from_target else "[go-static].max_size"
-    return PolicyViolation(
-        "policy-max-size", f"is {format_size(size)}, over its size budget of {format_size(budget)} "
-        f"by {format_size(size - budget)}.", option,
-        "its BUILD file" if from_target else policy.origin("[go-static].max_size"),
+    origin = "its BUILD file" if from_target else policy.origin("[go-static].max_size")
+    return Violation(
+        "policy-max-size",
+        f"{size} bytes ({format_size(size)})",
+        f"it is {format_size(size)}, over its size budget of {format_size(budget)} by "
+        f"{format_size(size - budget)}; the budget is {option}, set in {origin}",
         'shrink it (ldflags=["-s", "-w"] drops symbols and DWARF; fewer dependencies), or raise '
-        f"{option} if the growth is intended.",
+        f"{option} if the growth is intended",
     )
 
 

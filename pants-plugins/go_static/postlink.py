@@ -1,6 +1,7 @@
 """Rules: the post-link static check of a freshly linked binary, and its JSON report.
 
-The rule only feeds bytes and the link log to the Pants-free checker (`go_static.elf`); every
+The rule only feeds bytes, the link log and what the mode expects to the Pants-free checker
+(`go_static.elf` facts, `go_static.verdict` rules, `go_static.static_report` schema); every
 judgement lives there, shared with `python -m go_static.check`.
 """
 
@@ -10,21 +11,45 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
-from pants.engine.fs import CreateDigest, Digest, DigestContents, DigestEntries, FileContent, FileEntry
+from pants.engine.fs import (
+    CreateDigest,
+    Digest,
+    DigestContents,
+    DigestEntries,
+    FileContent,
+    FileEntry,
+)
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
 
-from go_static.check import report_dict
-from go_static.elf import ElfError, Expectation, Violation, elf_facts, evaluate
+from go_static.elf import ElfError, elf_facts
+from go_static.errors import GoStaticError
 from go_static.goenv import GoEnv
 from go_static.mode import BuildMode
-from go_static.policy import Policy, effective_max_size as size_budget, format_size, size_violation
+from go_static.policy import Policy, effective_max_size, size_violation
+from go_static.static_report import REPORT_SUFFIX, BuildContext, binary_report, failure_message
+from go_static.verdict import Expectation, evaluate
 
-REPORT_SUFFIX = ".static-report.json"
 
-
-class GoStaticCheckError(Exception):
+class GoStaticCheckError(GoStaticError):
     """A freshly linked go_static_binary broke the static-linking rules."""
+
+    code = "binary"
+
+
+def expectation_for(mode: BuildMode) -> Expectation:
+    """What the checker must find in a binary built with this mode."""
+    return Expectation(
+        libc=mode.libc,
+        cgo_enabled=mode.cgo_enabled,
+        tags=tuple(mode.tags),
+        ldflags=tuple(mode.ldflags),
+        buildmode=mode.buildmode,
+        goos=mode.goos,
+        goarch=mode.goarch,
+        static_pie=mode.static_pie,
+        allow_dlopen=mode.allow_dlopen,
+    )
 
 
 @dataclass(frozen=True)
@@ -45,7 +70,7 @@ class StaticCheckResult:
 
     address: str
     output_path: str
-    verdict: str  # "pass" | "fail"
+    passed: bool
     summary: str  # e.g. "static, musl, 2.1 MiB"
     report: Digest
     report_path: str
@@ -54,17 +79,8 @@ class StaticCheckResult:
     failure: str  # the message to fail the build with; "" when it passed
 
     def raise_on_failure(self) -> None:
-        if self.verdict != "pass":
+        if not self.passed:
             raise GoStaticCheckError(self.failure)
-
-
-def failure_message(address: str, output_path: str, violations: list[dict]) -> str:
-    lines = [f"{address}: the post-link static check failed for {output_path} "
-             f"({len(violations)} violation{'s' if len(violations) != 1 else ''}):"]
-    for v in violations:
-        lines += [f"  - {v['code']}: {v['evidence']}", f"    Why: {v['why']}.", f"    Fix: {v['fix']}."]
-    lines.append("Nothing was written to dist/. Run `python -m go_static.check <binary>` to check any binary by hand.")
-    return "\n".join(lines)
 
 
 @rule(desc="Check that a go_static_binary is static", level=LogLevel.DEBUG)
@@ -83,49 +99,39 @@ async def check_static_binary(request: StaticCheckRequest, go_env: GoEnv) -> Sta
             f"ELF executable ({e}). This is a toolchain problem, not a policy one: rebuild with "
             "--no-local-cache, and report it if it persists."
         ) from None
-    result = evaluate(facts, Expectation.from_mode(mode), request.link_log)
+    verdict = evaluate(facts, expectation_for(mode), request.link_log)
     over_budget = size_violation(request.policy, request.target_max_size, facts.size)
     if over_budget:
-        result = dataclasses.replace(result, violations=(*result.violations, Violation(
-            over_budget.code, f"{facts.size} bytes ({format_size(facts.size)})",
-            f"it {over_budget.problem.rstrip('.')}; the budget is {over_budget.option}, set in {over_budget.origin}",
-            over_budget.fix.rstrip("."),
-        )))
-    report = report_dict(
-        facts,
-        result,
-        request.output_path,
+        verdict = dataclasses.replace(verdict, violations=(*verdict.violations, over_budget))
+    context = BuildContext(
         target=mode.address,
         scenario=mode.scenario,
         libc=mode.libc,
         linkmode=mode.linkmode,
-        cgo_packages=list(mode.facts.cgo_packages),
-        max_size=size_budget(request.policy, request.target_max_size),
-        # The -ldflags go build was given (build info omits them under -trimpath).
-        ldflags=list(mode.ldflags),
-        go_env={
-            "passed": [{"name": s.name, "value": s.value, "source": s.source} for s in go_env.passed],
-            "ignored": [{"name": s.name, "value": s.value, "source": s.source} for s in go_env.ignored],
-        },
-        decisions=[
-            {"setting": d.setting, "value": d.value, "reason": d.reason, "decided_by": d.decided_by}
-            for d in mode.decisions
-        ],
+        cgo_packages=mode.facts.cgo_packages,
+        max_size=effective_max_size(request.policy, request.target_max_size),
+        go_build_ldflags=mode.ldflags,
+        go_env=go_env.as_dict(),
+        decisions=tuple(d.as_dict() for d in mode.decisions),
     )
+    report = binary_report(verdict, request.output_path, context)
     report_json = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     report_path = request.output_path + REPORT_SUFFIX
-    report_digest = await Get(Digest, CreateDigest([FileContent(report_path, report_json.encode())]))
+    report_digest = await Get(
+        Digest, CreateDigest([FileContent(report_path, report_json.encode())])
+    )
     return StaticCheckResult(
         address=mode.address,
         output_path=request.output_path,
-        verdict=result.verdict,
-        summary=result.summary_line(),
+        passed=verdict.passed,
+        summary=verdict.summary_line(),
         report=report_digest,
         report_path=report_path,
         size=facts.size,
-        violation_codes=tuple(v.code for v in result.violations),
-        failure=failure_message(mode.address, request.output_path, report["violations"])
-        if result.violations else "",
+        violation_codes=tuple(v.code for v in verdict.violations),
+        failure=""
+        if verdict.passed
+        else failure_message(mode.address, request.output_path, verdict.violations),
     )
 
 

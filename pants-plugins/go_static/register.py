@@ -1,7 +1,18 @@
 """The go_static backend: `backend_packages = ["go_static"]`. Only gathers; no logic here."""
 
-from go_static import explain, module, outcome, package, postlink, prebuild, process, report, subsystem, tailor, toolchain
-from go_static import target_types as target_types_module
+from go_static import (
+    check_goal,
+    explain,
+    module,
+    package,
+    postlink,
+    prebuild,
+    process,
+    report_goal,
+    subsystem,
+    tailor,
+    toolchain,
+)
 from go_static.target_types import GoStaticBinaryTarget
 
 
@@ -11,7 +22,6 @@ def target_types():
 
 def rules():
     return [
-        *target_types_module.rules(),
         *subsystem.rules(),
         *toolchain.rules(),
         *process.rules(),
@@ -19,8 +29,8 @@ def rules():
         *prebuild.rules(),
         *postlink.rules(),
         *package.rules(),
-        *outcome.rules(),
+        *check_goal.rules(),
         *explain.rules(),
-        *report.rules(),
+        *report_goal.rules(),
         *tailor.rules(),
     ]

@@ -8,7 +8,9 @@ from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
 from go_static.goenv import DEFAULT_PASSTHROUGH, MODE_OWNED
-from go_static.policy import Policy, PolicyError, origins_from_ranks, parse_size
+from go_static.libc import STATIC_LIBCS
+from go_static.policy import Policy, PolicyError, origins_from_ranks
+from go_static.sizes import parse_size
 
 POLICY_OPTIONS = ("allowed_libcs", "dlopen_allowlist", "require_static_pie", "max_size")
 
@@ -137,11 +139,11 @@ class GoStaticSubsystem(Subsystem):
 
 @rule(desc="Read the go_static policy")
 async def go_static_policy(subsystem: GoStaticSubsystem) -> Policy:
-    bad = [libc for libc in subsystem.allowed_libcs if libc not in ("none", "musl", "glibc")]
+    bad = [libc for libc in subsystem.allowed_libcs if libc not in STATIC_LIBCS]
     if bad:
         raise PolicyError(
             f"[go-static].allowed_libcs has {', '.join(map(repr, bad))}; each entry must be one of "
-            '"none", "musl", "glibc".'
+            f"{', '.join(map(repr, STATIC_LIBCS))}."
         )
     try:
         max_size = None if subsystem.max_size is None else parse_size(subsystem.max_size, "[go-static].max_size")

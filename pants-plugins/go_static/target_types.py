@@ -21,7 +21,7 @@ from pants.engine.target import (
 from pants.util.strutil import help_text
 
 from go_static.intent import LIBCS, RESOLVERS
-from go_static.policy import parse_size
+from go_static.sizes import parse_size
 
 
 class GoStaticMainField(StringField, AsyncFieldMixin):
@@ -202,7 +202,3 @@ class GoStaticBinaryTarget(Target):
         up front on contradictions. Run `pants package` to build into dist/.
         """
     )
-
-
-def rules():
-    return []

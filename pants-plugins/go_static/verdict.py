@@ -1,7 +1,7 @@
 """The static-binary verdict: link warnings, what the build expected, and the violations.
 
 Pants-free (stdlib only). `evaluate(facts, expectation, link_log)` is the whole check; the rule
-and `python -m go_static.check` both call it. Re-exported by `go_static.elf`.
+and `python -m go_static.check` both call it, on facts from `go_static.elf`.
 """
 
 from __future__ import annotations
@@ -9,31 +9,13 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from go_static.buildinfo import LEGACY_VERSION
+from go_static.elf import ElfFacts
+from go_static.libc import DLOPEN_FUNCTIONS, GLIBC, MUSL, NSS_FUNCTIONS, UNKNOWN
+from go_static.sizes import format_size
 
-if TYPE_CHECKING:
-    from go_static.elf import ElfFacts
-    from go_static.mode import BuildMode
-
-# Every function glibc 2.36's libc.a tags with the static-link warning (79 NSS ones, dlopen,
-# dlmopen) is in one of these two sets; tests/unit/test_elf.py reads libc.a to prove it. The NSS
-# set also lists NSS-backed functions glibc does not tag (getnameinfo, getlogin, netgroups, ethers,
-# publickey), so a warning for them from another libc build is still classed "nss".
-_NSS_DBS = ("pw", "gr", "sp", "sg", "host", "net", "proto", "serv", "rpc", "alias")
-NSS_FUNCTIONS = frozenset(
-    [f"{op}{db}ent" for db in _NSS_DBS for op in ("get", "set", "end")]
-    + [f"get{db}ent_r" for db in _NSS_DBS]
-    + [f + r for f in (
-        "getpwnam getpwuid getgrnam getgrgid getspnam getsgnam gethostbyname gethostbyname2 "
-        "gethostbyaddr getservbyname getservbyport getprotobyname getprotobynumber getnetbyname "
-        "getnetbyaddr getrpcbyname getrpcbynumber getaliasbyname getnetgrent getlogin"
-    ).split() for r in ("", "_r")]
-    + "getaddrinfo getnameinfo getgrouplist initgroups setnetgrent endnetgrent innetgr "
-      "ether_hostton ether_ntohost getpublickey getsecretkey netname2user".split()
-)
-DLOPEN_FUNCTIONS = frozenset({"dlopen", "dlmopen", "__dlopen", "__libc_dlopen_mode"})
+PASS, FAIL = "pass", "fail"
 _WARNING = re.compile(r"Using '([^']+)' in statically linked applications requires at runtime "
                       r"the shared libraries from the glibc version used for linking")
 FIX_STATIC = ('link statically: libc="musl" (zig cc) or libc="none" (CGO_ENABLED=0); with gcc, '
@@ -54,7 +36,10 @@ class LinkWarning:
 
 
 def classify(symbol: str) -> str:
-    return "nss" if symbol in NSS_FUNCTIONS else "dlopen" if symbol in DLOPEN_FUNCTIONS else "other"
+    """A link warning's class: "nss", "dlopen" or "other"."""
+    if symbol in NSS_FUNCTIONS:
+        return "nss"
+    return "dlopen" if symbol in DLOPEN_FUNCTIONS else "other"
 
 
 def parse_link_warnings(log: str) -> tuple[LinkWarning, ...]:
@@ -80,12 +65,6 @@ class Expectation:
     static_pie: bool = False
     allow_dlopen: bool = False
 
-    @classmethod
-    def from_mode(cls, mode: BuildMode) -> Expectation:
-        return cls(libc=mode.libc, cgo_enabled=mode.cgo_enabled, tags=tuple(mode.tags),
-                   ldflags=tuple(mode.ldflags), buildmode=mode.buildmode, goos=mode.goos,
-                   goarch=mode.goarch, static_pie=mode.static_pie, allow_dlopen=mode.allow_dlopen)
-
     @property
     def expects_go(self) -> bool:
         return any(x is not None for x in (self.cgo_enabled, self.tags, self.ldflags,
@@ -103,8 +82,8 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class CheckResult:
-    """The verdict on one binary: violations fail it; notes say what could not be checked."""
+class Verdict:
+    """The judgement on one binary: violations fail it; notes say what could not be checked."""
 
     facts: ElfFacts
     expectation: Expectation
@@ -113,24 +92,25 @@ class CheckResult:
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def verdict(self) -> str:
-        return "fail" if self.violations else "pass"
+    def status(self) -> str:
+        """ "pass" or "fail", as the report and the CLI print it."""
+        return FAIL if self.violations else PASS
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
 
     @property
     def dlopen_referenced(self) -> bool:
         """Does the program itself use dlopen? Static glibc always carries libc's own dlopen, so
         there only the link warning tells."""
-        if self.facts.libc_detected == "glibc" and self.facts.linkage != "dynamic":
+        if self.facts.libc_detected == GLIBC and self.facts.linkage != "dynamic":
             return any(w.kind == "dlopen" for w in self.link_warnings)
         return self.facts.dlopen_referenced
 
     def summary_line(self) -> str:
         """E.g. "static, musl, 2.1 MiB" or "static-pie, glibc, 3.0 MiB"."""
-        return f"{self.facts.linkage}, {self.facts.libc_detected}, {human_size(self.facts.size)}"
-
-
-def human_size(n: int) -> str:
-    return f"{n / 1048576:.1f} MiB" if n >= 1048576 else f"{n / 1024:.1f} KiB"
+        return f"{self.facts.linkage}, {self.facts.libc_detected}, {format_size(self.facts.size)}"
 
 
 def _words(flags: str) -> list[str]:
@@ -201,11 +181,11 @@ def _dlopen_and_nss(facts: ElfFacts, exp: Expectation, link_log: str, has_nss_wa
     no_log = "" if link_log else "; no link log was given"
     if exp.allow_dlopen:
         return out
-    if facts.libc_detected == "glibc" and facts.linkage != "dynamic":
+    if facts.libc_detected == GLIBC and facts.linkage != "dynamic":
         notes.append("static glibc always links its own dlopen (libc.a's NSS/iconv code), so the "
                      "dlopen check relied on link warnings only" + no_log)
     elif facts.dlopen_referenced:
-        musl = facts.libc_detected == "musl"
+        musl = facts.libc_detected == MUSL
         out.append(Violation(
             "dlopen-symbol", facts.dlopen_evidence,
             "musl's static dlopen always fails at run time (\"Dynamic loading not supported\")" if musl
@@ -261,7 +241,7 @@ def _libc(facts: ElfFacts, exp: Expectation) -> list[Violation]:
         return []
     fix = ('for libc="musl" CC must be a musl compiler (zig cc -target <arch>-linux-musl, '
            'musl-gcc); for "glibc", gcc; for "none", CGO_ENABLED=0 must reach go build')
-    if facts.libc_detected == "unknown":
+    if facts.libc_detected == UNKNOWN:
         return [Violation("libc-unknown", facts.libc_evidence,
                           f"libc={exp.libc!r} was expected, but no marker shows which C library "
                           "(if any) is linked", fix)]
@@ -269,7 +249,7 @@ def _libc(facts: ElfFacts, exp: Expectation) -> list[Violation]:
                       f"the mode links {exp.libc}, but the binary carries {facts.libc_detected}", fix)]
 
 
-def evaluate(facts: ElfFacts, expectation: Expectation | None = None, link_log: str = "") -> CheckResult:
+def evaluate(facts: ElfFacts, expectation: Expectation | None = None, link_log: str = "") -> Verdict:
     """Check one binary's facts (and the link's output) against what the build expected."""
     exp = expectation or Expectation()
     notes: list[str] = []
@@ -278,7 +258,7 @@ def evaluate(facts: ElfFacts, expectation: Expectation | None = None, link_log: 
     has_nss = any(v.code == "nss-warning" for v in found)
     found += _dlopen_and_nss(facts, exp, link_log, has_nss, notes)
     found += _build_info(facts, exp, notes) + _libc(facts, exp)
-    return CheckResult(facts, exp, warnings, tuple(found), tuple(notes))
+    return Verdict(facts, exp, warnings, tuple(found), tuple(notes))
 
 
 def violations(facts: ElfFacts, expectation: Expectation | None = None,

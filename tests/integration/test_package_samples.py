@@ -12,7 +12,7 @@ import pytest
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
-from go_static.toolchain import _wheel_dir
+from go_static.toolchain import wheel_dir
 
 from pants_harness import fresh_distdir, run_pants
 
@@ -41,7 +41,7 @@ def packaged():
 
 
 def go_version_m(binary: Path) -> dict[str, str]:
-    go = Path(_wheel_dir("go", "bin")) / "go"
+    go = Path(wheel_dir("go", "bin")) / "go"
     out = subprocess.run([str(go), "version", "-m", str(binary)], check=True, capture_output=True, text=True).stdout
     settings = {}
     for line in out.splitlines():
@@ -105,7 +105,7 @@ def test_sqlite_without_its_tag_stops_before_compiling_and_names_the_tag(distdir
 
 REPORT_KEYS = {
     "target", "output", "sha256", "size", "goos", "goarch", "go_version", "scenario", "libc",
-    "libc_detected", "cgo_enabled", "build_tags", "ldflags", "linkmode", "static_pie", "interpreter",
+    "libc_detected", "cgo_enabled", "build_tags", "buildinfo_ldflags", "go_build_ldflags", "linkmode", "static_pie", "interpreter",
     "needed", "link_warnings", "dlopen_referenced", "verdict", "violations",
 }
 SCENARIOS = {

@@ -16,9 +16,9 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_static import register
 from go_static.explain import GoStaticExplain
-from go_static.outcome import GoStaticBinaryCheckRequest
+from go_static.check_goal import GoStaticBinaryCheckRequest
 from go_static.package import GoStaticBinaryFieldSet
-from go_static.report import GoStaticReport
+from go_static.report_goal import GoStaticReport
 from go_static.tailor import PutativeGoStaticTargetsRequest, main_package_dirs
 
 FILES = {

@@ -16,7 +16,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 from go_static import register
 from go_static.goenv import GoEnv
 from go_static.package import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
-from go_static.toolchain import _wheel_dir
+from go_static.toolchain import wheel_dir
 
 UUID_SUM = (
     "github.com/google/uuid v1.6.0 h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=\n"
@@ -100,7 +100,7 @@ def test_vendored_module_builds_offline(tmp_path: Path) -> None:
     (work / "go.mod").write_text(GO_MOD)
     (work / "go.sum").write_text(UUID_SUM)
     (work / "main.go").write_text(MAIN)
-    go = os.path.join(_wheel_dir("go", "bin"), "go")
+    go = os.path.join(wheel_dir("go", "bin"), "go")
     subprocess.run(
         [go, "mod", "vendor"], cwd=work, check=True, capture_output=True,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GOTOOLCHAIN": "local", "GOFLAGS": "",

@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 from elf_lab import REPO, Binaries
 
-from go_static.check import main, report_dict
-from go_static.elf import Expectation, elf_facts, evaluate
+from go_static.check import main
+from go_static.elf import elf_facts
+from go_static.static_report import SCHEMA, BuildContext, binary_report
+from go_static.verdict import Expectation, evaluate
 
 REPORT_KEYS = {
-    "output", "sha256", "size", "goos", "goarch", "go_version", "cgo_enabled", "build_tags",
-    "ldflags", "buildmode", "static_pie", "interpreter", "needed", "libc_detected",
-    "link_warnings", "dlopen_referenced", "verdict", "violations", "notes",
+    "schema", "output", "sha256", "size", "goos", "goarch", "go_version", "cgo_enabled",
+    "build_tags", "buildinfo_ldflags", "go_build_ldflags", "buildmode", "static_pie",
+    "interpreter", "needed", "libc_detected", "link_warnings", "dlopen_referenced", "verdict",
+    "violations", "notes", "target", "scenario", "libc", "linkmode", "decisions", "go_env",
 }
 
 
@@ -72,7 +75,9 @@ def test_static_musl_passes_with_full_report(bins: Binaries, capsys: pytest.Capt
     assert (report["libc_detected"], report["interpreter"], report["needed"]) == ("musl", None, [])
     go = (report["goos"], report["goarch"], report["cgo_enabled"], report["buildmode"])
     assert go == ("linux", "amd64", True, "exe")
-    assert report["build_tags"] == ["netgo", "osusergo"] and report["ldflags"] is None  # -trimpath
+    assert report["build_tags"] == ["netgo", "osusergo"] and report["buildinfo_ldflags"] is None  # -trimpath
+    assert report["schema"] == SCHEMA and report["target"] is None  # no build context from the CLI
+    assert report["go_build_ldflags"] is None and report["decisions"] == []
     assert report["go_version"].startswith("go1.") and len(report["sha256"]) == 64
     assert report["size"] == Path(path).stat().st_size and report["summary"].startswith("static, musl, ")
 
@@ -128,13 +133,25 @@ def test_unusable_inputs_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "cannot read link log" in capsys.readouterr().err
 
 
-def test_report_dict_is_reusable_by_the_rule(bins: Binaries) -> None:
+def test_one_report_schema_for_the_cli_and_the_rule(bins: Binaries) -> None:
     built = bins.get("go_glibc_netgo")
     facts = elf_facts(built.path)
     result = evaluate(facts, Expectation(libc="glibc"), built.log)
-    report = report_dict(facts, result, "dist/app", target="src/go:app", scenario=5,
-                         libc="glibc", linkmode="external")
-    assert REPORT_KEYS <= set(report) and report["output"] == "dist/app"
+    context = BuildContext(
+        target="src/go:app", scenario=5, libc="glibc", linkmode="external", cgo_packages=("c",),
+        max_size=None, go_build_ldflags=("-linkmode=external", "-extldflags=-static"),
+        go_env={"passed": [], "ignored": []}, decisions=({"setting": "libc", "value": "glibc",
+                                                          "reason": "r", "decided_by": "d"},),
+    )
+    report = binary_report(result, "dist/app", context)
+    assert set(report) == set(binary_report(result, "dist/app")) == REPORT_KEYS | {
+        "summary", "elf_type", "machine", "libc_evidence", "cgo_packages", "stripped",
+        "dlopen_evidence", "nss_evidence", "max_size", "linkage"}
+    assert report["output"] == "dist/app"
     assert (report["target"], report["scenario"], report["libc"], report["linkmode"]) == (
         "src/go:app", 5, "glibc", "external")
+    # Two meanings, two keys: what build info recorded (nothing, under -trimpath) and what go
+    # build was given.
+    assert report["buildinfo_ldflags"] is None
+    assert report["go_build_ldflags"] == ["-linkmode=external", "-extldflags=-static"]
     assert json.loads(json.dumps(report)) == report and report["verdict"] == "pass"

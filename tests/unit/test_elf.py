@@ -15,17 +15,20 @@ from elf_lab import GO, Binaries, Lab, ToolMissing
 
 from go_static import libc as libc_mod
 from go_static.buildinfo import parse_buildinfo_blob
-from go_static.elf import (CheckResult, ElfError, ElfFacts, Expectation, elf_facts, evaluate,
-                           parse_link_warnings, violations)
-from go_static.mode import GraphFacts, Intent, resolve
-from go_static.verdict import DLOPEN_FUNCTIONS, NSS_FUNCTIONS, classify
+from go_static.elf import ElfError, ElfFacts, elf_facts
+from go_static.golist import GraphFacts
+from go_static.intent import Intent
+from go_static.libc import DLOPEN_FUNCTIONS, NSS_FUNCTIONS
+from go_static.mode import resolve
+from go_static.postlink import expectation_for
+from go_static.verdict import Expectation, Verdict, classify, evaluate, parse_link_warnings, violations
 
 NETGO = ("netgo", "osusergo")
 GO_EXPECT = dict(goos="linux", goarch="amd64", buildmode="exe")
 
 
-def codes(result: CheckResult | tuple) -> list[str]:
-    vs = result.violations if isinstance(result, CheckResult) else result
+def codes(result: Verdict | tuple) -> list[str]:
+    vs = result.violations if isinstance(result, Verdict) else result
     return [v.code for v in vs]
 
 
@@ -62,7 +65,7 @@ def test_static_pie_is_accepted_only_when_requested(bins: Binaries) -> None:
     assert (f.elf_type, f.linkage, f.static_pie, f.has_dynamic) == ("ET_DYN", "static-pie", True, True)
     assert f.interpreter is None and f.needed == ()
     assert codes(evaluate(f)) == ["dynamic-not-pie"]
-    assert evaluate(f, Expectation(static_pie=True, libc="glibc")).verdict == "pass"
+    assert evaluate(f, Expectation(static_pie=True, libc="glibc")).passed
 
 
 def test_static_pie_requested_but_fixed_address(bins: Binaries) -> None:
@@ -170,7 +173,7 @@ def test_every_glibc_static_link_warning_is_classified() -> None:
         pytest.skip("no static glibc (libc.a) on this machine")
     warned = set(re.findall(rb"Using '(\w+)' in statically linked", Path(libc_a).read_bytes()))
     assert len(warned) > 70  # glibc 2.36: 79 NSS functions + dlopen, dlmopen
-    assert {w.decode() for w in warned} <= NSS_FUNCTIONS | DLOPEN_FUNCTIONS
+    assert {w.decode() for w in warned} <= NSS_FUNCTIONS | frozenset(DLOPEN_FUNCTIONS)
 
 
 # --- NSS and dlopen policy -------------------------------------------------------------------------
@@ -217,7 +220,7 @@ def test_static_glibc_netgo_passes_and_says_what_it_relied_on(bins: Binaries) ->
     assert f.nss_evidence == "" and parse_link_warnings(built.log) == ()
     assert f.dlopen_referenced  # static glibc always carries its own dlopen ...
     result = evaluate(f, Expectation(libc="glibc", cgo_enabled=True, tags=NETGO, **GO_EXPECT), built.log)
-    assert result.verdict == "pass", result.violations  # ... so only the link warning counts
+    assert result.passed, result.violations  # ... so only the link warning counts
     assert any("static glibc always links its own dlopen" in n for n in result.notes)
 
 
@@ -226,7 +229,7 @@ def test_glibc_dlopen_warning_and_allow_dlopen(bins: Binaries) -> None:
     f = elf_facts(built.path)
     assert codes(evaluate(f, link_log=built.log)) == ["dlopen-warning"]
     allowed = evaluate(f, Expectation(allow_dlopen=True), built.log)
-    assert allowed.verdict == "pass" and any("allow_dlopen=True" in n for n in allowed.notes)
+    assert allowed.passed and any("allow_dlopen=True" in n for n in allowed.notes)
 
 
 def test_musl_dlopen_symbol(bins: Binaries) -> None:
@@ -235,7 +238,7 @@ def test_musl_dlopen_symbol(bins: Binaries) -> None:
     (v,) = evaluate(f).violations
     assert v.code == "dlopen-symbol" and "Dynamic loading not supported" in v.why
     assert "allow_dlopen=True" in v.fix
-    assert evaluate(f, Expectation(allow_dlopen=True)).verdict == "pass"
+    assert evaluate(f, Expectation(allow_dlopen=True)).passed
     assert not facts(bins, "go_musl").dlopen_referenced
 
 
@@ -249,7 +252,7 @@ def test_stripped_binary_is_not_claimed_clean(bins: Binaries) -> None:
     f = facts(bins, "c_hello_musl_stripped")
     assert f.stripped and not f.dlopen_referenced
     result = evaluate(f)
-    assert result.verdict == "pass"
+    assert result.passed
     assert any(n.startswith("stripped (no .symtab)") and "no link log" in n for n in result.notes)
 
 
@@ -297,7 +300,7 @@ def test_build_info_parser_edge_cases() -> None:
 def test_build_info_mismatches(bins: Binaries) -> None:
     f = facts(bins, "go_musl")
     good = Expectation(libc="musl", cgo_enabled=True, tags=NETGO, **GO_EXPECT)
-    assert evaluate(f, good).verdict == "pass"
+    assert evaluate(f, good).passed
     cases = {
         "CGO_ENABLED": dataclasses.replace(good, cgo_enabled=False),
         "-tags": dataclasses.replace(good, tags=("netgo",)),
@@ -307,15 +310,15 @@ def test_build_info_mismatches(bins: Binaries) -> None:
     for key, exp in cases.items():
         (v,) = evaluate(f, exp).violations
         assert v.code == "buildinfo-mismatch" and v.evidence.startswith(f"build\t{key}"), v
-    assert evaluate(f, dataclasses.replace(good, tags=("osusergo", "netgo"))).verdict == "pass"
+    assert evaluate(f, dataclasses.replace(good, tags=("osusergo", "netgo"))).passed
 
 
 def test_ldflags_compared_only_when_recorded(bins: Binaries) -> None:
     trimmed = evaluate(facts(bins, "go_musl"), Expectation(ldflags=("-X", "main.v=1")))
-    assert trimmed.verdict == "pass" and any("golang/go#52372" in n for n in trimmed.notes)
+    assert trimmed.passed and any("golang/go#52372" in n for n in trimmed.notes)
     f = facts(bins, "go_none_ldflags")
     same = Expectation(ldflags=("-s", "-w", "-X", "'main.greeting=hello world'"))
-    assert evaluate(f, same).verdict == "pass"
+    assert evaluate(f, same).passed
     (v,) = evaluate(f, Expectation(ldflags=("-s",))).violations
     assert v.code == "buildinfo-mismatch" and v.evidence.startswith("build\t-ldflags=")
 
@@ -323,13 +326,13 @@ def test_ldflags_compared_only_when_recorded(bins: Binaries) -> None:
 def test_not_go_and_libc_expectations(bins: Binaries) -> None:
     c = facts(bins, "c_hello_glibc_stripped")
     assert codes(evaluate(c, Expectation(cgo_enabled=True))) == ["not-go"]
-    assert evaluate(c).verdict == "pass"  # plain CLI use: any static ELF may be checked
+    assert evaluate(c).passed  # plain CLI use: any static ELF may be checked
     musl = facts(bins, "go_musl")
     (v,) = evaluate(musl, Expectation(libc="glibc")).violations
     assert v.code == "libc-mismatch" and v.evidence == "musl: symbol __init_libc"
     unknown = dataclasses.replace(musl, libc_detected="unknown", libc_evidence="nothing")
     assert codes(evaluate(unknown, Expectation(libc="musl"))) == ["libc-unknown"]
-    assert evaluate(unknown).verdict == "pass"  # no libc expected: unknown is only reported
+    assert evaluate(unknown).passed  # no libc expected: unknown is only reported
 
 
 # --- the resolved mode is what the checker expects -------------------------------------------------
@@ -349,10 +352,10 @@ def test_binary_built_from_a_mode_passes_from_mode(lab: Lab, intent: dict, cgo_g
         built = lab.go(name, cgo=mode.cgo_enabled, cc=cc, flags=("-trimpath", *mode.go_build_flags()))
     except ToolMissing as e:
         pytest.skip(str(e))
-    exp = Expectation.from_mode(mode)
+    exp = expectation_for(mode)
     assert (exp.libc, exp.tags, exp.ldflags) == (mode.libc, mode.tags, mode.ldflags)
     result = evaluate(elf_facts(built.path), exp, built.log)
-    assert result.verdict == "pass", result.violations
+    assert result.passed, result.violations
     assert result.summary_line().startswith(f"{'static-pie' if mode.static_pie else 'static'}, {mode.libc}, ")
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from go_static.mode import BuildMode, GraphFacts, Intent, ModeError, explain, resolve
+from go_static.golist import GraphFacts
+from go_static.intent import Intent, ModeError
+from go_static.mode import BuildMode, explain, resolve
 
 ADDR = "src/go:app"
 NO_CGO = GraphFacts(main_package="example.com/app", resolver_packages=("net", "os/user"))

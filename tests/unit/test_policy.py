@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from go_static.mode import GraphFacts, Intent, resolve
+from go_static.golist import GraphFacts
+from go_static.intent import Intent
+from go_static.linkage import LinkageRow, changes, from_json, render_changes, table, to_json
+from go_static.mode import resolve
 from go_static.policy import (
     Policy,
     address_matches,
     effective_max_size,
-    format_size,
     intent_violations,
     origins_from_ranks,
-    parse_size,
     size_violation,
 )
-from go_static.reportdiff import ReportRow, changes, from_json, render_changes, table, to_json
+from go_static.sizes import format_size, parse_size
 
 MiB = 2**20
 CGO = GraphFacts(main_package="m", cgo_packages=("example.com/c",))
@@ -107,16 +108,18 @@ def test_size_violation_names_the_tighter_budget() -> None:
     policy = Policy(max_size=20 * MiB, origins=ORIGINS)
     assert size_violation(policy, None, 20 * MiB) is None
     over = size_violation(policy, None, 23 * MiB)
-    assert over.code == "policy-max-size" and over.option == "[go-static].max_size"
-    assert "over its size budget of 20.0 MiB by 3.0 MiB" in over.problem
+    assert over.code == "policy-max-size" and over.evidence == f"{23 * MiB} bytes (23.0 MiB)"
+    assert "over its size budget of 20.0 MiB by 3.0 MiB" in over.why
+    assert "the budget is [go-static].max_size, set in the default" in over.why
+    assert "raise [go-static].max_size if the growth is intended" in over.fix
     tight = size_violation(policy, 10 * MiB, 12 * MiB)
-    assert tight.option == "the target's max_size field" and tight.origin == "its BUILD file"
+    assert "the budget is the target's max_size field, set in its BUILD file" in tight.why
 
 
-def row(target: str, **kw) -> ReportRow:
+def row(target: str, **kw) -> LinkageRow:
     base = dict(scenario=6, libc="none", cgo=False, tags=("netgo", "osusergo"), linkmode="internal",
                 size=3 * MiB, verdict="pass")
-    return ReportRow(target, **{**base, **kw})
+    return LinkageRow(target, **{**base, **kw})
 
 
 def test_table_has_the_issue_columns_in_text_and_markdown() -> None:

@@ -1,6 +1,6 @@
-"""The repo-wide linkage report: one row per binary, a table, and a diff against a baseline.
+"""The repo-wide linkage report: the row model, the table, and the diff against a baseline.
 
-Pants-free: the `go-static-report` goal fills `ReportRow`s; reviewers diff two JSON reports to
+Pants-free: the `go-static-report` goal fills `LinkageRow`s; reviewers diff two JSON reports to
 see what a change did to each binary's linkage, ready to paste into a PR comment.
 """
 
@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from go_static.mode import SCENARIO_GLYPHS
-from go_static.policy import format_size
+from go_static.sizes import format_size
+from go_static.verdict import FAIL
 
 SCHEMA = "go-static-report/1"
 COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict")
@@ -20,7 +21,7 @@ SIZE_NOISE_BYTES, SIZE_NOISE_RATIO = 64 * 1024, 0.01
 
 
 @dataclass(frozen=True)
-class ReportRow:
+class LinkageRow:
     """One go_static_binary's linkage, or why it has none (a failed plan, build or check)."""
 
     target: str
@@ -31,34 +32,51 @@ class ReportRow:
     tags: tuple[str, ...] = ()
     linkmode: str | None = None
     size: int | None = None
-    verdict: str = "fail"  # "pass" | "fail"
-    problems: tuple[str, ...] = ()  # violation codes or error summaries
+    verdict: str = FAIL  # "pass" | "fail"
+    problems: tuple[str, ...] = ()  # violation codes or error codes
+
+    @property
+    def scenario_text(self) -> str:
+        return SCENARIO_GLYPHS.get(self.scenario, "–") if self.scenario else "–"
+
+    @property
+    def tags_text(self) -> str:
+        return ",".join(self.tags) or "–"
+
+    @property
+    def size_text(self) -> str:
+        return format_size(self.size) if self.size is not None else "–"
+
+    @property
+    def verdict_text(self) -> str:
+        return self.verdict + (f" ({', '.join(self.problems)})" if self.problems else "")
 
     def cells(self) -> tuple[str, ...]:
+        """The table row, in COLUMNS order."""
         return (
             self.target,
-            SCENARIO_GLYPHS.get(self.scenario, "–") if self.scenario else "–",
+            self.scenario_text,
             self.libc or "–",
             "–" if self.cgo is None else ("yes" if self.cgo else "no"),
-            ",".join(self.tags) or "–",
+            self.tags_text,
             self.linkmode or "–",
-            format_size(self.size) if self.size is not None else "–",
-            self.verdict + (f" ({', '.join(self.problems)})" if self.problems else ""),
+            self.size_text,
+            self.verdict_text,
         )
 
 
-def to_json(rows: Iterable[ReportRow]) -> str:
+def to_json(rows: Iterable[LinkageRow]) -> str:
     payload = {"schema": SCHEMA, "targets": {r.target: _row_dict(r) for r in rows}}
     return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _row_dict(row: ReportRow) -> dict:
+def _row_dict(row: LinkageRow) -> dict:
     data = asdict(row)
     data["cgo_packages"], data["tags"], data["problems"] = list(row.cgo_packages), list(row.tags), list(row.problems)
     return data
 
 
-def from_json(text: str, source: str) -> dict[str, ReportRow]:
+def from_json(text: str, source: str) -> dict[str, LinkageRow]:
     """Rows keyed by target from a report written by `to_json`; ValueError if it isn't one."""
     try:
         payload = json.loads(text)
@@ -70,11 +88,11 @@ def from_json(text: str, source: str) -> dict[str, ReportRow]:
     for target, data in payload["targets"].items():
         data = {**data, "cgo_packages": tuple(data.get("cgo_packages", ())), "tags": tuple(data.get("tags", ())),
                 "problems": tuple(data.get("problems", ()))}
-        rows[target] = ReportRow(**{k: v for k, v in data.items() if k in ReportRow.__dataclass_fields__})
+        rows[target] = LinkageRow(**{k: v for k, v in data.items() if k in LinkageRow.__dataclass_fields__})
     return rows
 
 
-def table(rows: Iterable[ReportRow], markdown: bool) -> str:
+def table(rows: Iterable[LinkageRow], markdown: bool) -> str:
     cells = [COLUMNS] + [r.cells() for r in rows]
     if markdown:
         lines = ["| " + " | ".join(c) + " |" for c in cells]
@@ -94,18 +112,20 @@ def _size_change(old: int | None, new: int | None) -> str | None:
     return f"size {verb} by {format_size(abs(delta))} ({format_size(old)} → {format_size(new)}, {delta / old:+.1%})"
 
 
-def changes(baseline: dict[str, ReportRow], current: Iterable[ReportRow]) -> dict[str, list[str]]:
+def changes(baseline: dict[str, LinkageRow], current: Iterable[LinkageRow]) -> dict[str, list[str]]:
     """Per target, each human-readable change since the baseline; unchanged targets are left out."""
     out: dict[str, list[str]] = {}
     current = list(current)
     for row in current:
         old = baseline.get(row.target)
         if old is None:
-            out[row.target] = [f"new binary: scenario {row.cells()[1]}, libc {row.libc or '–'}, {row.cells()[6]}"]
+            out[row.target] = [
+                f"new binary: scenario {row.scenario_text}, libc {row.libc or '–'}, {row.size_text}"
+            ]
             continue
         notes = []
         if old.scenario != row.scenario:
-            notes.append(f"moved from scenario {old.cells()[1]} to {row.cells()[1]}")
+            notes.append(f"moved from scenario {old.scenario_text} to {row.scenario_text}")
         for pkg in sorted(set(row.cgo_packages) - set(old.cgo_packages)):
             notes.append(f"new cgo package in its graph: {pkg}")
         for pkg in sorted(set(old.cgo_packages) - set(row.cgo_packages)):
@@ -113,14 +133,14 @@ def changes(baseline: dict[str, ReportRow], current: Iterable[ReportRow]) -> dic
         if old.libc != row.libc:
             notes.append(f"libc changed from {old.libc or '–'} to {row.libc or '–'}")
         if old.tags != row.tags:
-            notes.append(f"tags changed from {old.cells()[4]} to {row.cells()[4]}")
+            notes.append(f"tags changed from {old.tags_text} to {row.tags_text}")
         if old.linkmode != row.linkmode:
             notes.append(f"linkmode changed from {old.linkmode or '–'} to {row.linkmode or '–'}")
         size = _size_change(old.size, row.size)
         if size:
             notes.append(size)
         if old.verdict != row.verdict:
-            notes.append(f"verdict changed from {old.verdict} to {row.cells()[7]}")
+            notes.append(f"verdict changed from {old.verdict} to {row.verdict_text}")
         if notes:
             out[row.target] = notes
     for gone in sorted(set(baseline) - {r.target for r in current}):

@@ -17,9 +17,9 @@ from pants.engine.target import Targets
 from pants.option.option_types import StrOption
 from pants.util.strutil import softwrap
 
-from go_static.outcome import GoStaticOutcome, GoStaticOutcomeRequest
+from go_static.check_goal import GoStaticOutcome, GoStaticOutcomeRequest
+from go_static.linkage import changes, from_json, render_changes, table, to_json
 from go_static.package import GoStaticBinaryFieldSet
-from go_static.reportdiff import changes, from_json, render_changes, table, to_json
 
 
 class GoStaticReportSubsystem(GoalSubsystem):

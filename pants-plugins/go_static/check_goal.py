@@ -1,7 +1,8 @@
-"""Rules: every target's outcome, failures included, and `pants check` for go_static_binary.
+"""`pants check` for go_static_binary, and every target's outcome with its failure kept as data.
 
-`package` stops at the first failure; `check` and the report must see all of them, so each
-target's plan/build/check is run here with its user-facing errors caught and kept.
+`package` stops at the first failure; `check` and the report goal must see all of them, so each
+target's plan/build/check runs here with its user-facing errors (the `GoStaticError` family)
+caught and kept, by their stable codes.
 """
 
 from __future__ import annotations
@@ -14,23 +15,16 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
-from go_static.intent import ModeError
-from go_static.module import GoModuleError
+from go_static.errors import GoStaticError
+from go_static.linkage import LinkageRow
 from go_static.package import (
     GoStaticBinaryFieldSet,
-    GoStaticBuildError,
     GoStaticCheckedBuild,
     GoStaticCheckedBuildRequest,
     GoStaticPlan,
     GoStaticPlanRequest,
 )
-from go_static.policy import PolicyError
-from go_static.postlink import GoStaticCheckError
-from go_static.reportdiff import ReportRow
-from go_static.toolchain import GoStaticToolchainError
-
-# Errors that belong to one target (its intent, code, policy or binary), not to the whole run.
-TARGET_ERRORS = (ModeError, GoModuleError, GoStaticBuildError, PolicyError, GoStaticCheckError, GoStaticToolchainError)
+from go_static.verdict import FAIL, PASS
 
 
 @dataclass(frozen=True)
@@ -44,18 +38,13 @@ class GoStaticOutcomeRequest:
 class GoStaticOutcome:
     """One target's report row, its one-line summary, and its failure message (empty if none)."""
 
-    row: ReportRow
+    row: LinkageRow
     summary: str
     failure: str
 
     @property
     def passed(self) -> bool:
-        return self.row.verdict == "pass"
-
-
-def _error_code(error: Exception) -> str:
-    return {ModeError: "intent", GoModuleError: "module", GoStaticBuildError: "build",
-            GoStaticToolchainError: "toolchain", GoStaticCheckError: "binary"}.get(type(error), "error")
+        return self.row.verdict == PASS
 
 
 @rule(desc="Plan, build and check a go_static_binary", level=LogLevel.DEBUG)
@@ -63,20 +52,24 @@ async def go_static_outcome(request: GoStaticOutcomeRequest) -> GoStaticOutcome:
     address = str(request.field_set.address)
     try:
         plan = await Get(GoStaticPlan, GoStaticPlanRequest(request.field_set))
-    except TARGET_ERRORS as e:
-        return GoStaticOutcome(ReportRow(address, problems=(_error_code(e),)), "failed before building", str(e))
+    except GoStaticError as e:
+        return GoStaticOutcome(LinkageRow(address, problems=e.codes), "failed before building", str(e))
     mode = plan.mode
-    row = ReportRow(
+    row = LinkageRow(
         target=address, scenario=mode.scenario, libc=mode.libc, cgo=mode.cgo_enabled,
         cgo_packages=mode.facts.cgo_packages, tags=mode.tags, linkmode=mode.linkmode,
     )
     try:
         checked = await Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(request.field_set))
-    except TARGET_ERRORS as e:
-        codes = e.codes if isinstance(e, PolicyError) else (_error_code(e),)
-        return GoStaticOutcome(dataclasses.replace(row, problems=codes), "failed", str(e))
+    except GoStaticError as e:
+        return GoStaticOutcome(dataclasses.replace(row, problems=e.codes), "failed", str(e))
     check = checked.check
-    row = dataclasses.replace(row, size=check.size, verdict=check.verdict, problems=check.violation_codes)
+    row = dataclasses.replace(
+        row,
+        size=check.size,
+        verdict=PASS if check.passed else FAIL,
+        problems=check.violation_codes,
+    )
     return GoStaticOutcome(row, check.summary, check.failure)
 
 
