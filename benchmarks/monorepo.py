@@ -37,7 +37,10 @@ def generate(root: Path) -> None:
         pkg = root / "pkg" / f"shared{i}"
         pkg.mkdir(parents=True)
         funcs = "\n".join(f"func F{j}(x int) int {{ return x*{j + 1} + {i} }}" for j in range(40))
-        (pkg / "shared.go").write_text(f'package shared{i}\n\nimport "strings"\n\nvar Name = strings.ToUpper("s{i}")\n\n{funcs}\n')
+        (pkg / "shared.go").write_text(
+            f'package shared{i}\n\nimport "strings"\n\nvar Name = '
+            f'strings.ToUpper("s{i}")\n\n{funcs}\n'
+        )
     cgo = root / "pkg" / "ccalc"
     cgo.mkdir(parents=True)
     (cgo / "ccalc.go").write_text(
@@ -50,9 +53,11 @@ def generate(root: Path) -> None:
         leaf.mkdir(parents=True)
         (leaf / "leaf.go").write_text(f"package leaf{i}\n\nfunc Value() int {{ return {i} }}\n")
         uses_cgo = i % CGO_EVERY == 0
-        imports = [f'"example.com/bench/pkg/leaf{i}"', '"fmt"', '"net/http"'] + [
-            f'"example.com/bench/pkg/shared{s}"' for s in range(N_SHARED)
-        ] + (['"example.com/bench/pkg/ccalc"'] if uses_cgo else [])
+        imports = (
+            [f'"example.com/bench/pkg/leaf{i}"', '"fmt"', '"net/http"']
+            + [f'"example.com/bench/pkg/shared{s}"' for s in range(N_SHARED)]
+            + (['"example.com/bench/pkg/ccalc"'] if uses_cgo else [])
+        )
         calls = " + ".join(f"shared{s}.F{i % 40}(leaf{i}.Value())" for s in range(N_SHARED))
         extra = " + ccalc.Mul(2, 3)" if uses_cgo else ""
         app = root / "cmd" / f"app{i}"
@@ -65,7 +70,8 @@ def generate(root: Path) -> None:
     (root / "BUILD").write_text("\n".join(build) + "\n")
     (root / "pants.toml").write_text(
         '[GLOBAL]\npants_version = "2.17.1"\nbackend_packages = ["go_static"]\n'
-        f'pythonpath = ["{REPO_ROOT / "pants-plugins"}"]\n\n[anonymous-telemetry]\nenabled = false\n'
+        f'pythonpath = ["{REPO_ROOT / "pants-plugins"}"]\n\n[anonymous-telemetry]\nenabled = '
+        "false\n"
     )
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
 
@@ -74,7 +80,9 @@ def pants(root: Path, caches: Path, *args: str) -> tuple[float, str]:
     env = {**os.environ, "NO_SCIE_WARNING": "1", "PANTS_VENV": str(VENV)}
     argv = [
         str(VENV / "bin" / "pants"),
-        f"--named-caches-dir={caches / 'named'}", f"--local-store-dir={caches / 'store'}", *args,
+        f"--named-caches-dir={caches / 'named'}",
+        f"--local-store-dir={caches / 'store'}",
+        *args,
     ]
     start = time.perf_counter()
     result = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
@@ -94,20 +102,46 @@ def link_zig_cache(caches: Path) -> None:
 def plain_loop(root: Path, caches: Path) -> float:
     """The same builds as a shell loop would run them: one `go build` per binary, in order."""
     env = {
-        "PATH": f"{GO.parent}:/usr/bin:/bin", "HOME": str(caches), "GOTOOLCHAIN": "local", "GOENV": "off",
-        "GOWORK": "off", "GOFLAGS": "", "GOCACHE": str(caches / "gocache"), "GOMODCACHE": str(caches / "gomod"),
-        "ZIG_GLOBAL_CACHE_DIR": str(ZIG_CACHE), "ZIG_LOCAL_CACHE_DIR": str(ZIG_CACHE), "LC_ALL": "C",
+        "PATH": f"{GO.parent}:/usr/bin:/bin",
+        "HOME": str(caches),
+        "GOTOOLCHAIN": "local",
+        "GOENV": "off",
+        "GOWORK": "off",
+        "GOFLAGS": "",
+        "GOCACHE": str(caches / "gocache"),
+        "GOMODCACHE": str(caches / "gomod"),
+        "ZIG_GLOBAL_CACHE_DIR": str(ZIG_CACHE),
+        "ZIG_LOCAL_CACHE_DIR": str(ZIG_CACHE),
+        "LC_ALL": "C",
     }
     start = time.perf_counter()
     for i in range(N_APPS):
         cgo = i % CGO_EVERY == 0
         mode = (
-            {"CGO_ENABLED": "1", "CC": f"{ZIG} cc -target x86_64-linux-musl"}, "-linkmode=external -extldflags=-static"
-        ) if cgo else ({"CGO_ENABLED": "0"}, "-linkmode=internal")
+            (
+                {"CGO_ENABLED": "1", "CC": f"{ZIG} cc -target x86_64-linux-musl"},
+                "-linkmode=external -extldflags=-static",
+            )
+            if cgo
+            else ({"CGO_ENABLED": "0"}, "-linkmode=internal")
+        )
         subprocess.run(
-            [str(GO), "build", "-trimpath", "-buildvcs=false", "-mod=readonly", f"-tags={TAGS}",
-             f"-ldflags={mode[1]}", "-o", str(root / "plain-out" / f"app{i}"), f"./cmd/app{i}"],
-            cwd=root, env={**env, **mode[0]}, check=True, capture_output=True,
+            [
+                str(GO),
+                "build",
+                "-trimpath",
+                "-buildvcs=false",
+                "-mod=readonly",
+                f"-tags={TAGS}",
+                f"-ldflags={mode[1]}",
+                "-o",
+                str(root / "plain-out" / f"app{i}"),
+                f"./cmd/app{i}",
+            ],
+            cwd=root,
+            env={**env, **mode[0]},
+            check=True,
+            capture_output=True,
         )
     return time.perf_counter() - start
 
@@ -118,7 +152,9 @@ def median(xs: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="repetitions per measurement (default 3)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="repetitions per measurement (default 3)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="go-static-bench-"))
     root = work / "repo"
@@ -127,7 +163,16 @@ def main() -> None:
     print(f"generated {N_APPS} go_static_binary targets ({N_APPS // CGO_EVERY} with cgo) in {root}")
     edit_target = root / "pkg" / "leaf7" / "leaf.go"
     results: dict[str, list[float]] = {
-        k: [] for k in ("pants_startup", "pants_cold", "pants_noop", "pants_edit", "plain_cold", "plain_noop", "plain_edit")
+        k: []
+        for k in (
+            "pants_startup",
+            "pants_cold",
+            "pants_noop",
+            "pants_edit",
+            "plain_cold",
+            "plain_noop",
+            "plain_edit",
+        )
     }
     rebuilt = []
     for run in range(args.runs):
@@ -155,12 +200,19 @@ def main() -> None:
     print(f"{'':22}{'pants':>10}{'plain loop':>12}{'ratio':>8}")
     for what in ("cold", "noop", "edit"):
         p, q = median(results[f"pants_{what}"]), median(results[f"plain_{what}"])
-        label = {"cold": "cold package ::", "noop": "warm no-op (pantsd)", "edit": "edit one leaf package"}[what]
+        label = {
+            "cold": "cold package ::",
+            "noop": "warm no-op (pantsd)",
+            "edit": "edit one leaf package",
+        }[what]
         print(f"{label:22}{p:10.2f}{q:12.2f}{p / q:8.2f}x")
     startup = median(results["pants_startup"])
     cold_build = median([c - startup for c in results["pants_cold"]])
-    print(f"{'cold, minus start-up':22}{cold_build:10.2f}{median(results['plain_cold']):12.2f}"
-          f"{cold_build / median(results['plain_cold']):8.2f}x   (Pants' fixed start-up: {startup:.2f} s)")
+    print(
+        f"{'cold, minus start-up':22}{cold_build:10.2f}{median(results['plain_cold']):12.2f}"
+        f"{cold_build / median(results['plain_cold']):8.2f}x   (Pants' fixed start-up: "
+        f"{startup:.2f} s)"
+    )
     print(f"\nrebuilt after editing pkg/leaf7 (Pants): {rebuilt[0]}")
     print(f"all runs: { {k: [round(v, 2) for v in vs] for k, vs in results.items()} }")
     shutil.rmtree(work, ignore_errors=True)

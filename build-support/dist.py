@@ -69,8 +69,16 @@ def tools_pex() -> str:
             print(f"Installing {TOOLS_REQUIREMENTS.name} into {TOOLS_VENV}...", file=sys.stderr)
             shutil.rmtree(TOOLS_VENV, ignore_errors=True)
             _run([sys.executable, "-m", "venv", str(TOOLS_VENV)], "Creating the dist tools venv")
-            _run([str(TOOLS_VENV / "bin" / "pip"), "install", "--quiet", "-r", str(TOOLS_REQUIREMENTS)],
-                 f"Installing {TOOLS_REQUIREMENTS.relative_to(REPO)}")
+            _run(
+                [
+                    str(TOOLS_VENV / "bin" / "pip"),
+                    "install",
+                    "--quiet",
+                    "-r",
+                    str(TOOLS_REQUIREMENTS),
+                ],
+                f"Installing {TOOLS_REQUIREMENTS.relative_to(REPO)}",
+            )
             stamp.write_text(digest)
     return str(pex)
 
@@ -143,7 +151,8 @@ def checker_modules() -> list[Path]:
     if problems:
         raise DistError(
             "The checker PEX may depend only on the stdlib and "
-            f"{', '.join(CHECKER_THIRD_PARTY.values())}, but:\n  " + "\n  ".join(problems)
+            f"{', '.join(CHECKER_THIRD_PARTY.values())}, but:\n  "
+            + "\n  ".join(problems)
             + "\nFix: move that import out of the checker's modules, or under `if TYPE_CHECKING:`."
         )
     return sorted(files)
@@ -168,14 +177,29 @@ def build_wheel(dist: Path, work: Path) -> Path:
     for src in sorted((SOURCE_ROOT / PACKAGE).glob("*.py")):
         shutil.copy2(src, stage / "pants-plugins" / PACKAGE / src.name)
     out = work / "wheel-out"
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out),
-          str(stage)], "Building the wheel with setuptools (pip wheel)",
-         # Fixed zip timestamps: the same sources give a byte-identical wheel.
-         env={**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "315532800")})
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(out),
+            str(stage),
+        ],
+        "Building the wheel with setuptools (pip wheel)",
+        # Fixed zip timestamps: the same sources give a byte-identical wheel.
+        env={**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "315532800")},
+    )
     (wheel,) = out.glob("*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        unexpected = [n for n in zf.namelist()
-                      if not re.fullmatch(rf"{PACKAGE}/\w+\.py|pants_go_static-[^/]+\.dist-info/.+", n)]
+        unexpected = [
+            n
+            for n in zf.namelist()
+            if not re.fullmatch(rf"{PACKAGE}/\w+\.py|pants_go_static-[^/]+\.dist-info/.+", n)
+        ]
     if unexpected:
         raise DistError(f"The wheel holds files it must not: {unexpected}")
     for old in dist.glob("pants_go_static-*.whl"):
@@ -189,25 +213,47 @@ def build_pex(dist: Path, work: Path, pex: str) -> Path:
     for src in checker_modules():
         shutil.copy2(src, stage / PACKAGE / src.name)
     out = work / PEX_NAME  # moved into dist/ only once it runs
-    _run([pex, pinned("pyelftools"), "--sources-directory", str(stage),
-          "--entry-point", f"{CHECKER}:main", "--output-file", str(out),
-          # pyelftools is a pure-Python wheel, so one resolve serves every CPython 3.9+.
-          "--interpreter-constraint", "CPython>=3.9", "--python-shebang", "/usr/bin/env python3"],
-         "Building the checker PEX with pex")
+    _run(
+        [
+            pex,
+            pinned("pyelftools"),
+            "--sources-directory",
+            str(stage),
+            "--entry-point",
+            f"{CHECKER}:main",
+            "--output-file",
+            str(out),
+            # pyelftools is a pure-Python wheel, so one resolve serves every CPython 3.9+.
+            "--interpreter-constraint",
+            "CPython>=3.9",
+            "--python-shebang",
+            "/usr/bin/env python3",
+        ],
+        "Building the checker PEX with pex",
+    )
     # A smoke test with the building interpreter, without Pants or this repo on the path.
-    _run([sys.executable, str(out), "--help"], f"Running {out.name} --help",
-         cwd=work, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    _run(
+        [sys.executable, str(out), "--help"],
+        f"Running {out.name} --help",
+        cwd=work,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
     return Path(shutil.move(str(out), dist / PEX_NAME))
 
 
 def _describe(path: Path) -> str:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return f"{path.relative_to(REPO) if REPO in path.parents else path}  ({path.stat().st_size} bytes, sha256 {digest})"
+    shown = path.relative_to(REPO) if REPO in path.parents else path
+    return f"{shown}  ({path.stat().st_size} bytes, sha256 {digest})"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="build-support/dist", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dist-dir", default=str(REPO / "dist"), help="where to write (default: dist/)")
+    parser = argparse.ArgumentParser(
+        prog="build-support/dist", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--dist-dir", default=str(REPO / "dist"), help="where to write (default: dist/)"
+    )
     parser.add_argument("--only", choices=("wheel", "pex"), help="build just one artifact")
     args = parser.parse_args(argv)
     dist = Path(args.dist_dir).resolve()

@@ -86,7 +86,7 @@ def _string(blob: bytes, pos: int) -> tuple[bytes, int]:
     n, pos = _uvarint(blob, pos)
     if pos + n > len(blob):
         raise BuildInfoError(f"corrupt .go.buildinfo: a {n}-byte string runs past the section end")
-    return blob[pos:pos + n], pos + n
+    return blob[pos : pos + n], pos + n
 
 
 def _unquote(text: str) -> str:
@@ -104,9 +104,9 @@ def _setting(kv: str) -> tuple[str, str] | None:
     """Parse `KEY=VALUE` after "build\\t" as debug/buildinfo does (either side may be quoted)."""
     if kv[:1] in ('"', "`"):
         m = _QUOTED.match(kv)
-        if not m or kv[m.end():m.end() + 1] != "=":
+        if not m or kv[m.end() : m.end() + 1] != "=":
             return None
-        key, raw = _unquote(m.group()), kv[m.end() + 1:]
+        key, raw = _unquote(m.group()), kv[m.end() + 1 :]
     else:
         key, eq, raw = kv.partition("=")
         if not eq:
@@ -143,8 +143,9 @@ def parse_buildinfo_blob(blob: bytes) -> GoBuildInfo:
     return parse_modinfo(version.decode("utf-8", "replace"), raw_mod.decode("utf-8", "replace"))
 
 
-def buildinfo_from_elf(data: bytes, section: tuple[int, int, int] | None,
-                       have_sections: bool) -> GoBuildInfo | None:
+def buildinfo_from_elf(
+    data: bytes, section: tuple[int, int, int] | None, have_sections: bool
+) -> GoBuildInfo | None:
     """Build info from the `.go.buildinfo` section (offset, size, _), or None for non-Go ELF.
 
     Without any section headers, fall back to the first 16-byte-aligned magic in the file, as
@@ -152,10 +153,10 @@ def buildinfo_from_elf(data: bytes, section: tuple[int, int, int] | None,
     """
     if section is not None:
         off, size, _ = section
-        return parse_buildinfo_blob(data[off:off + size])
+        return parse_buildinfo_blob(data[off : off + size])
     if have_sections:
         return None
     pos = data.find(MAGIC)
     while pos >= 0 and pos % 16:
         pos = data.find(MAGIC, pos + 1)
-    return None if pos < 0 else parse_buildinfo_blob(data[pos:pos + 64 * 1024])
+    return None if pos < 0 else parse_buildinfo_blob(data[pos : pos + 64 * 1024])

@@ -34,16 +34,24 @@ def format_human(output: str, result: Verdict) -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         # As a module argv[0] is check.py; inside the PEX it is the .pex file users typed.
-        prog="python -m go_static.check" if sys.argv[0].endswith(".py") else os.path.basename(sys.argv[0]),
+        prog="python -m go_static.check"
+        if sys.argv[0].endswith(".py")
+        else os.path.basename(sys.argv[0]),
         description="Fail unless BINARY is a static ELF executable: no PT_INTERP, no DT_NEEDED, "
-                    "no glibc NSS/dlopen link warnings, the expected C library.")
+        "no glibc NSS/dlopen link warnings, the expected C library.",
+    )
     p.add_argument("binary")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--allow-dlopen", action="store_true", help="accept dlopen (it fails at run time)")
+    p.add_argument(
+        "--allow-dlopen", action="store_true", help="accept dlopen (it fails at run time)"
+    )
     p.add_argument("--static-pie", action="store_true", help="expect a static-pie (ET_DYN) binary")
-    p.add_argument("--link-log", metavar="FILE", help="the linker's output, to check glibc warnings")
-    p.add_argument("--expect-libc", choices=STATIC_LIBCS,
-                   help="fail unless this C library is detected")
+    p.add_argument(
+        "--link-log", metavar="FILE", help="the linker's output, to check glibc warnings"
+    )
+    p.add_argument(
+        "--expect-libc", choices=STATIC_LIBCS, help="fail unless this C library is detected"
+    )
     return p
 
 
@@ -68,8 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         facts = elf_facts(args.binary, hash_file=args.json)  # the text report shows no sha256
     except ElfError as e:
         return _unusable(args, str(e))
-    expectation = Expectation(libc=args.expect_libc, static_pie=args.static_pie,
-                              allow_dlopen=args.allow_dlopen)
+    expectation = Expectation(
+        libc=args.expect_libc, static_pie=args.static_pie, allow_dlopen=args.allow_dlopen
+    )
     result = evaluate(facts, expectation, link_log)
     if args.json:
         print(json.dumps(binary_report(result, args.binary), indent=2))

@@ -53,11 +53,18 @@ async def go_static_outcome(request: GoStaticOutcomeRequest) -> GoStaticOutcome:
     try:
         plan = await Get(GoStaticPlan, GoStaticPlanRequest(request.field_set))
     except GoStaticError as e:
-        return GoStaticOutcome(LinkageRow(address, problems=e.codes), "failed before building", str(e))
+        return GoStaticOutcome(
+            LinkageRow(address, problems=e.codes), "failed before building", str(e)
+        )
     mode = plan.mode
     row = LinkageRow(
-        target=address, scenario=mode.scenario, libc=mode.libc, cgo=mode.cgo_enabled,
-        cgo_packages=mode.facts.cgo_packages, tags=mode.tags, linkmode=mode.linkmode,
+        target=address,
+        scenario=mode.scenario,
+        libc=mode.libc,
+        cgo=mode.cgo_enabled,
+        cgo_packages=mode.facts.cgo_packages,
+        tags=mode.tags,
+        linkmode=mode.linkmode,
     )
     try:
         checked = await Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(request.field_set))
@@ -80,7 +87,9 @@ class GoStaticBinaryCheckRequest(CheckRequest):
 
 @rule(desc="Check go_static_binary targets", level=LogLevel.DEBUG)
 async def check_go_static_binaries(request: GoStaticBinaryCheckRequest) -> CheckResults:
-    outcomes = await MultiGet(Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in request.field_sets)
+    outcomes = await MultiGet(
+        Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in request.field_sets
+    )
     passed = [f"✓ {o.row.target}: {o.summary}" for o in outcomes if o.passed]
     failed = [o.failure for o in outcomes if not o.passed]
     result = CheckResult(

@@ -321,8 +321,15 @@ def _facts(data: Buffer, stream: BinaryIO) -> ElfFacts:
         data, sections.by_name.get(".go.buildinfo"), bool(sections.by_name)
     )
     libc, libc_why = detect_libc(
-        segments.interpreter, segments.needed, found, list(segments.notes), segments.entry_code,
-        machine, data, build_info, ".comment" in sections.by_name,
+        segments.interpreter,
+        segments.needed,
+        found,
+        list(segments.notes),
+        segments.entry_code,
+        machine,
+        data,
+        build_info,
+        ".comment" in sections.by_name,
     )
     dlopen_why = _dlopen_evidence(found, stripped, libc, data)
     return ElfFacts(

@@ -19,7 +19,13 @@ from pants.util.strutil import softwrap
 
 from go_static.goenv import GoEnv
 from go_static.mode import explain as explain_mode
-from go_static.package import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest, compiler_request, go_build_argv
+from go_static.package import (
+    GoStaticBinaryFieldSet,
+    GoStaticPlan,
+    GoStaticPlanRequest,
+    compiler_request,
+    go_build_argv,
+)
 from go_static.process import go_env_settings
 from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk
 
@@ -34,7 +40,9 @@ class GoStaticExplainSubsystem(GoalSubsystem):
         """
     )
 
-    json = BoolOption(default=False, help="Print a JSON list, one object per target, instead of text.")
+    json = BoolOption(
+        default=False, help="Print a JSON list, one object per target, instead of text."
+    )
 
 
 class GoStaticExplain(Goal):
@@ -42,7 +50,9 @@ class GoStaticExplain(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def _explanation(plan: GoStaticPlan, output_path: str, sdk: GoSdk, cc: CCompiler | None, go_env: GoEnv) -> dict:
+def _explanation(
+    plan: GoStaticPlan, output_path: str, sdk: GoSdk, cc: CCompiler | None, go_env: GoEnv
+) -> dict:
     mode = plan.mode
     env = go_env_settings(sdk, cc, go_env, mode.go_env(), plan.module.vendored)
     output = posixpath.join("dist", output_path)
@@ -62,23 +72,38 @@ def _explanation(plan: GoStaticPlan, output_path: str, sdk: GoSdk, cc: CCompiler
         "c_compiler": cc.cc if cc else None,
         "go_build": ["go", *go_build_argv(plan, output)],
         "decisions": [d.as_dict() for d in mode.decisions],
-        "env": [{"name": s.name, "value": s.value, "reason": s.reason, "decided_by": s.decided_by} for s in env],
+        "env": [
+            {"name": s.name, "value": s.value, "reason": s.reason, "decided_by": s.decided_by}
+            for s in env
+        ],
     }
 
 
 def _render(item: dict, decisions_text: str) -> str:
     width = max(len(e["name"]) for e in item["env"])
     lines = [decisions_text, "  environment:"]
-    lines += [f"    {e['name'].ljust(width)}  {e['value'] or '(empty)'}  -- {e['reason']} [{e['decided_by']}]" for e in item["env"]]
-    lines.append(f"  go build (in {item['module']}): " + " ".join(shlex.quote(a) for a in item["go_build"]))
+    lines += [
+        f"    {e['name'].ljust(width)}  {e['value'] or '(empty)'}  -- {e['reason']} "
+        f"[{e['decided_by']}]"
+        for e in item["env"]
+    ]
+    lines.append(
+        f"  go build (in {item['module']}): " + " ".join(shlex.quote(a) for a in item["go_build"])
+    )
     return "\n".join(lines)
 
 
 @goal_rule
 async def go_static_explain(
-    console: Console, targets: Targets, subsystem: GoStaticExplainSubsystem, sdk: GoSdk, go_env: GoEnv
+    console: Console,
+    targets: Targets,
+    subsystem: GoStaticExplainSubsystem,
+    sdk: GoSdk,
+    go_env: GoEnv,
 ) -> GoStaticExplain:
-    field_sets = [GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)]
+    field_sets = [
+        GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)
+    ]
     if not field_sets:
         console.print_stderr("No go_static_binary targets matched.")
         return GoStaticExplain(exit_code=0)
@@ -87,13 +112,21 @@ async def go_static_explain(
     compilers = await MultiGet(Get(CCompiler, CCompilerRequest, r) for r in requests if r)
     bound = iter(compilers)
     items = [
-        _explanation(plan, fs.output_path.value_or_default(file_ending=None), sdk, next(bound) if r else None, go_env)
+        _explanation(
+            plan,
+            fs.output_path.value_or_default(file_ending=None),
+            sdk,
+            next(bound) if r else None,
+            go_env,
+        )
         for fs, plan, r in zip(field_sets, plans, requests)
     ]
     if subsystem.json:
         console.print_stdout(json.dumps(items, indent=2, ensure_ascii=False))
     else:
-        console.print_stdout("\n\n".join(_render(i, explain_mode(p.mode)) for i, p in zip(items, plans)))
+        console.print_stdout(
+            "\n\n".join(_render(i, explain_mode(p.mode)) for i, p in zip(items, plans))
+        )
     return GoStaticExplain(exit_code=0)
 
 

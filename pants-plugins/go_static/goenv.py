@@ -15,14 +15,38 @@ from typing import Any, Mapping
 from go_static.errors import GoStaticError
 
 DEFAULT_PASSTHROUGH = (
-    "GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE",
-    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-    "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOSUMDB",
+    "GOINSECURE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
 )
 # Settings the mode or the sandbox owns. Passing them through would silently override the mode.
 MODE_OWNED = (
-    "GOFLAGS", "CGO_ENABLED", "CC", "CXX", "GOOS", "GOARCH", "CGO_LDFLAGS", "GOTOOLCHAIN",
-    "GOROOT", "GOENV", "GOWORK", "GOCACHE", "GOMODCACHE", "GOPATH", "GOEXPERIMENT",
+    "GOFLAGS",
+    "CGO_ENABLED",
+    "CC",
+    "CXX",
+    "GOOS",
+    "GOARCH",
+    "CGO_LDFLAGS",
+    "GOTOOLCHAIN",
+    "GOROOT",
+    "GOENV",
+    "GOWORK",
+    "GOCACHE",
+    "GOMODCACHE",
+    "GOPATH",
+    "GOEXPERIMENT",
 )
 
 
@@ -89,7 +113,8 @@ def check_passthrough(entries: tuple[str, ...]) -> None:
     owned = [e.split("=", 1)[0] for e in entries if e.split("=", 1)[0] in MODE_OWNED]
     if owned:
         raise GoEnvError(
-            f"[go-static].env_vars names {', '.join(owned)}, which go_static_binary decides itself.\n"
+            f"[go-static].env_vars names {', '.join(owned)}, which go_static_binary decides "
+            "itself.\n"
             "Why: the resolved mode (tags, cgo, C compiler, link flags) must be what gets built; a "
             "host value would silently override it.\n"
             "Fix: remove them from [go-static].env_vars and declare the intent on the target "
@@ -116,6 +141,10 @@ def resolve_go_env(
             passed[entry] = GoSetting(entry, host_env[entry], "environment")
         elif entry in file_settings:
             passed[entry] = GoSetting(entry, file_settings[entry], file_source)
-    ignored = [GoSetting(n, host_env[n], "environment") for n in MODE_OWNED if n in host_env and n != "GOENV"]
+    ignored = [
+        GoSetting(n, host_env[n], "environment")
+        for n in MODE_OWNED
+        if n in host_env and n != "GOENV"
+    ]
     ignored += [GoSetting(n, v, file_source) for n, v in file_settings.items() if n not in passed]
     return GoEnv(passed=tuple(passed.values()), ignored=tuple(ignored))

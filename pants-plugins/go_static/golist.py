@@ -16,12 +16,30 @@ from go_static.errors import GoStaticError
 
 # Only the fields we read: keeps the JSON small on big graphs.
 PACKAGE_FIELDS = (
-    "ImportPath", "Dir", "Name", "Standard", "Module", "Deps", "Error", "DepsErrors", "Incomplete",
+    "ImportPath",
+    "Dir",
+    "Name",
+    "Standard",
+    "Module",
+    "Deps",
+    "Error",
+    "DepsErrors",
+    "Incomplete",
 )
 # Every file list `go build` reads from a package directory.
 SOURCE_FIELDS = (
-    "GoFiles", "CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles", "SFiles",
-    "SwigFiles", "SwigCXXFiles", "SysoFiles", "EmbedFiles",
+    "GoFiles",
+    "CgoFiles",
+    "CFiles",
+    "CXXFiles",
+    "MFiles",
+    "HFiles",
+    "FFiles",
+    "SFiles",
+    "SwigFiles",
+    "SwigCXXFiles",
+    "SysoFiles",
+    "EmbedFiles",
 )
 GO_LIST_FIELDS = PACKAGE_FIELDS + SOURCE_FIELDS
 C_SOURCE_FIELDS = ("CFiles", "CXXFiles", "MFiles", "HFiles")
@@ -105,7 +123,11 @@ def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]
         module = obj.get("Module") or {}
         if module.get("Main") and module.get("Dir"):
             module_dir = module["Dir"].rstrip("/")
-            sandbox_root = module_dir[: len(module_dir) - len(module_root)].rstrip("/") if module_root else module_dir
+            sandbox_root = (
+                module_dir[: len(module_dir) - len(module_root)].rstrip("/")
+                if module_root
+                else module_dir
+            )
             break
 
     def relative(path: str | None) -> str | None:
@@ -189,12 +211,18 @@ class Closure:
         """Graph facts; `sources` maps the cgo packages' files to their contents."""
         cgo = self.cgo_packages
         hints = tuple(
-            (p.import_path, KNOWN_DLOPEN_FILES[p.import_path][1], KNOWN_DLOPEN_FILES[p.import_path][2])
+            (
+                p.import_path,
+                KNOWN_DLOPEN_FILES[p.import_path][1],
+                KNOWN_DLOPEN_FILES[p.import_path][2],
+            )
             for p in cgo
-            if p.import_path in KNOWN_DLOPEN_FILES and KNOWN_DLOPEN_FILES[p.import_path][0] in p.go_file_names
+            if p.import_path in KNOWN_DLOPEN_FILES
+            and KNOWN_DLOPEN_FILES[p.import_path][0] in p.go_file_names
         )
         scanned = tuple(
-            p.import_path for p in cgo
+            p.import_path
+            for p in cgo
             if any(calls_dlopen(f, sources.get(f, b"")) for f in (*p.cgo_files, *p.c_files))
         )
         return GraphFacts(
@@ -203,7 +231,9 @@ class Closure:
             dlopen_packages=tuple(dict.fromkeys((*scanned, *(h[0] for h in hints)))),
             dlopen_hints=hints,
             resolver_packages=tuple(
-                name for name in RESOLVER_PACKAGES if any(p.import_path == name for p in self.packages)
+                name
+                for name in RESOLVER_PACKAGES
+                if any(p.import_path == name for p in self.packages)
             ),
         )
 
@@ -222,8 +252,10 @@ def closure_of(packages: Mapping[str, GoPackage], main_dir: str, address: str) -
     main = next((p for p in packages.values() if p.main_module and p.dir == main_dir), None)
     if main is None:
         raise GoListError(
-            f"{address}: no Go package in {main_dir or '.'}/ (go list ./... of its module found none "
-            "there). Check the `main` field; directories named testdata or starting with _ or . are "
+            f"{address}: no Go package in {main_dir or '.'}/ (go list ./... of its module found "
+            "none "
+            "there). Check the `main` field; directories named testdata or starting with _ or . "
+            "are "
             "not packages."
         )
     if main.name != "main":
@@ -236,25 +268,37 @@ def closure_of(packages: Mapping[str, GoPackage], main_dir: str, address: str) -
     errors = closure.errors()
     if errors:
         listed = "\n".join(f"  {e}" for e in errors)
-        raise GoListError(f"{address}: go list found errors in the packages {main.import_path} needs:\n{listed}")
+        raise GoListError(
+            f"{address}: go list found errors in the packages {main.import_path} needs:\n{listed}"
+        )
     return closure
 
 
 def cgo_source_files(closure: Closure) -> tuple[str, ...]:
     """Files to scan for dlopen: the cgo and C sources of cgo packages in the repo."""
-    return tuple(f for p in closure.cgo_packages if p.dir is not None for f in (*p.cgo_files, *p.c_files))
+    return tuple(
+        f for p in closure.cgo_packages if p.dir is not None for f in (*p.cgo_files, *p.c_files)
+    )
 
 
 def go_list_argv(tags: Iterable[str], mod_flag: str) -> tuple[str, ...]:
     tags = tuple(tags)
     return (
-        "list", "-e", "-deps", mod_flag, "-json=" + ",".join(GO_LIST_FIELDS),
+        "list",
+        "-e",
+        "-deps",
+        mod_flag,
+        "-json=" + ",".join(GO_LIST_FIELDS),
         *(("-tags=" + ",".join(tags),) if tags else ()),
         "./...",
     )
 
 
-_MISSING_SUM = re.compile(r"missing go\.sum entry (?:for module providing package (\S+)|for go\.mod file;.*?go mod download (\S+))", re.S)
+_MISSING_SUM = re.compile(
+    r"missing go\.sum entry (?:for module providing package (\S+)|for go\.mod file;.*?go mod "
+    r"download (\S+))",
+    re.S,
+)
 _MISMATCH = re.compile(r"verifying (\S+?)(?:/go\.mod)?: checksum mismatch")
 _UNREACHABLE = re.compile(
     r"dial tcp|no such host|connection refused|i/o timeout|TLS handshake timeout|proxyconnect|"
@@ -270,20 +314,24 @@ def diagnose(text: str, module_root: str, goproxy: str, goproxy_source: str) -> 
     if missing:
         module = missing.group(1) or missing.group(2)
         return (
-            f"Fix: go.sum has no entry for {module}; run `go mod tidy` in {where} and commit go.sum "
+            f"Fix: go.sum has no entry for {module}; run `go mod tidy` in {where} and commit "
+            "go.sum "
             "(builds use -mod=readonly, so go.sum is verified, never rewritten)."
         )
     mismatch = _MISMATCH.search(text)
     if mismatch:
         return (
-            f"Fix: go.sum's hash for {mismatch.group(1)} differs from what was downloaded. Find out "
-            f"why (a re-tagged version? a proxy serving other bytes?), then run `go mod tidy` in {where}."
+            f"Fix: go.sum's hash for {mismatch.group(1)} differs from what was downloaded. Find "
+            "out "
+            f"why (a re-tagged version? a proxy serving other bytes?), then run `go mod tidy` in "
+            f"{where}."
         )
     if _UNREACHABLE.search(text):
         proxy = goproxy or "https://proxy.golang.org,direct (go's default)"
         return (
             f"Fix: the module proxy could not be reached: GOPROXY={proxy} (from {goproxy_source}). "
-            "Check the network, or point GOPROXY at a reachable proxy (environment, `go env -w`, or "
+            "Check the network, or point GOPROXY at a reachable proxy (environment, `go env -w`, "
+            "or "
             "[go-static].env_vars); vendored modules (`go mod vendor`) build offline."
         )
     return None

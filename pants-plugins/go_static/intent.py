@@ -64,6 +64,7 @@ def names(packages: Iterable[str], limit: int = 5) -> str:
     shown = ", ".join(packages[:limit])
     return shown + (f" (+{len(packages) - limit} more)" if len(packages) > limit else "")
 
+
 def build_tags(intent: Intent) -> tuple[str, ...]:
     """The -tags for this intent (resolver tags first); raise ModeError on a contradiction."""
     for tag in intent.build_tags:
@@ -73,7 +74,8 @@ def build_tags(intent: Intent) -> tuple[str, ...]:
                 f"build_tags entry {tag!r} is not a Go build tag.",
                 "Go build tags are single words of letters, digits, '_' and '.'; "
                 "lists are separated by the plugin, not inside an entry.",
-                f"Split it into separate entries, e.g. build_tags={tag.replace(' ', ',').split(',')!r}.",
+                f"Split it into separate entries, e.g. "
+                f"build_tags={tag.replace(' ', ',').split(',')!r}.",
             )
         if tag in PURE_GO_RESOLVER_TAGS and intent.resolver == RESOLVER_LIBC:
             reject(
@@ -87,7 +89,7 @@ def build_tags(intent: Intent) -> tuple[str, ...]:
             reject(
                 intent,
                 f'build_tags contains {tag!r} but resolver="go".',
-                f"{tag!r} forces std's cgo (C library) resolver, which resolver=\"go\" exists to "
+                f'{tag!r} forces std\'s cgo (C library) resolver, which resolver="go" exists to '
                 "avoid: under static glibc it loads libnss_*.so at run time.",
                 f'Remove {tag!r} from build_tags, or set resolver="libc" with libc="musl".',
             )
@@ -124,12 +126,23 @@ def validate_ldflags(intent: Intent) -> tuple[str, ...]:
 def validate_choices(intent: Intent) -> None:
     """Reject choices the plugin doesn't know (Pants fields check these too; the CLI doesn't)."""
     if intent.libc not in LIBCS:
-        reject(intent, f"libc={intent.libc!r} is not one of {LIBCS}.",
-                   "The plugin only knows these C library choices.", f"Use one of {LIBCS}.")
+        reject(
+            intent,
+            f"libc={intent.libc!r} is not one of {LIBCS}.",
+            "The plugin only knows these C library choices.",
+            f"Use one of {LIBCS}.",
+        )
     if intent.resolver not in RESOLVERS:
-        reject(intent, f"resolver={intent.resolver!r} is not one of {RESOLVERS}.",
-                   "The plugin only knows these resolver choices.", f"Use one of {RESOLVERS}.")
+        reject(
+            intent,
+            f"resolver={intent.resolver!r} is not one of {RESOLVERS}.",
+            "The plugin only knows these resolver choices.",
+            f"Use one of {RESOLVERS}.",
+        )
     if intent.goos != "linux":
-        reject(intent, f"GOOS={intent.goos} is not supported.",
-                   "Static linking and the ELF check are defined for Linux only.",
-                   "Build on Linux (GOOS=linux).")
+        reject(
+            intent,
+            f"GOOS={intent.goos} is not supported.",
+            "Static linking and the ELF check are defined for Linux only.",
+            "Build on Linux (GOOS=linux).",
+        )

@@ -1,4 +1,4 @@
-"""Facts about C libraries: their names, their NSS and dlopen functions, and which one an ELF carries.
+"""C libraries: their names, NSS and dlopen functions, and which one an ELF carries.
 
 The names are the libc choices everywhere in go_static (intent, mode, policy, checker). Which C
 library a 64-bit ELF carries ("glibc" | "musl" | "none" | "unknown") is decided by layered markers.
@@ -67,15 +67,26 @@ _ENDBR64 = rb"(?:\xf3\x0f\x1e\xfa)?"
 _START_CODE = {  # x86_64 `_start`
     # xor %ebp,%ebp; mov %rdx,%r9; pop %rsi; mov %rsp,%rdx; and $-16,%rsp  (sysdeps/x86_64/start.S)
     GLIBC: re.compile(_ENDBR64 + rb"\x31\xed\x49\x89\xd1\x5e\x48\x89\xe2\x48\x83\xe4\xf0"),
-    # xor %rbp,%rbp; mov %rsp,%rdi; lea _DYNAMIC(%rip),%rsi; and $-16,%rsp; call _start_c  (crt_arch.h)
-    MUSL: re.compile(_ENDBR64 + rb"\x48\x31\xed\x48\x89\xe7\x48\x8d\x35.{4}\x48\x83\xe4\xf0\xe8", re.S),
+    # xor %rbp,%rbp; mov %rsp,%rdi; lea _DYNAMIC(%rip),%rsi; and $-16,%rsp; call _start_c
+    # (musl's arch/x86_64/crt_arch.h)
+    MUSL: re.compile(
+        _ENDBR64 + rb"\x48\x31\xed\x48\x89\xe7\x48\x8d\x35.{4}\x48\x83\xe4\xf0\xe8", re.S
+    ),
 }
 NT_GNU_ABI_TAG = 1
 
 
-def detect_libc(interp: str | None, needed: tuple[str, ...], symbols: list[str],
-                notes: list[tuple[bytes, int]], entry_code: bytes, machine: str, data: Buffer,
-                build_info: GoBuildInfo | None, has_comment: bool) -> tuple[str, str]:
+def detect_libc(
+    interp: str | None,
+    needed: tuple[str, ...],
+    symbols: list[str],
+    notes: list[tuple[bytes, int]],
+    entry_code: bytes,
+    machine: str,
+    data: Buffer,
+    build_info: GoBuildInfo | None,
+    has_comment: bool,
+) -> tuple[str, str]:
     """(libc, the evidence that decided it); see the module docstring for the layers."""
     for what, name in [("PT_INTERP", interp or "")] + [("DT_NEEDED", n) for n in needed]:
         if "musl" in name:
@@ -97,7 +108,10 @@ def detect_libc(interp: str | None, needed: tuple[str, ...], symbols: list[str],
         if build_info.cgo_enabled is False:
             return NONE, "Go build info CGO_ENABLED=0, and no C runtime symbols, note or _start"
         if not has_comment:
-            return NONE, "Go binary linked internally (no .comment from a C toolchain), no C runtime"
+            return (
+                NONE,
+                "Go binary linked internally (no .comment from a C toolchain), no C runtime",
+            )
     has_glibc, has_musl = data.find(GLIBC_STRING) >= 0, data.find(MUSL_STRING) >= 0
     if has_glibc != has_musl:
         s = GLIBC_STRING if has_glibc else MUSL_STRING

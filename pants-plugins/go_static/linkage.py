@@ -72,7 +72,11 @@ def to_json(rows: Iterable[LinkageRow]) -> str:
 
 def _row_dict(row: LinkageRow) -> dict:
     data = asdict(row)
-    data["cgo_packages"], data["tags"], data["problems"] = list(row.cgo_packages), list(row.tags), list(row.problems)
+    data["cgo_packages"], data["tags"], data["problems"] = (
+        list(row.cgo_packages),
+        list(row.tags),
+        list(row.problems),
+    )
     return data
 
 
@@ -83,12 +87,18 @@ def from_json(text: str, source: str) -> dict[str, LinkageRow]:
     except json.JSONDecodeError as e:
         raise ValueError(f"{source} is not JSON ({e})") from None
     if not isinstance(payload, dict) or payload.get("schema") != SCHEMA:
-        raise ValueError(f"{source} is not a go-static report (expected \"schema\": \"{SCHEMA}\")")
+        raise ValueError(f'{source} is not a go-static report (expected "schema": "{SCHEMA}")')
     rows = {}
     for target, data in payload["targets"].items():
-        data = {**data, "cgo_packages": tuple(data.get("cgo_packages", ())), "tags": tuple(data.get("tags", ())),
-                "problems": tuple(data.get("problems", ()))}
-        rows[target] = LinkageRow(**{k: v for k, v in data.items() if k in LinkageRow.__dataclass_fields__})
+        data = {
+            **data,
+            "cgo_packages": tuple(data.get("cgo_packages", ())),
+            "tags": tuple(data.get("tags", ())),
+            "problems": tuple(data.get("problems", ())),
+        }
+        rows[target] = LinkageRow(
+            **{k: v for k, v in data.items() if k in LinkageRow.__dataclass_fields__}
+        )
     return rows
 
 
@@ -109,7 +119,8 @@ def _size_change(old: int | None, new: int | None) -> str | None:
     if abs(delta) < SIZE_NOISE_BYTES and abs(delta) < SIZE_NOISE_RATIO * old:
         return None
     verb = "grew" if delta > 0 else "shrank"
-    return f"size {verb} by {format_size(abs(delta))} ({format_size(old)} → {format_size(new)}, {delta / old:+.1%})"
+    sizes = f"{format_size(old)} → {format_size(new)}, {delta / old:+.1%}"
+    return f"size {verb} by {format_size(abs(delta))} ({sizes})"
 
 
 def changes(baseline: dict[str, LinkageRow], current: Iterable[LinkageRow]) -> dict[str, list[str]]:
@@ -151,7 +162,8 @@ def changes(baseline: dict[str, LinkageRow], current: Iterable[LinkageRow]) -> d
 def render_changes(found: dict[str, list[str]], markdown: bool) -> str:
     if not found:
         return "No linkage changes since the baseline."
-    title = f"Linkage changes since the baseline ({len(found)} binar{'y' if len(found) == 1 else 'ies'}):"
+    binaries = f"{len(found)} binar{'y' if len(found) == 1 else 'ies'}"
+    title = f"Linkage changes since the baseline ({binaries}):"
     lines = [f"**{title}**" if markdown else title, ""]
     for target in sorted(found):
         lines.append(f"- `{target}`" if markdown else f"- {target}")

@@ -190,8 +190,10 @@ def _validate_libc(intent: Intent, facts: GraphFacts) -> None:
 
 def _pick_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
     if intent.libc != AUTO:
-        reason = 'libc="none": no C library, pure Go.' if intent.libc == NONE else (
-            f'libc="{intent.libc}" was declared.'
+        reason = (
+            'libc="none": no C library, pure Go.'
+            if intent.libc == NONE
+            else (f'libc="{intent.libc}" was declared.')
         )
         return intent.libc, Decision("libc", intent.libc, reason, "field libc")
     if facts.cgo_packages:
@@ -220,29 +222,50 @@ def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decisi
     if libc == NONE:
         return None, None, None
     if libc == GLIBC:
-        return intent.glibc_cc, None, Decision(
-            "CC", intent.glibc_cc, "glibc is linked statically with the system C compiler.",
-            "option [go-static].glibc_cc",
+        return (
+            intent.glibc_cc,
+            None,
+            Decision(
+                "CC",
+                intent.glibc_cc,
+                "glibc is linked statically with the system C compiler.",
+                "option [go-static].glibc_cc",
+            ),
         )
     if intent.musl_cc == ZIG:
         target = f"{ZIG_ARCHES[intent.goarch]}-linux-musl"
-        return ZIG, target, Decision(
-            "CC", f"zig cc -target {target}",
-            "musl via zig cc: hermetic (from the ziglang wheel) and identical on every machine.",
-            "option [go-static].musl_cc",
+        return (
+            ZIG,
+            target,
+            Decision(
+                "CC",
+                f"zig cc -target {target}",
+                "musl via zig cc: hermetic (from the ziglang wheel) and identical on every "
+                "machine.",
+                "option [go-static].musl_cc",
+            ),
         )
-    return intent.musl_cc, None, Decision(
-        "CC", intent.musl_cc, f"musl via {intent.musl_cc}, as [go-static].musl_cc says.",
-        "option [go-static].musl_cc",
+    return (
+        intent.musl_cc,
+        None,
+        Decision(
+            "CC",
+            intent.musl_cc,
+            f"musl via {intent.musl_cc}, as [go-static].musl_cc says.",
+            "option [go-static].musl_cc",
+        ),
     )
 
 
 def _tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> Decision | None:
     if intent.resolver == RESOLVER_GO:
-        uses = f" ({', '.join(facts.resolver_packages)} imported)" if facts.resolver_packages else ""
+        uses = (
+            f" ({', '.join(facts.resolver_packages)} imported)" if facts.resolver_packages else ""
+        )
         return Decision(
-            "-tags", ",".join(tags),
-            f"resolver=\"go\": std's pure-Go DNS and user lookups{uses}, so nothing loads NSS at "
+            "-tags",
+            ",".join(tags),
+            f'resolver="go": std\'s pure-Go DNS and user lookups{uses}, so nothing loads NSS at '
             "run time.",
             "field resolver" + (" + field build_tags" if intent.build_tags else ""),
         )
@@ -251,29 +274,42 @@ def _tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> 
     return None
 
 
-def _link_decisions(intent: Intent, cgo_enabled: bool) -> tuple[str, tuple[str, ...], list[Decision]]:
+def _link_decisions(
+    intent: Intent, cgo_enabled: bool
+) -> tuple[str, tuple[str, ...], list[Decision]]:
     """(linkmode, extldflags, decisions for -linkmode, -extldflags and -buildmode)."""
     linkmode = LINKMODE_EXTERNAL if cgo_enabled else LINKMODE_INTERNAL
-    decisions = [Decision(
-        "-linkmode", linkmode,
-        "cgo objects must be linked by the C linker." if cgo_enabled
-        else "Go's own linker needs no C toolchain and emits no interpreter.",
-        "libc",
-    )]
+    decisions = [
+        Decision(
+            "-linkmode",
+            linkmode,
+            "cgo objects must be linked by the C linker."
+            if cgo_enabled
+            else "Go's own linker needs no C toolchain and emits no interpreter.",
+            "libc",
+        )
+    ]
     extldflags: tuple[str, ...] = ()
     if cgo_enabled:
         extldflags = ("-static-pie",) if intent.static_pie else ("-static",)
-        decisions.append(Decision(
-            "-extldflags", " ".join(extldflags),
-            "Link the C library statically: no PT_INTERP, no DT_NEEDED"
-            + (", position-independent." if intent.static_pie else "."),
-            "field static_pie" if intent.static_pie else "libc",
-        ))
+        decisions.append(
+            Decision(
+                "-extldflags",
+                " ".join(extldflags),
+                "Link the C library statically: no PT_INTERP, no DT_NEEDED"
+                + (", position-independent." if intent.static_pie else "."),
+                "field static_pie" if intent.static_pie else "libc",
+            )
+        )
     if intent.static_pie:
-        decisions.append(Decision(
-            "-buildmode", BUILDMODE_PIE,
-            "static_pie=True: a position-independent static executable.", "field static_pie",
-        ))
+        decisions.append(
+            Decision(
+                "-buildmode",
+                BUILDMODE_PIE,
+                "static_pie=True: a position-independent static executable.",
+                "field static_pie",
+            )
+        )
     return linkmode, extldflags, decisions
 
 
@@ -296,18 +332,27 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     cgo_enabled = libc != NONE
     decisions = [libc_decision]
     if facts.dlopen_packages:
-        decisions.append(Decision(
-            "allow_dlopen", "True",
-            f"dlopen in {names(facts.dlopen_packages)} is accepted, though it fails at run time "
-            "under static musl and needs the linking glibc under static glibc.",
-            "field allow_dlopen",
-        ))
-    decisions.append(Decision(
-        "CGO_ENABLED", "1" if cgo_enabled else "0",
-        f"C code is compiled and linked against {libc}." if cgo_enabled else
-        "No C library: cgo off, so Go links internally and the binary is static by construction.",
-        "libc",
-    ))
+        decisions.append(
+            Decision(
+                "allow_dlopen",
+                "True",
+                f"dlopen in {names(facts.dlopen_packages)} is accepted, though it fails at run "
+                "time "
+                "under static musl and needs the linking glibc under static glibc.",
+                "field allow_dlopen",
+            )
+        )
+    decisions.append(
+        Decision(
+            "CGO_ENABLED",
+            "1" if cgo_enabled else "0",
+            f"C code is compiled and linked against {libc}."
+            if cgo_enabled
+            else "No C library: cgo off, so Go links internally and the binary is static by "
+            "construction.",
+            "libc",
+        )
+    )
     c_compiler, c_target, cc_decision = _compiler(intent, libc)
     tags_decision = _tags_decision(intent, facts, tags)
     linkmode, extldflags, link_decisions = _link_decisions(intent, cgo_enabled)

@@ -12,8 +12,8 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.errors import GoStaticError
-from go_static.golist import GoPackage, diagnose, go_list_argv, local_replacements, parse_go_list
 from go_static.goenv import GoEnv
+from go_static.golist import GoPackage, diagnose, go_list_argv, local_replacements, parse_go_list
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 
 
@@ -97,8 +97,10 @@ async def find_module_root(request: GoModuleRootRequest) -> GoModuleRoot:
     found = await Get(Paths, PathGlobs(candidates))
     if not found.files:
         raise GoModuleError(
-            f"{request.address}: no go.mod in {request.package_dir or '.'}/ or any directory above it.\n"
-            f"Fix: run `go mod init <module path>` at your module root, or point `main` at a package "
+            f"{request.address}: no go.mod in {request.package_dir or '.'}/ or any directory "
+            "above it.\n"
+            f"Fix: run `go mod init <module path>` at your module root, or point `main` at a "
+            "package "
             "inside a module."
         )
     return GoModuleRoot(posixpath.dirname(max(found.files, key=len)))
@@ -114,7 +116,8 @@ async def snapshot_module(root: GoModuleRoot) -> GoModule:
         if path == ".." or path.startswith("../"):
             raise GoModuleError(
                 f"{go_mod} replaces a module with {target}, which is outside the build root, so "
-                "builds can't see it.\nFix: move that module into the repo, or replace with a version."
+                "builds can't see it.\nFix: move that module into the repo, or replace with a "
+                "version."
             )
         replacements.append("" if path == "." else path)
     # Local replacements are part of the build; other nested modules are not.
@@ -122,7 +125,8 @@ async def snapshot_module(root: GoModuleRoot) -> GoModule:
     nested = await Get(Paths, PathGlobs([_under(d, "*/**/go.mod") for d in dirs]))
     excluded = {posixpath.dirname(p) for p in nested.files} - set(dirs)
     snapshot = await Get(
-        Snapshot, PathGlobs([*(_under(d, "**") for d in dirs), *(f"!{d}/**" for d in sorted(excluded))])
+        Snapshot,
+        PathGlobs([*(_under(d, "**") for d in dirs), *(f"!{d}/**" for d in sorted(excluded))]),
     )
     return GoModule(
         root=root.path,
@@ -143,7 +147,8 @@ async def list_packages(request: GoListRequest, go_env: GoEnv) -> GoPackageGraph
         FallibleProcessResult,
         GoStaticProcess(
             argv=go_list_argv(request.tags, module.mod_flag),
-            description=f"go list -deps ./... in {module.root or '.'} (tags: {','.join(request.tags) or 'none'})",
+            description=f"go list -deps ./... in {module.root or '.'} "
+            f"(tags: {','.join(request.tags) or 'none'})",
             module_root=module.root,
             input_digest=module.digest,
             # cgo on, so that cgo files are listed as such whatever the mode later picks.
@@ -155,7 +160,12 @@ async def list_packages(request: GoListRequest, go_env: GoEnv) -> GoPackageGraph
     if result.exit_code != 0:
         explained = explain_toolchain_mismatch(stderr, module.go_mod)
         raise GoModuleError(
-            explained or with_diagnosis(f"`go list` failed in module {module.root or '.'}:\n{stderr.strip()}", module, go_env)
+            explained
+            or with_diagnosis(
+                f"`go list` failed in module {module.root or '.'}:\n{stderr.strip()}",
+                module,
+                go_env,
+            )
         )
     return GoPackageGraph(
         module_root=module.root,

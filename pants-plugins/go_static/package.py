@@ -6,7 +6,15 @@ import posixpath
 from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
-from pants.engine.fs import AddPrefix, Digest, DigestContents, DigestSubset, MergeDigests, PathGlobs, RemovePrefix
+from pants.engine.fs import (
+    AddPrefix,
+    Digest,
+    DigestContents,
+    DigestSubset,
+    MergeDigests,
+    PathGlobs,
+    RemovePrefix,
+)
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.unions import UnionRule
@@ -14,15 +22,22 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.errors import GoStaticError
+from go_static.goenv import GoEnv
 from go_static.golist import GoListError, cgo_source_files, closure_of
 from go_static.intent import Intent, build_tags
 from go_static.libc import GLIBC
 from go_static.mode import REPRODUCIBLE_FLAGS, BuildMode, resolve
-from go_static.goenv import GoEnv
-from go_static.module import GoListRequest, GoModule, GoModuleRoot, GoModuleRootRequest, GoPackageGraph, with_diagnosis
+from go_static.module import (
+    GoListRequest,
+    GoModule,
+    GoModuleRoot,
+    GoModuleRootRequest,
+    GoPackageGraph,
+    with_diagnosis,
+)
 from go_static.policy import Policy, PolicyError, intent_violations
-from go_static.prebuild import GoPrebuild, GoPrebuildRequest
 from go_static.postlink import StaticCheckRequest, StaticCheckResult
+from go_static.prebuild import GoPrebuild, GoPrebuildRequest
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 from go_static.subsystem import GoStaticSubsystem
 from go_static.target_types import (
@@ -98,7 +113,9 @@ class GoStaticBuild:
     link_log: str
 
 
-def intent_for(field_set: GoStaticBinaryFieldSet, subsystem: GoStaticSubsystem, sdk: GoSdk) -> Intent:
+def intent_for(
+    field_set: GoStaticBinaryFieldSet, subsystem: GoStaticSubsystem, sdk: GoSdk
+) -> Intent:
     return Intent(
         address=str(field_set.address),
         libc=field_set.libc.value,
@@ -130,13 +147,24 @@ async def plan_go_static_binary(
         closure = closure_of(graph.packages, main_dir, address)
     except GoListError as e:
         raise GoStaticBuildError(with_diagnosis(str(e), module, go_env)) from None
-    scanned = await Get(DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure))))
+    scanned = await Get(
+        DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure)))
+    )
     facts = closure.facts({fc.path: fc.content for fc in scanned})
     build_mode = resolve(intent, facts)
-    input_digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))))
+    input_digest = await Get(
+        Digest,
+        DigestSubset(
+            module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))
+        ),
+    )
     external = tuple(sorted(p.import_path for p in graph.packages.values() if p.dir is None))
     return GoStaticPlan(
-        mode=build_mode, module=module, main_dir=main_dir, input_digest=input_digest, external_packages=external
+        mode=build_mode,
+        module=module,
+        main_dir=main_dir,
+        input_digest=input_digest,
+        external_packages=external,
     )
 
 
@@ -151,9 +179,12 @@ def go_build_argv(plan: GoStaticPlan, out_file: str) -> tuple[str, ...]:
     """`go build` arguments, run in the module root; `out_file` is relative to the sandbox."""
     relative_main = posixpath.relpath(plan.main_dir or ".", plan.module.root or ".")
     return (
-        "build", *REPRODUCIBLE_FLAGS, plan.module.mod_flag,
+        "build",
+        *REPRODUCIBLE_FLAGS,
+        plan.module.mod_flag,
         *plan.mode.go_build_flags(),
-        "-o", posixpath.relpath(out_file, plan.module.root or "."),
+        "-o",
+        posixpath.relpath(out_file, plan.module.root or "."),
         "./" + relative_main if relative_main != "." else ".",
     )
 
@@ -166,7 +197,9 @@ async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild
     mode_env = FrozenDict(build_mode.go_env())
     await Get(
         GoPrebuild,
-        GoPrebuildRequest(plan.module, plan.external_packages, build_mode.compile_flags(), mode_env, c_compiler),
+        GoPrebuildRequest(
+            plan.module, plan.external_packages, build_mode.compile_flags(), mode_env, c_compiler
+        ),
     )
     out_file = posixpath.join(_OUT_DIR, posixpath.basename(request.output_path))
     argv = go_build_argv(plan, out_file)
@@ -174,7 +207,8 @@ async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild
         FallibleProcessResult,
         GoStaticProcess(
             argv=argv,
-            description=f"Building {build_mode.address} (scenario {build_mode.scenario_glyph}, libc={build_mode.libc})",
+            description=f"Building {build_mode.address} "
+            f"(scenario {build_mode.scenario_glyph}, libc={build_mode.libc})",
             module_root=plan.module.root,
             input_digest=plan.input_digest,
             env=mode_env,
@@ -214,13 +248,17 @@ class GoStaticCheckedBuild:
 
 
 @rule(desc="Build and check go_static_binary", level=LogLevel.DEBUG)
-async def build_and_check(request: GoStaticCheckedBuildRequest, policy: Policy) -> GoStaticCheckedBuild:
+async def build_and_check(
+    request: GoStaticCheckedBuildRequest, policy: Policy
+) -> GoStaticCheckedBuild:
     field_set = request.field_set
     plan = await Get(GoStaticPlan, GoStaticPlanRequest(field_set))
     broken = intent_violations(policy, plan.mode, field_set.max_size.bytes)
     if broken:
         # Policy is known before the compile: don't spend one.
-        raise PolicyError("\n".join(v.render(plan.mode.address) for v in broken), tuple(v.code for v in broken))
+        raise PolicyError(
+            "\n".join(v.render(plan.mode.address) for v in broken), tuple(v.code for v in broken)
+        )
     output_path = field_set.output_path.value_or_default(file_ending=None)
     built = await Get(GoStaticBuild, GoStaticBuildRequest(plan, output_path))
     checked = await Get(
@@ -245,7 +283,9 @@ async def package_go_static_binary(field_set: GoStaticBinaryFieldSet) -> BuiltPa
         (
             BuiltPackageArtifact(
                 result.build.output_path,
-                extra_log_lines=(f"  static check passed: {result.check.summary} (report: {report_name})",),
+                extra_log_lines=(
+                    f"  static check passed: {result.check.summary} (report: {report_name})",
+                ),
             ),
         ),
     )

@@ -45,7 +45,10 @@ class PolicyViolation:
     fix: str
 
     def render(self, address: str) -> str:
-        return f"{address}: {self.problem}\n  Policy: {self.option}, set in {self.origin}.\n  Fix: {self.fix}"
+        return (
+            f"{address}: {self.problem}\n  Policy: {self.option}, set in {self.origin}.\n"
+            f"  Fix: {self.fix}"
+        )
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ def address_matches(address: str, globs: tuple[str, ...]) -> bool:
     for glob in globs:
         if fnmatch.fnmatchcase(address, glob):
             return True
-        if glob.endswith("/**") and (address.startswith(glob[:-2]) or address.startswith(glob[:-3] + ":")):
+        if glob.endswith("/**") and (
+            address.startswith(glob[:-2]) or address.startswith(glob[:-3] + ":")
+        ):
             return True
     return False
 
@@ -77,7 +82,9 @@ def effective_max_size(policy: Policy, target_max_size: int | None) -> int | Non
     return min(sizes) if sizes else None
 
 
-def intent_violations(policy: Policy, mode: BuildMode, target_max_size: int | None) -> tuple[PolicyViolation, ...]:
+def intent_violations(
+    policy: Policy, mode: BuildMode, target_max_size: int | None
+) -> tuple[PolicyViolation, ...]:
     """Policy rules the resolved mode breaks, known before any compile."""
     found = []
     option = "[go-static].allowed_libcs"
@@ -88,33 +95,59 @@ def intent_violations(policy: Policy, mode: BuildMode, target_max_size: int | No
             if allowed == [NONE]
             else f'set libc="{allowed[0]}" on the target'
         )
-        found.append(PolicyViolation(
-            "policy-libc", f'resolves to libc="{mode.libc}", which the policy does not allow '
-            f"(allowed: {', '.join(policy.allowed_libcs)}).", option, policy.origin(option),
-            f"{hint}, or add \"{mode.libc}\" to {option}.",
-        ))
+        found.append(
+            PolicyViolation(
+                "policy-libc",
+                f'resolves to libc="{mode.libc}", which the policy does not allow '
+                f"(allowed: {', '.join(policy.allowed_libcs)}).",
+                option,
+                policy.origin(option),
+                f'{hint}, or add "{mode.libc}" to {option}.',
+            )
+        )
     option = "[go-static].dlopen_allowlist"
     if mode.allow_dlopen and not address_matches(mode.address, policy.dlopen_allowlist):
-        found.append(PolicyViolation(
-            "policy-dlopen", "sets allow_dlopen=True, but the target is not on the dlopen allowlist "
-            f"({', '.join(policy.dlopen_allowlist) or 'empty'}).", option, policy.origin(option),
-            f'remove allow_dlopen=True (and the dlopen call), or add "{mode.address}" to {option}.',
-        ))
+        found.append(
+            PolicyViolation(
+                "policy-dlopen",
+                "sets allow_dlopen=True, but the target is not on the dlopen allowlist "
+                f"({', '.join(policy.dlopen_allowlist) or 'empty'}).",
+                option,
+                policy.origin(option),
+                f'remove allow_dlopen=True (and the dlopen call), or add "{mode.address}" to '
+                f"{option}.",
+            )
+        )
     option = "[go-static].require_static_pie"
     if policy.require_static_pie and not mode.static_pie:
-        found.append(PolicyViolation(
-            "policy-static-pie", "is not a static-pie, and the policy requires one.", option,
-            policy.origin(option), "set static_pie=True on the target.",
-        ))
+        found.append(
+            PolicyViolation(
+                "policy-static-pie",
+                "is not a static-pie, and the policy requires one.",
+                option,
+                policy.origin(option),
+                "set static_pie=True on the target.",
+            )
+        )
     option = "[go-static].max_size"
-    if policy.max_size is not None and target_max_size is not None and target_max_size > policy.max_size:
-        found.append(PolicyViolation(
-            "policy-max-size-loosened", f"sets max_size={format_size(target_max_size)}, above the "
-            f"repo budget of {format_size(policy.max_size)}; a target may tighten the budget, not loosen it.",
-            option, policy.origin(option),
-            f'set max_size to at most "{format_size(policy.max_size).replace(" ", "")}" on the target, '
-            f"or raise {option}.",
-        ))
+    if (
+        policy.max_size is not None
+        and target_max_size is not None
+        and target_max_size > policy.max_size
+    ):
+        found.append(
+            PolicyViolation(
+                "policy-max-size-loosened",
+                f"sets max_size={format_size(target_max_size)}, above the "
+                f"repo budget of {format_size(policy.max_size)}; a target may tighten the budget, "
+                "not loosen it.",
+                option,
+                policy.origin(option),
+                f'set max_size to at most "{format_size(policy.max_size).replace(" ", "")}" on '
+                "the target, "
+                f"or raise {option}.",
+            )
+        )
     return tuple(found)
 
 
@@ -136,13 +169,19 @@ def size_violation(policy: Policy, target_max_size: int | None, size: int) -> Vi
     )
 
 
-def origins_from_ranks(ranks: Mapping[str, str], scope: str = "go-static") -> tuple[tuple[str, str], ...]:
+def origins_from_ranks(
+    ranks: Mapping[str, str], scope: str = "go-static"
+) -> tuple[tuple[str, str], ...]:
     """Where each option was set, from Pants' option ranks (CONFIG, ENVIRONMENT, FLAG, ...)."""
     described = []
     for name, rank in ranks.items():
         flag = f"--{scope}-{name.replace('_', '-')}"
         env = f"PANTS_{scope.upper().replace('-', '_')}_{name.upper()}"
-        where = {"CONFIG": "pants.toml (or another config file)", "CONFIG_DEFAULT": "pants.toml [DEFAULT]",
-                 "ENVIRONMENT": f"the environment ({env})", "FLAG": f"the command line ({flag})"}.get(rank, "the default")
+        where = {
+            "CONFIG": "pants.toml (or another config file)",
+            "CONFIG_DEFAULT": "pants.toml [DEFAULT]",
+            "ENVIRONMENT": f"the environment ({env})",
+            "FLAG": f"the command line ({flag})",
+        }.get(rank, "the default")
         described.append((f"[{scope}].{name}", where))
     return tuple(described)

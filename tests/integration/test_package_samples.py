@@ -13,7 +13,6 @@ from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
 from go_static.toolchain import wheel_dir
-
 from pants_harness import fresh_distdir, run_pants
 
 # output path -> (stdout line, CGO_ENABLED, -tags, -buildmode, linker named in .comment or None)
@@ -23,11 +22,41 @@ SAMPLES = {
     "src.go/cgocalc-musl": ("cgocalc: 6*7=42 computed in C", "1", "netgo,osusergo", "exe", b"LLD"),
     "src.go/cgocalc-glibc": ("cgocalc: 6*7=42 computed in C", "1", "netgo,osusergo", "exe", b"GCC"),
     "src.go/cgocalc-pie": ("cgocalc: 6*7=42 computed in C", "1", "netgo,osusergo", "pie", b"LLD"),
-    "src.go.cmd.resolve/resolve": ("resolve: std net and os/user through the C library", "1", None, "exe", b"LLD"),
-    "src.go.cmd.idgen/idgen": ("idgen: uuid 7642e70f-d2b2-5d46-b4eb-8166452b74ff", "0", "netgo,osusergo", "exe", None),
-    "src.go.cmd.sqlite/sqlite-musl": ("sqlite: SQLite 3.54.1 in memory", "1", "netgo,osusergo,sqlite_omit_load_extension", "exe", b"LLD"),
-    "src.go.cmd.sqlite/sqlite-glibc": ("sqlite: SQLite 3.54.1 in memory", "1", "netgo,osusergo,sqlite_omit_load_extension", "exe", b"GCC"),
-    "src.go.tools.cmd.modinfo/modinfo": ("modinfo: module example.com/monorepo/tools via a local replace", "0", "netgo,osusergo", "exe", None),
+    "src.go.cmd.resolve/resolve": (
+        "resolve: std net and os/user through the C library",
+        "1",
+        None,
+        "exe",
+        b"LLD",
+    ),
+    "src.go.cmd.idgen/idgen": (
+        "idgen: uuid 7642e70f-d2b2-5d46-b4eb-8166452b74ff",
+        "0",
+        "netgo,osusergo",
+        "exe",
+        None,
+    ),
+    "src.go.cmd.sqlite/sqlite-musl": (
+        "sqlite: SQLite 3.54.1 in memory",
+        "1",
+        "netgo,osusergo,sqlite_omit_load_extension",
+        "exe",
+        b"LLD",
+    ),
+    "src.go.cmd.sqlite/sqlite-glibc": (
+        "sqlite: SQLite 3.54.1 in memory",
+        "1",
+        "netgo,osusergo,sqlite_omit_load_extension",
+        "exe",
+        b"GCC",
+    ),
+    "src.go.tools.cmd.modinfo/modinfo": (
+        "modinfo: module example.com/monorepo/tools via a local replace",
+        "0",
+        "netgo,osusergo",
+        "exe",
+        None,
+    ),
 }
 
 
@@ -42,7 +71,9 @@ def packaged():
 
 def go_version_m(binary: Path) -> dict[str, str]:
     go = Path(wheel_dir("go", "bin")) / "go"
-    out = subprocess.run([str(go), "version", "-m", str(binary)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [str(go), "version", "-m", str(binary)], check=True, capture_output=True, text=True
+    ).stdout
     settings = {}
     for line in out.splitlines():
         parts = line.strip().split("\t")
@@ -60,8 +91,11 @@ def test_sample_is_static_runs_and_records_its_mode(packaged: Path, relpath: str
         elf = ELFFile(f)
         assert not [s for s in elf.iter_segments() if s["p_type"] == "PT_INTERP"]
         needed = [
-            t.needed for s in elf.iter_sections() if isinstance(s, DynamicSection)
-            for t in s.iter_tags() if t.entry.d_tag == "DT_NEEDED"
+            t.needed
+            for s in elf.iter_sections()
+            if isinstance(s, DynamicSection)
+            for t in s.iter_tags()
+            if t.entry.d_tag == "DT_NEEDED"
         ]
         assert needed == []
         assert elf["e_type"] == ("ET_DYN" if buildmode == "pie" else "ET_EXEC")
@@ -85,34 +119,73 @@ def test_sample_is_static_runs_and_records_its_mode(packaged: Path, relpath: str
 
 def test_contradiction_fails_cleanly_and_writes_nothing(distdir: Path) -> None:
     result = run_pants(
-        "--build-ignore=[]", f"--pants-distdir={distdir}", "package", "tests/fixtures/go:glibc-libc-resolver"
+        "--build-ignore=[]",
+        f"--pants-distdir={distdir}",
+        "package",
+        "tests/fixtures/go:glibc-libc-resolver",
     )
     assert result.returncode != 0
-    assert 'tests/fixtures/go:glibc-libc-resolver: resolver="libc" with libc="glibc" cannot be static.' in result.stderr
-    assert "Fix: Set resolver=\"go\"" in result.stderr
+    assert (
+        'tests/fixtures/go:glibc-libc-resolver: resolver="libc" with libc="glibc" cannot be static.'
+        in result.stderr
+    )
+    assert 'Fix: Set resolver="go"' in result.stderr
     assert "Traceback" not in result.stderr
     assert not distdir.exists() or not any(distdir.rglob("*"))
 
 
 def test_sqlite_without_its_tag_stops_before_compiling_and_names_the_tag(distdir: Path) -> None:
-    result = run_pants("--build-ignore=[]", f"--pants-distdir={distdir}", "package", "tests/fixtures/go:sqlite-dlopen")
+    result = run_pants(
+        "--build-ignore=[]",
+        f"--pants-distdir={distdir}",
+        "package",
+        "tests/fixtures/go:sqlite-dlopen",
+    )
     assert result.returncode != 0
-    assert "tests/fixtures/go:sqlite-dlopen: C code in github.com/mattn/go-sqlite3 calls dlopen." in result.stderr
+    assert (
+        "tests/fixtures/go:sqlite-dlopen: C code in github.com/mattn/go-sqlite3 calls dlopen."
+        in result.stderr
+    )
     assert 'Fix: Add build_tags=["sqlite_omit_load_extension"]' in result.stderr
     assert "Building tests/fixtures/go:sqlite-dlopen" not in result.stderr
     assert not distdir.exists() or not any(distdir.rglob("*"))
 
 
 REPORT_KEYS = {
-    "target", "output", "sha256", "size", "goos", "goarch", "go_version", "scenario", "libc",
-    "libc_detected", "cgo_enabled", "build_tags", "buildinfo_ldflags", "go_build_ldflags", "linkmode", "static_pie", "interpreter",
-    "needed", "link_warnings", "dlopen_referenced", "verdict", "violations",
+    "target",
+    "output",
+    "sha256",
+    "size",
+    "goos",
+    "goarch",
+    "go_version",
+    "scenario",
+    "libc",
+    "libc_detected",
+    "cgo_enabled",
+    "build_tags",
+    "buildinfo_ldflags",
+    "go_build_ldflags",
+    "linkmode",
+    "static_pie",
+    "interpreter",
+    "needed",
+    "link_warnings",
+    "dlopen_referenced",
+    "verdict",
+    "violations",
 }
 SCENARIOS = {
-    "src.go.cmd.hello/hello": (6, "none"), "src.go/hello-pie": (6, "musl"), "src.go/cgocalc-musl": (5, "musl"),
-    "src.go/cgocalc-glibc": (5, "glibc"), "src.go/cgocalc-pie": (5, "musl"), "src.go.cmd.resolve/resolve": (3, "musl"),
-    "src.go.cmd.idgen/idgen": (6, "none"), "src.go.cmd.sqlite/sqlite-musl": (5, "musl"),
-    "src.go.cmd.sqlite/sqlite-glibc": (5, "glibc"), "src.go.tools.cmd.modinfo/modinfo": (6, "none"),
+    "src.go.cmd.hello/hello": (6, "none"),
+    "src.go/hello-pie": (6, "musl"),
+    "src.go/cgocalc-musl": (5, "musl"),
+    "src.go/cgocalc-glibc": (5, "glibc"),
+    "src.go/cgocalc-pie": (5, "musl"),
+    "src.go.cmd.resolve/resolve": (3, "musl"),
+    "src.go.cmd.idgen/idgen": (6, "none"),
+    "src.go.cmd.sqlite/sqlite-musl": (5, "musl"),
+    "src.go.cmd.sqlite/sqlite-glibc": (5, "glibc"),
+    "src.go.tools.cmd.modinfo/modinfo": (6, "none"),
 }
 
 
@@ -123,7 +196,9 @@ def test_each_binary_has_a_passing_report(packaged: Path, relpath: str) -> None:
     scenario, libc = SCENARIOS[relpath]
     assert (report["scenario"], report["libc"], report["libc_detected"]) == (scenario, libc, libc)
     assert report["verdict"] == "pass" and report["violations"] == []
-    assert report["interpreter"] is None and report["needed"] == [] and report["link_warnings"] == []
+    assert (
+        report["interpreter"] is None and report["needed"] == [] and report["link_warnings"] == []
+    )
     assert report["dlopen_referenced"] is False
     assert report["linkmode"] == ("internal" if libc == "none" else "external")
     assert report["sha256"] == hashlib.sha256((packaged / relpath).read_bytes()).hexdigest()

@@ -1,4 +1,5 @@
-"""Tier 2: policy, `pants check`, go-static-explain, go-static-report and tailor under RuleRunner."""
+"""Tier 2: policy, `pants check`, go-static-explain, go-static-report and tailor under "
+"RuleRunner."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_static import register
-from go_static.explain import GoStaticExplain
 from go_static.check_goal import GoStaticBinaryCheckRequest
+from go_static.explain import GoStaticExplain
 from go_static.package import GoStaticBinaryFieldSet
 from go_static.report_goal import GoStaticReport
 from go_static.tailor import PutativeGoStaticTargetsRequest, main_package_dirs
@@ -24,7 +25,10 @@ from go_static.tailor import PutativeGoStaticTargetsRequest, main_package_dirs
 FILES = {
     "r/go.mod": "module example.com/r\n\ngo 1.21\n",
     "r/hello/main.go": 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n',
-    "r/calc/main.go": 'package main\n\n// static int twice(int x) { return 2 * x; }\nimport "C"\n\nimport "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n',
+    "r/calc/main.go": (
+        'package main\n\n// static int twice(int x) { return 2 * x; }\nimport "C"\n\n'
+        'import "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n'
+    ),
     "r/BUILD": (
         'go_static_binary(name="hello", main="./hello")\n'
         'go_static_binary(name="calc-glibc", main="./calc", libc="glibc")\n'
@@ -54,16 +58,28 @@ def rule_runner() -> RuleRunner:
 
 
 def run(rule_runner: RuleRunner, goal, *args: str, options: tuple[str, ...] = ()):
-    return rule_runner.run_goal_rule(goal, global_args=options, args=args, env_inherit={"PATH", "HOME"})
+    return rule_runner.run_goal_rule(
+        goal, global_args=options, args=args, env_inherit={"PATH", "HOME"}
+    )
 
 
 def package(rule_runner: RuleRunner, name: str, spec_path: str = "r") -> BuiltPackage:
-    return rule_runner.request(BuiltPackage, [GoStaticBinaryFieldSet.create(rule_runner.get_target(Address(spec_path, target_name=name)))])
+    return rule_runner.request(
+        BuiltPackage,
+        [
+            GoStaticBinaryFieldSet.create(
+                rule_runner.get_target(Address(spec_path, target_name=name))
+            )
+        ],
+    )
 
 
 def check(rule_runner: RuleRunner, *options: str):
     rule_runner.set_options(list(options), env_inherit={"PATH", "HOME"})
-    field_sets = [GoStaticBinaryFieldSet.create(rule_runner.get_target(Address("r", target_name=n))) for n in ("hello", "calc-glibc")]
+    field_sets = [
+        GoStaticBinaryFieldSet.create(rule_runner.get_target(Address("r", target_name=n)))
+        for n in ("hello", "calc-glibc")
+    ]
     (result,) = rule_runner.request(CheckResults, [GoStaticBinaryCheckRequest(field_sets)]).results
     return result
 
@@ -75,9 +91,18 @@ def test_check_goal_passes_and_fails_on_policy(rule_runner: RuleRunner) -> None:
 
     bad = check(rule_runner, "--go-static-allowed-libcs=['none', 'musl']")
     assert bad.exit_code == 1
-    assert 'r:calc-glibc: resolves to libc="glibc", which the policy does not allow (allowed: none, musl).' in bad.stderr
-    assert "Policy: [go-static].allowed_libcs, set in the command line (--go-static-allowed-libcs)." in bad.stderr
-    assert 'Fix: set libc="musl" on the target, or add "glibc" to [go-static].allowed_libcs.' in bad.stderr
+    assert (
+        'r:calc-glibc: resolves to libc="glibc", which the policy does not allow (allowed: none, '
+        "musl)." in bad.stderr
+    )
+    assert (
+        "Policy: [go-static].allowed_libcs, set in the command line (--go-static-allowed-libcs)."
+        in bad.stderr
+    )
+    assert (
+        'Fix: set libc="musl" on the target, or add "glibc" to [go-static].allowed_libcs.'
+        in bad.stderr
+    )
     assert "✓ r:hello" in bad.stdout  # the other target still checked
 
 
@@ -90,9 +115,19 @@ def test_package_enforces_policy_too(rule_runner: RuleRunner) -> None:
 
 
 def test_dlopen_allowlist(rule_runner: RuleRunner) -> None:
-    rule_runner.write_files({"r/BUILD": 'go_static_binary(name="hello", main="./hello", allow_dlopen=True)\n'})
-    rule_runner.set_options(["--go-static-dlopen-allowlist=['plugins/**']"], env_inherit={"PATH", "HOME"})
-    with pytest.raises(ExecutionError, match=r'r:hello: sets allow_dlopen=True, but the target is not on the dlopen allowlist \(plugins/\*\*\)'):
+    rule_runner.write_files(
+        {"r/BUILD": 'go_static_binary(name="hello", main="./hello", allow_dlopen=True)\n'}
+    )
+    rule_runner.set_options(
+        ["--go-static-dlopen-allowlist=['plugins/**']"], env_inherit={"PATH", "HOME"}
+    )
+    with pytest.raises(
+        ExecutionError,
+        match=(
+            r"r:hello: sets allow_dlopen=True, but the target is not on the dlopen allowlist "
+            r"\(plugins/\*\*\)"
+        ),
+    ):
         package(rule_runner, "hello")
     rule_runner.set_options(["--go-static-dlopen-allowlist=['r:*']"], env_inherit={"PATH", "HOME"})
     assert package(rule_runner, "hello").artifacts
@@ -100,23 +135,35 @@ def test_dlopen_allowlist(rule_runner: RuleRunner) -> None:
 
 def test_max_size_budget_from_defaults_and_loosening(rule_runner: RuleRunner) -> None:
     # __defaults__ sets a budget for every go_static_binary in r/ and below.
-    rule_runner.write_files({"r/BUILD": '__defaults__({go_static_binary: dict(max_size="1MiB")})\n'
-                                        'go_static_binary(name="hello", main="./hello")\n'})
+    rule_runner.write_files(
+        {
+            "r/BUILD": '__defaults__({go_static_binary: dict(max_size="1MiB")})\n'
+            'go_static_binary(name="hello", main="./hello")\n'
+        }
+    )
     with pytest.raises(ExecutionError) as caught:
         package(rule_runner, "hello")
     message = str(caught.value)
     assert "policy-max-size: " in message and "over its size budget of 1.0 MiB" in message
     assert "the budget is the target's max_size field, set in its BUILD file" in message
 
-    rule_runner.write_files({"r/BUILD": 'go_static_binary(name="hello", main="./hello", max_size="50MiB")\n'})
+    rule_runner.write_files(
+        {"r/BUILD": 'go_static_binary(name="hello", main="./hello", max_size="50MiB")\n'}
+    )
     rule_runner.set_options(["--go-static-max-size=20MiB"], env_inherit={"PATH", "HOME"})
-    with pytest.raises(ExecutionError, match=r"r:hello: sets max_size=50.0 MiB, above the repo budget of 20.0 MiB"):
+    with pytest.raises(
+        ExecutionError, match=r"r:hello: sets max_size=50.0 MiB, above the repo budget of 20.0 MiB"
+    ):
         package(rule_runner, "hello")
 
 
 def test_bad_max_size_field_is_rejected(rule_runner: RuleRunner) -> None:
-    rule_runner.write_files({"r/BUILD": 'go_static_binary(name="hello", main="./hello", max_size="big")\n'})
-    with pytest.raises(ExecutionError, match=r"The `max_size` field of r:hello: max_size='big' is not a size"):
+    rule_runner.write_files(
+        {"r/BUILD": 'go_static_binary(name="hello", main="./hello", max_size="big")\n'}
+    )
+    with pytest.raises(
+        ExecutionError, match=r"The `max_size` field of r:hello: max_size='big' is not a size"
+    ):
         package(rule_runner, "hello")
 
 
@@ -124,13 +171,24 @@ def test_explain_json_and_text(rule_runner: RuleRunner) -> None:
     result = run(rule_runner, GoStaticExplain, "--json", "r:calc-glibc")
     assert result.exit_code == 0
     (item,) = json.loads(result.stdout)
-    assert (item["target"], item["scenario"], item["libc"], item["linkmode"]) == ("r:calc-glibc", 5, "glibc", "external")
+    assert (item["target"], item["scenario"], item["libc"], item["linkmode"]) == (
+        "r:calc-glibc",
+        5,
+        "glibc",
+        "external",
+    )
     env = {e["name"]: e for e in item["env"]}
     assert env["GOTOOLCHAIN"]["value"] == "local" and env["CGO_ENABLED"]["value"] == "1"
     assert env["CC"]["value"].endswith("gcc") and env["GOWORK"]["reason"]
     settings = {d["setting"]: d for d in item["decisions"]}
-    assert settings["libc"]["decided_by"] == "field libc" and settings["-tags"]["value"] == "netgo,osusergo"
-    assert item["go_build"][:3] == ["go", "build", "-trimpath"] and "-ldflags=-linkmode=external -extldflags=-static" in item["go_build"]
+    assert (
+        settings["libc"]["decided_by"] == "field libc"
+        and settings["-tags"]["value"] == "netgo,osusergo"
+    )
+    assert (
+        item["go_build"][:3] == ["go", "build", "-trimpath"]
+        and "-ldflags=-linkmode=external -extldflags=-static" in item["go_build"]
+    )
     text = run(rule_runner, GoStaticExplain, "r:hello").stdout
     assert text.startswith("r:hello: scenario ⑥, libc=none")
     assert "  environment:" in text and "go build (in r): go build -trimpath" in text
@@ -140,7 +198,16 @@ def test_report_table_files_and_baseline(rule_runner: RuleRunner) -> None:
     result = run(rule_runner, GoStaticReport, "--output-file=reports/static.md", "r::")
     assert result.exit_code == 0
     header, *rows = result.stdout.strip().splitlines()
-    assert header.split() == ["target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict"]
+    assert header.split() == [
+        "target",
+        "scenario",
+        "libc",
+        "cgo",
+        "tags",
+        "linkmode",
+        "size",
+        "verdict",
+    ]
     assert any(r.startswith("r:calc-glibc") and "glibc" in r and "pass" in r for r in rows)
     root = Path(rule_runner.build_root)
     assert (root / "reports/static.md").read_text().startswith("| target | scenario |")
@@ -161,22 +228,26 @@ def test_report_table_files_and_baseline(rule_runner: RuleRunner) -> None:
 
 
 def test_report_exits_nonzero_on_policy_failure(rule_runner: RuleRunner) -> None:
-    result = run(rule_runner, GoStaticReport, "r::", options=("--go-static-allowed-libcs=['none']",))
+    result = run(
+        rule_runner, GoStaticReport, "r::", options=("--go-static-allowed-libcs=['none']",)
+    )
     assert result.exit_code == 1
     assert "fail (policy-libc)" in result.stdout
-    assert "r:calc-glibc: resolves to libc=\"glibc\"" in result.stderr
+    assert 'r:calc-glibc: resolves to libc="glibc"' in result.stderr
 
 
 def test_tailor_proposes_only_unclaimed_main_packages() -> None:
     runner = make_runner()
-    runner.write_files({
-        **FILES,
-        "r/BUILD": 'go_static_binary(name="calc", main="./calc")\n',  # claims r/calc from r/
-        "r/tool/main.go": "package main\n\nfunc main() {}\n",
-        "r/owned/main.go": "package main\n\nfunc main() {}\n",
-        "r/owned/BUILD": 'go_static_binary(name="owned")\n',
-        "nomod/main.go": "package main\n\nfunc main() {}\n",
-    })
+    runner.write_files(
+        {
+            **FILES,
+            "r/BUILD": 'go_static_binary(name="calc", main="./calc")\n',  # claims r/calc from r/
+            "r/tool/main.go": "package main\n\nfunc main() {}\n",
+            "r/owned/main.go": "package main\n\nfunc main() {}\n",
+            "r/owned/BUILD": 'go_static_binary(name="owned")\n',
+            "nomod/main.go": "package main\n\nfunc main() {}\n",
+        }
+    )
     proposed = runner.request(
         PutativeTargets,
         [PutativeGoStaticTargetsRequest(("r", "r/hello", "r/calc", "r/tool", "r/owned", "nomod"))],

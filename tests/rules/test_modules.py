@@ -23,11 +23,16 @@ UUID_SUM = (
     "github.com/google/uuid v1.6.0/go.mod h1:TIyPZe4MgqvfeYDBFedMoGGpEw/LqOeaOT+nhxU+yHo=\n"
 )
 GO_MOD = "module example.com/tp\n\ngo 1.21\n\nrequire github.com/google/uuid v1.6.0\n"
-MAIN = 'package main\n\nimport (\n\t"fmt"\n\t"github.com/google/uuid"\n)\n\nfunc main() { fmt.Println(uuid.NameSpaceDNS) }\n'
+MAIN = (
+    'package main\n\nimport (\n\t"fmt"\n\t"github.com/google/uuid"\n)\n\n'
+    "func main() { fmt.Println(uuid.NameSpaceDNS) }\n"
+)
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: connection refused
 
 
-def make_runner(tmp_path: Path, *options: str, env: dict[str, str] | None = None, fresh_caches: bool = False) -> RuleRunner:
+def make_runner(
+    tmp_path: Path, *options: str, env: dict[str, str] | None = None, fresh_caches: bool = False
+) -> RuleRunner:
     # An empty module cache, so downloads (or their failure) really happen.
     caches = [f"--named-caches-dir={tmp_path / 'named_caches'}"] if fresh_caches else []
     runner = RuleRunner(
@@ -46,13 +51,20 @@ def make_runner(tmp_path: Path, *options: str, env: dict[str, str] | None = None
 
 
 def package(runner: RuleRunner, spec_path: str = "tp", name: str = "app") -> bytes:
-    field_set = GoStaticBinaryFieldSet.create(runner.get_target(Address(spec_path, target_name=name)))
+    field_set = GoStaticBinaryFieldSet.create(
+        runner.get_target(Address(spec_path, target_name=name))
+    )
     built = runner.request(BuiltPackage, [field_set])
     return next(fc.content for fc in runner.request(DigestContents, [built.digest]))
 
 
 def write(runner: RuleRunner, go_sum: str | None = UUID_SUM, **extra: str) -> None:
-    files = {"tp/go.mod": GO_MOD, "tp/main.go": MAIN, "tp/BUILD": 'go_static_binary(name="app")\n', **extra}
+    files = {
+        "tp/go.mod": GO_MOD,
+        "tp/main.go": MAIN,
+        "tp/BUILD": 'go_static_binary(name="app")\n',
+        **extra,
+    }
     if go_sum is not None:
         files["tp/go.sum"] = go_sum
     runner.write_files(files)
@@ -70,10 +82,16 @@ def test_missing_go_sum_entry_names_module_and_go_mod_tidy(tmp_path: Path) -> No
 
 def test_mismatched_go_sum_names_module(tmp_path: Path) -> None:
     runner = make_runner(tmp_path, fresh_caches=True)
-    write(runner, go_sum=UUID_SUM.replace("NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr", "AAAAJDMOsjHA8n1jAhLSgzrAzy1Hgr"))
+    write(
+        runner,
+        go_sum=UUID_SUM.replace("NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr", "AAAAJDMOsjHA8n1jAhLSgzrAzy1Hgr"),
+    )
     with pytest.raises(ExecutionError) as caught:
         package(runner)
-    assert "Fix: go.sum's hash for github.com/google/uuid@v1.6.0 differs from what was downloaded" in str(caught.value)
+    assert (
+        "Fix: go.sum's hash for github.com/google/uuid@v1.6.0 differs from what was downloaded"
+        in str(caught.value)
+    )
 
 
 def test_unreachable_proxy_is_named_with_its_source(tmp_path: Path) -> None:
@@ -81,7 +99,10 @@ def test_unreachable_proxy_is_named_with_its_source(tmp_path: Path) -> None:
     write(runner)
     with pytest.raises(ExecutionError) as caught:
         package(runner)
-    assert f"the module proxy could not be reached: GOPROXY={UNREACHABLE} (from environment)" in str(caught.value)
+    assert (
+        f"the module proxy could not be reached: GOPROXY={UNREACHABLE} (from environment)"
+        in str(caught.value)
+    )
 
 
 def test_second_build_downloads_nothing(tmp_path: Path) -> None:
@@ -102,14 +123,33 @@ def test_vendored_module_builds_offline(tmp_path: Path) -> None:
     (work / "main.go").write_text(MAIN)
     go = os.path.join(wheel_dir("go", "bin"), "go")
     subprocess.run(
-        [go, "mod", "vendor"], cwd=work, check=True, capture_output=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GOTOOLCHAIN": "local", "GOFLAGS": "",
-             "GOMODCACHE": os.path.expanduser("~/.cache/pants/named_caches/go_static_gomodcache")},
+        [go, "mod", "vendor"],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "GOTOOLCHAIN": "local",
+            "GOFLAGS": "",
+            "GOMODCACHE": os.path.expanduser("~/.cache/pants/named_caches/go_static_gomodcache"),
+        },
     )
-    vendored = {f"tp/{p.relative_to(work)}": p.read_text() for p in (work / "vendor").rglob("*") if p.is_file()}
+    vendored = {
+        f"tp/{p.relative_to(work)}": p.read_text()
+        for p in (work / "vendor").rglob("*")
+        if p.is_file()
+    }
     runner = make_runner(tmp_path, env={"GOPROXY": UNREACHABLE}, fresh_caches=True)
     write(runner, **vendored)
-    plan = runner.request(GoStaticPlan, [GoStaticPlanRequest(GoStaticBinaryFieldSet.create(runner.get_target(Address("tp", target_name="app"))))])
+    plan = runner.request(
+        GoStaticPlan,
+        [
+            GoStaticPlanRequest(
+                GoStaticBinaryFieldSet.create(runner.get_target(Address("tp", target_name="app")))
+            )
+        ],
+    )
     assert plan.module.vendored and plan.module.mod_flag == "-mod=vendor"
     assert package(runner)[:4] == b"\x7fELF"
 
@@ -117,12 +157,20 @@ def test_vendored_module_builds_offline(tmp_path: Path) -> None:
 def test_go_work_is_ignored(tmp_path: Path) -> None:
     runner = make_runner(tmp_path)
     # Honouring this go.work would fail: it `use`s a directory that doesn't exist.
-    write(runner, **{"go.work": "go 1.21\n\nuse ./does-not-exist\n", "tp/go.work": "go 1.21\n\nuse ./nope\n"})
+    write(
+        runner,
+        **{"go.work": "go 1.21\n\nuse ./does-not-exist\n", "tp/go.work": "go 1.21\n\nuse ./nope\n"},
+    )
     assert package(runner)[:4] == b"\x7fELF"
 
 
 def test_host_settings_never_override_the_mode(tmp_path: Path) -> None:
-    hostile = {"GOFLAGS": "-tags=netcgo -ldflags=-linkmode=external", "CGO_ENABLED": "1", "CC": "/bin/false", "GOOS": "windows"}
+    hostile = {
+        "GOFLAGS": "-tags=netcgo -ldflags=-linkmode=external",
+        "CGO_ENABLED": "1",
+        "CC": "/bin/false",
+        "GOOS": "windows",
+    }
     runner = make_runner(tmp_path, env=hostile)
     write(runner)
     binary = package(runner)
@@ -138,7 +186,9 @@ def test_env_vars_option_refuses_mode_owned_settings(tmp_path: Path) -> None:
     with pytest.raises(ExecutionError) as caught:
         package(runner)
     message = str(caught.value)
-    assert "[go-static].env_vars names GOFLAGS, CC, which go_static_binary decides itself" in message
+    assert (
+        "[go-static].env_vars names GOFLAGS, CC, which go_static_binary decides itself" in message
+    )
     assert "Fix: remove them from [go-static].env_vars" in message
 
 
@@ -146,7 +196,8 @@ def test_env_vars_pass_through_from_environment_option_and_go_env_file(tmp_path:
     env_file = tmp_path / "goenv"
     env_file.write_text("GOPRIVATE=corp.example\nGOFLAGS=-mod=mod\nGOSUMDB=sum.golang.org\n")
     runner = make_runner(
-        tmp_path, "--go-static-env-vars=+['GONOSUMCHECK=1']",
+        tmp_path,
+        "--go-static-env-vars=+['GONOSUMCHECK=1']",
         env={"GOENV": str(env_file), "GOSUMDB": "off", "GOPROXY": "https://proxy.golang.org"},
     )
     go_env = runner.request(GoEnv, [])
@@ -155,11 +206,16 @@ def test_env_vars_pass_through_from_environment_option_and_go_env_file(tmp_path:
     assert passed["GOSUMDB"] == ("off", "environment")  # environment beats the file, as in go
     assert passed["GOPRIVATE"] == ("corp.example", f"go env file {env_file}")
     assert passed["GONOSUMCHECK"] == ("1", "pants.toml [go-static].env_vars")
-    assert ("GOFLAGS", "-mod=mod", f"go env file {env_file}") in {(s.name, s.value, s.source) for s in go_env.ignored}
+    assert ("GOFLAGS", "-mod=mod", f"go env file {env_file}") in {
+        (s.name, s.value, s.source) for s in go_env.ignored
+    }
 
 
 def test_local_replace_outside_the_build_root_is_refused(tmp_path: Path) -> None:
     runner = make_runner(tmp_path)
     write(runner, **{"tp/go.mod": GO_MOD + "\nreplace example.com/x => ../../elsewhere\n"})
-    with pytest.raises(ExecutionError, match=r"tp/go.mod replaces a module with ../../elsewhere, which is outside the build root"):
+    with pytest.raises(
+        ExecutionError,
+        match=r"tp/go.mod replaces a module with ../../elsewhere, which is outside the build root",
+    ):
         package(runner)

@@ -15,7 +15,10 @@ from go_static import register
 from go_static.package import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
 
 GO_MOD = "module example.com/rr\n\ngo 1.21\n"
-HELLO = 'package main\n\nimport (\n\t"fmt"\n\t"example.com/rr/lib"\n)\n\nfunc main() { fmt.Println(lib.Greeting) }\n'
+HELLO = (
+    'package main\n\nimport (\n\t"fmt"\n\t"example.com/rr/lib"\n)\n\n'
+    "func main() { fmt.Println(lib.Greeting) }\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +36,15 @@ def rule_runner() -> RuleRunner:
 
 
 def field_set(rule_runner: RuleRunner, spec_path: str, name: str) -> GoStaticBinaryFieldSet:
-    return GoStaticBinaryFieldSet.create(rule_runner.get_target(Address(spec_path, target_name=name)))
+    return GoStaticBinaryFieldSet.create(
+        rule_runner.get_target(Address(spec_path, target_name=name))
+    )
 
 
 def plan(rule_runner: RuleRunner, spec_path: str, name: str) -> GoStaticPlan:
-    return rule_runner.request(GoStaticPlan, [GoStaticPlanRequest(field_set(rule_runner, spec_path, name))])
+    return rule_runner.request(
+        GoStaticPlan, [GoStaticPlanRequest(field_set(rule_runner, spec_path, name))]
+    )
 
 
 def write_module(rule_runner: RuleRunner, root: str, build: str, **extra: str) -> None:
@@ -63,18 +70,27 @@ def test_plan_resolves_mode_and_exact_inputs(rule_runner: RuleRunner) -> None:
 
 
 def test_nearest_go_mod_wins(rule_runner: RuleRunner) -> None:
-    write_module(rule_runner, "outer", "", **{
-        "inner/go.mod": "module example.com/inner\n\ngo 1.21\n",
-        "inner/main.go": 'package main\n\nfunc main() {}\n',
-        "inner/BUILD": 'go_static_binary(name="inner")\n',
-    })
+    write_module(
+        rule_runner,
+        "outer",
+        "",
+        **{
+            "inner/go.mod": "module example.com/inner\n\ngo 1.21\n",
+            "inner/main.go": "package main\n\nfunc main() {}\n",
+            "inner/BUILD": 'go_static_binary(name="inner")\n',
+        },
+    )
     result = plan(rule_runner, "outer/inner", "inner")
     assert result.module.root == "outer/inner"
     assert result.mode.facts.main_package == "example.com/inner"
 
 
 def test_package_builds_a_real_static_binary(rule_runner: RuleRunner) -> None:
-    write_module(rule_runner, "p2", 'go_static_binary(name="hello", main="./cmd/hello", output_path="bins/hello")\n')
+    write_module(
+        rule_runner,
+        "p2",
+        'go_static_binary(name="hello", main="./cmd/hello", output_path="bins/hello")\n',
+    )
     built = rule_runner.request(BuiltPackage, [field_set(rule_runner, "p2", "hello")])
     assert [a.relpath for a in built.artifacts][0] == "bins/hello"
     contents = {fc.path: fc.content for fc in rule_runner.request(DigestContents, [built.digest])}
@@ -84,7 +100,11 @@ def test_package_builds_a_real_static_binary(rule_runner: RuleRunner) -> None:
 
 
 def test_contradiction_fails_before_building(rule_runner: RuleRunner) -> None:
-    write_module(rule_runner, "p3", 'go_static_binary(name="hello", main="./cmd/hello", libc="none", static_pie=True)\n')
+    write_module(
+        rule_runner,
+        "p3",
+        'go_static_binary(name="hello", main="./cmd/hello", libc="none", static_pie=True)\n',
+    )
     with pytest.raises(ExecutionError) as caught:
         plan(rule_runner, "p3", "hello")
     message = str(caught.value)
@@ -93,8 +113,12 @@ def test_contradiction_fails_before_building(rule_runner: RuleRunner) -> None:
 
 
 def test_compile_error_shows_gos_own_message(rule_runner: RuleRunner) -> None:
-    write_module(rule_runner, "p4", 'go_static_binary(name="hello", main="./cmd/hello")\n',
-                 **{"lib/lib.go": "package lib\n\nconst Greeting = undefinedThing\n"})
+    write_module(
+        rule_runner,
+        "p4",
+        'go_static_binary(name="hello", main="./cmd/hello")\n',
+        **{"lib/lib.go": "package lib\n\nconst Greeting = undefinedThing\n"},
+    )
     with pytest.raises(ExecutionError) as caught:
         rule_runner.request(BuiltPackage, [field_set(rule_runner, "p4", "hello")])
     message = str(caught.value)
@@ -103,8 +127,12 @@ def test_compile_error_shows_gos_own_message(rule_runner: RuleRunner) -> None:
 
 
 def test_go_mod_newer_than_the_sdk_names_the_pin(rule_runner: RuleRunner) -> None:
-    write_module(rule_runner, "p5", 'go_static_binary(name="hello", main="./cmd/hello")\n',
-                 **{"go.mod": "module example.com/rr\n\ngo 1.99\n"})
+    write_module(
+        rule_runner,
+        "p5",
+        'go_static_binary(name="hello", main="./cmd/hello")\n',
+        **{"go.mod": "module example.com/rr\n\ngo 1.99\n"},
+    )
     with pytest.raises(ExecutionError) as caught:
         plan(rule_runner, "p5", "hello")
     message = str(caught.value)
@@ -113,7 +141,12 @@ def test_go_mod_newer_than_the_sdk_names_the_pin(rule_runner: RuleRunner) -> Non
 
 
 def test_missing_go_mod_and_non_main_package(rule_runner: RuleRunner) -> None:
-    rule_runner.write_files({"p6/main.go": "package main\n\nfunc main() {}\n", "p6/BUILD": 'go_static_binary(name="x")\n'})
+    rule_runner.write_files(
+        {
+            "p6/main.go": "package main\n\nfunc main() {}\n",
+            "p6/BUILD": 'go_static_binary(name="x")\n',
+        }
+    )
     with pytest.raises(ExecutionError, match=r"p6:x: no go.mod in p6/ or any directory above it"):
         plan(rule_runner, "p6", "x")
     write_module(rule_runner, "p7", 'go_static_binary(name="lib", main="./lib")\n')
@@ -122,26 +155,48 @@ def test_missing_go_mod_and_non_main_package(rule_runner: RuleRunner) -> None:
 
 
 def test_invalid_field_values_are_rejected_at_parse_time(rule_runner: RuleRunner) -> None:
-    write_module(rule_runner, "p8", 'go_static_binary(name="hello", main="./cmd/hello", libc="uclibc")\n')
-    with pytest.raises(ExecutionError, match=r"Values for the 'libc' field in target p8:hello must be one of"):
+    write_module(
+        rule_runner, "p8", 'go_static_binary(name="hello", main="./cmd/hello", libc="uclibc")\n'
+    )
+    with pytest.raises(
+        ExecutionError, match=r"Values for the 'libc' field in target p8:hello must be one of"
+    ):
         plan(rule_runner, "p8", "hello")
     write_module(rule_runner, "p9", 'go_static_binary(name="hello", main="../../etc")\n')
     with pytest.raises(ExecutionError, match=r"points outside the build root"):
         plan(rule_runner, "p9", "hello")
 
 
-@pytest.mark.skipif(not shutil.which("musl-gcc"), reason="musl-gcc absent (.ci/run installs musl-tools)")
+@pytest.mark.skipif(
+    not shutil.which("musl-gcc"), reason="musl-gcc absent (.ci/run installs musl-tools)"
+)
 def test_musl_cc_option_switches_to_musl_gcc() -> None:
     runner = RuleRunner(
-        rules=[*register.rules(), QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]), QueryRule(GoStaticPlan, [GoStaticPlanRequest])],
+        rules=[
+            *register.rules(),
+            QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
+            QueryRule(GoStaticPlan, [GoStaticPlanRequest]),
+        ],
         target_types=register.target_types(),
     )
     runner.set_options(["--go-static-musl-cc=musl-gcc"], env_inherit={"PATH", "HOME"})
-    write_module(runner, "mg", 'go_static_binary(name="c", main="./cmd/c")\n', **{
-        "cmd/c/main.go": 'package main\n\n// static int twice(int x) { return 2 * x; }\nimport "C"\n\nimport "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n',
-    })
+    write_module(
+        runner,
+        "mg",
+        'go_static_binary(name="c", main="./cmd/c")\n',
+        **{
+            "cmd/c/main.go": (
+                'package main\n\n// static int twice(int x) { return 2 * x; }\nimport "C"\n\n'
+                'import "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n'
+            ),
+        },
+    )
     result = plan(runner, "mg", "c")
-    assert (result.mode.libc, result.mode.c_compiler, result.mode.scenario) == ("musl", "musl-gcc", 5)
+    assert (result.mode.libc, result.mode.c_compiler, result.mode.scenario) == (
+        "musl",
+        "musl-gcc",
+        5,
+    )
     built = runner.request(BuiltPackage, [field_set(runner, "mg", "c")])
     binary = {fc.path: fc.content for fc in runner.request(DigestContents, [built.digest])}["mg/c"]
     assert binary[:4] == b"\x7fELF"

@@ -16,7 +16,10 @@ FILES = {
     "m/go.mod": "module example.com/m\n\ngo 1.21\n",
     "m/a/main.go": 'package main\n\nimport "example.com/m/lib"\n\nfunc main() { lib.F() }\n',
     "m/b/main.go": 'package main\n\nimport "example.com/m/other"\n\nfunc main() { other.G() }\n',
-    "m/lib/lib.go": 'package lib\n\nimport _ "embed"\n\n//go:embed banner.txt\nvar banner string\n\nfunc F() { println(banner) }\n',
+    "m/lib/lib.go": (
+        'package lib\n\nimport _ "embed"\n\n//go:embed banner.txt\nvar banner string\n\n'
+        "func F() { println(banner) }\n"
+    ),
     "m/lib/banner.txt": "v1\n",
     "m/other/other.go": "package other\n\nfunc G() {}\n",
     "m/README.md": "not Go\n",
@@ -42,7 +45,9 @@ def executed(rule_runner: RuleRunner, *names: str) -> list[str]:
     rule_runner.set_options([], env_inherit={"PATH", "HOME"})
     rule_runner.scheduler.poll_workunits(LogLevel.DEBUG)
     for name in names:
-        field_set = GoStaticBinaryFieldSet.create(rule_runner.get_target(Address("m", target_name=name)))
+        field_set = GoStaticBinaryFieldSet.create(
+            rule_runner.get_target(Address("m", target_name=name))
+        )
         rule_runner.request(BuiltPackage, [field_set])
     completed = rule_runner.scheduler.poll_workunits(LogLevel.DEBUG)["completed"]
     return sorted(w["description"] for w in completed if w["name"] == "run_local_process")

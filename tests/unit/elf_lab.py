@@ -20,7 +20,12 @@ from typing import Callable
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+SITE = (
+    Path(sys.prefix)
+    / "lib"
+    / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    / "site-packages"
+)
 GOROOT = SITE / "go"
 GO = GOROOT / "bin" / "go"
 ZIG = SITE / "ziglang" / "zig"
@@ -64,10 +69,11 @@ func twice(x int) int { return 2 * x }
 """
 C_SOURCES = {
     "hello.c": '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n',
-    "getpwnam.c": '#include <pwd.h>\n#include <stdio.h>\nint main(void) {\n'
-                  '  struct passwd *p = getpwnam("root");\n  puts(p ? p->pw_dir : "?");\n  return 0;\n}\n',
-    "dlopen.c": '#include <dlfcn.h>\n#include <stdio.h>\nint main(void) {\n'
-                '  void *h = dlopen("libm.so.6", RTLD_NOW);\n  puts(h ? "loaded" : dlerror());\n  return 0;\n}\n',
+    "getpwnam.c": "#include <pwd.h>\n#include <stdio.h>\nint main(void) {\n"
+    '  struct passwd *p = getpwnam("root");\n  puts(p ? p->pw_dir : "?");\n  return 0;\n}\n',
+    "dlopen.c": "#include <dlfcn.h>\n#include <stdio.h>\nint main(void) {\n"
+    '  void *h = dlopen("libm.so.6", RTLD_NOW);\n  puts(h ? "loaded" : dlerror());\n  return '
+    "0;\n}\n",
 }
 STATIC_GLIBC = ("-linkmode=external", "-extldflags=-static")
 
@@ -92,30 +98,58 @@ def _has_static_glibc() -> bool:
 
 
 class Lab:
-    """Writes the sources once and builds named recipes; thread-safe (each recipe owns its output)."""
+    """Writes the sources once and builds named recipes; thread-safe (each recipe owns its "
+    "output)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.gopkg, self.csrc = root / "goprog", root / "csrc"
-        for d, files in ((self.gopkg, {"go.mod": "module example.com/goprog\n\ngo 1.21\n", "main.go": GO_MAIN,
-                                        "c.go": GO_CGO, "nocgo.go": GO_NOCGO}), (self.csrc, C_SOURCES)):
+        for d, files in (
+            (
+                self.gopkg,
+                {
+                    "go.mod": "module example.com/goprog\n\ngo 1.21\n",
+                    "main.go": GO_MAIN,
+                    "c.go": GO_CGO,
+                    "nocgo.go": GO_NOCGO,
+                },
+            ),
+            (self.csrc, C_SOURCES),
+        ):
             d.mkdir()
             for name, text in files.items():
                 (d / name).write_text(text)
         zig_cache = os.environ.get("ZIG_CACHE") or (
-            str(NAMED_CACHES / "go_static_zig") if (NAMED_CACHES / "go_static_zig").is_dir()
-            else str(root / "zig-cache"))
+            str(NAMED_CACHES / "go_static_zig")
+            if (NAMED_CACHES / "go_static_zig").is_dir()
+            else str(root / "zig-cache")
+        )
         gocache = os.environ.get("GOCACHE") or (
-            str(NAMED_CACHES / "go_static_gocache") if (NAMED_CACHES / "go_static_gocache").is_dir()
-            else str(root / "gocache"))
+            str(NAMED_CACHES / "go_static_gocache")
+            if (NAMED_CACHES / "go_static_gocache").is_dir()
+            else str(root / "gocache")
+        )
         self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root), "GOROOT": str(GOROOT),
-            "GOTOOLCHAIN": "local", "GOFLAGS": "", "GOENV": "off", "GOPROXY": "off",
-            "GOCACHE": gocache, "GOPATH": str(root / "gopath"), "GOOS": "linux", "GOARCH": "amd64",
-            "ZIG_GLOBAL_CACHE_DIR": zig_cache, "ZIG_LOCAL_CACHE_DIR": zig_cache,
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(root),
+            "GOROOT": str(GOROOT),
+            "GOTOOLCHAIN": "local",
+            "GOFLAGS": "",
+            "GOENV": "off",
+            "GOPROXY": "off",
+            "GOCACHE": gocache,
+            "GOPATH": str(root / "gopath"),
+            "GOOS": "linux",
+            "GOARCH": "amd64",
+            "ZIG_GLOBAL_CACHE_DIR": zig_cache,
+            "ZIG_LOCAL_CACHE_DIR": zig_cache,
         }
-        self.tools = {"go": GO.exists(), "zig": ZIG.exists(), "gcc": _has_static_glibc(),
-                      "strip": bool(shutil.which("strip"))}
+        self.tools = {
+            "go": GO.exists(),
+            "zig": ZIG.exists(),
+            "gcc": _has_static_glibc(),
+            "strip": bool(shutil.which("strip")),
+        }
 
     def need(self, *tools: str) -> None:
         missing = [t for t in tools if not self.tools[t]]
@@ -126,15 +160,33 @@ class Lab:
     def musl_cc(self) -> str:
         return f"{ZIG} cc -target x86_64-linux-musl"
 
-    def _run(self, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
-        proc = subprocess.run(argv, cwd=cwd or self.gopkg, env={**self.env, **(env or {})},
-                              capture_output=True, text=True, timeout=600)
+    def _run(
+        self, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> str:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd or self.gopkg,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+            raise RuntimeError(
+                f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+            )
         return proc.stdout + proc.stderr
 
-    def go(self, name: str, *, cgo: bool, cc: str | None = None, ldflags: tuple[str, ...] = (),
-           flags: tuple[str, ...] = ("-trimpath",), extra_env: dict[str, str] | None = None) -> Built:
+    def go(
+        self,
+        name: str,
+        *,
+        cgo: bool,
+        cc: str | None = None,
+        ldflags: tuple[str, ...] = (),
+        flags: tuple[str, ...] = ("-trimpath",),
+        extra_env: dict[str, str] | None = None,
+    ) -> Built:
         self.need("go", *(["zig"] if cc and "zig" in cc else ["gcc"] if cc else []))
         out = self.root / name
         argv = [str(GO), "build", "-buildvcs=false", *flags, "-o", str(out)]
@@ -146,7 +198,7 @@ class Lab:
     def cc(self, name: str, compiler: str, source: str, *args: str) -> Built:
         self.need("zig" if compiler == "zig" else "gcc")
         out = self.root / name
-        argv = ([str(ZIG), "cc", "-target", "x86_64-linux-musl"] if compiler == "zig" else ["gcc"])
+        argv = [str(ZIG), "cc", "-target", "x86_64-linux-musl"] if compiler == "zig" else ["gcc"]
         return Built(out, self._run(argv + ["-O2", *args, "-o", str(out), source], cwd=self.csrc))
 
     def strip(self, name: str, built: Built) -> Built:
@@ -161,25 +213,43 @@ def _recipes(lab: Lab) -> dict[str, Callable[[], Built]]:
     return {
         "go_none": lambda: lab.go("go_none", cgo=False, flags=netgo),
         "go_none_ldflags": lambda: lab.go(  # no -trimpath: build info keeps -ldflags
-            "go_none_ldflags", cgo=False, flags=(), ldflags=("-s", "-w", "-X", "'main.greeting=hello world'")),
-        "go_musl": lambda: lab.go("go_musl", cgo=True, cc=lab.musl_cc, flags=netgo, ldflags=STATIC_GLIBC),
-        "go_musl_pie": lambda: lab.go("go_musl_pie", cgo=True, cc=lab.musl_cc,
-                                      flags=netgo + ("-buildmode=pie",),
-                                      ldflags=("-linkmode=external", "-extldflags=-static-pie")),
+            "go_none_ldflags",
+            cgo=False,
+            flags=(),
+            ldflags=("-s", "-w", "-X", "'main.greeting=hello world'"),
+        ),
+        "go_musl": lambda: lab.go(
+            "go_musl", cgo=True, cc=lab.musl_cc, flags=netgo, ldflags=STATIC_GLIBC
+        ),
+        "go_musl_pie": lambda: lab.go(
+            "go_musl_pie",
+            cgo=True,
+            cc=lab.musl_cc,
+            flags=netgo + ("-buildmode=pie",),
+            ldflags=("-linkmode=external", "-extldflags=-static-pie"),
+        ),
         "go_glibc_nss": lambda: lab.go("go_glibc_nss", cgo=True, cc="gcc", ldflags=STATIC_GLIBC),
-        "go_glibc_netgo": lambda: lab.go("go_glibc_netgo", cgo=True, cc="gcc", flags=netgo,
-                                         ldflags=STATIC_GLIBC),
-        "go_glibc_stripped": lambda: lab.go("go_glibc_stripped", cgo=True, cc="gcc",
-                                            ldflags=("-s", "-w") + STATIC_GLIBC),
+        "go_glibc_netgo": lambda: lab.go(
+            "go_glibc_netgo", cgo=True, cc="gcc", flags=netgo, ldflags=STATIC_GLIBC
+        ),
+        "go_glibc_stripped": lambda: lab.go(
+            "go_glibc_stripped", cgo=True, cc="gcc", ldflags=("-s", "-w") + STATIC_GLIBC
+        ),
         "go_dynamic": lambda: lab.go("go_dynamic", cgo=True, cc="gcc"),
         "c_dynamic": lambda: lab.cc("c_dynamic", "gcc", "hello.c"),
-        "c_hello_glibc_stripped": lambda: lab.cc("c_hello_glibc_stripped", "gcc", "hello.c", "-static", "-s"),
+        "c_hello_glibc_stripped": lambda: lab.cc(
+            "c_hello_glibc_stripped", "gcc", "hello.c", "-static", "-s"
+        ),
         "c_pie_glibc": lambda: lab.cc("c_pie_glibc", "gcc", "hello.c", "-static-pie", "-fPIE"),
         "c_getpwnam_glibc": lambda: lab.cc("c_getpwnam_glibc", "gcc", "getpwnam.c", "-static"),
         "c_dlopen_glibc": lambda: lab.cc("c_dlopen_glibc", "gcc", "dlopen.c", "-static"),
-        "c_hello_musl_stripped": lambda: lab.cc("c_hello_musl_stripped", "zig", "hello.c", "-static", "-s"),
+        "c_hello_musl_stripped": lambda: lab.cc(
+            "c_hello_musl_stripped", "zig", "hello.c", "-static", "-s"
+        ),
         "c_dlopen_musl": lambda: lab.cc("c_dlopen_musl", "zig", "dlopen.c", "-static"),
-        "c_dlopen_musl_stripped": lambda: lab.cc("c_dlopen_musl_stripped", "zig", "dlopen.c", "-static", "-s"),
+        "c_dlopen_musl_stripped": lambda: lab.cc(
+            "c_dlopen_musl_stripped", "zig", "dlopen.c", "-static", "-s"
+        ),
     }
 
 
@@ -201,7 +271,9 @@ class Binaries:
         with ThreadPoolExecutor(max_workers=2) as pool:
             self._results.update(pool.map(build, recipes))
         musl = self._results["go_musl"]
-        self._results["go_musl_stripped"] = build_stripped(lab, musl) if isinstance(musl, Built) else musl
+        self._results["go_musl_stripped"] = (
+            build_stripped(lab, musl) if isinstance(musl, Built) else musl
+        )
 
     def get(self, name: str) -> Built:
         result = self._results[name]

@@ -11,13 +11,19 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PYTHON39 = next(iter(sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3.9")))), None)
+PYTHON39 = next(
+    iter(sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3.9")))), None
+)
 
 
 def source_bootstrap(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", "-c", 'source build-support/bootstrap.sh && echo "venv=$PANTS_VENV"'],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -32,11 +38,16 @@ def tiny_repo(tmp_path: Path) -> Path:
 
 
 def test_without_python39_it_says_how_to_get_one(tiny_repo: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tiny_repo), "PYENV_ROOT": str(tiny_repo / "no-pyenv")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tiny_repo),
+        "PYENV_ROOT": str(tiny_repo / "no-pyenv"),
+    }
     result = source_bootstrap(tiny_repo, env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "Pants 2.17 needs Python 3.9: install it (e.g. `pyenv install 3.9`) or point PANTS_PYTHON at a python3.9."
+        "Pants 2.17 needs Python 3.9: install it (e.g. `pyenv install 3.9`) or point PANTS_PYTHON "
+        "at a python3.9."
     ]
     assert not (tiny_repo / ".pants-venv").exists()
 
@@ -67,7 +78,11 @@ def test_venv_is_built_once_and_rebuilt_only_when_pins_change(tiny_repo: Path) -
 
 def test_pants_wrapper_silences_the_venv_script_deprecation() -> None:
     result = subprocess.run(
-        [str(REPO_ROOT / "pants"), "--version"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        [str(REPO_ROOT / "pants"), "--version"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={k: v for k, v in os.environ.items() if k != "NO_SCIE_WARNING"},
     )
     assert result.returncode == 0, result.stderr

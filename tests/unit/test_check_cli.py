@@ -9,18 +9,41 @@ import sys
 from pathlib import Path
 
 import pytest
-from elf_lab import REPO, Binaries
 
+from elf_lab import REPO, Binaries
 from go_static.check import main
 from go_static.elf import elf_facts
 from go_static.static_report import SCHEMA, BuildContext, binary_report
 from go_static.verdict import Expectation, evaluate
 
 REPORT_KEYS = {
-    "schema", "output", "sha256", "size", "goos", "goarch", "go_version", "cgo_enabled",
-    "build_tags", "buildinfo_ldflags", "go_build_ldflags", "buildmode", "static_pie",
-    "interpreter", "needed", "libc_detected", "link_warnings", "dlopen_referenced", "verdict",
-    "violations", "notes", "target", "scenario", "libc", "linkmode", "decisions", "go_env",
+    "schema",
+    "output",
+    "sha256",
+    "size",
+    "goos",
+    "goarch",
+    "go_version",
+    "cgo_enabled",
+    "build_tags",
+    "buildinfo_ldflags",
+    "go_build_ldflags",
+    "buildmode",
+    "static_pie",
+    "interpreter",
+    "needed",
+    "libc_detected",
+    "link_warnings",
+    "dlopen_referenced",
+    "verdict",
+    "violations",
+    "notes",
+    "target",
+    "scenario",
+    "libc",
+    "linkmode",
+    "decisions",
+    "go_env",
 }
 
 
@@ -32,10 +55,14 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]
 def run_module(*argv: str, pre: str = "") -> subprocess.CompletedProcess:
     """The real `python -m go_static.check`, from the repo root with PYTHONPATH=pants-plugins."""
     env = {**os.environ, "PYTHONPATH": "pants-plugins"}
-    code = pre + ("import runpy, sys; sys.argv[0] = 'check'; "
-                  "runpy.run_module('go_static.check', run_name='__main__')")
+    code = pre + (
+        "import runpy, sys; sys.argv[0] = 'check'; "
+        "runpy.run_module('go_static.check', run_name='__main__')"
+    )
     args = ["-m", "go_static.check"] if not pre else ["-c", code]
-    return subprocess.run([sys.executable, *args, *argv], cwd=REPO, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, *args, *argv], cwd=REPO, env=env, capture_output=True, text=True
+    )
 
 
 def test_bin_ls_fails_naming_interpreter_and_libc() -> None:
@@ -44,30 +71,49 @@ def test_bin_ls_fails_naming_interpreter_and_libc() -> None:
     proc = run_module("/bin/ls")
     assert proc.returncode == 1
     assert "interpreter: PT_INTERP /lib64/ld-linux-x86-64.so.2" in proc.stdout
-    assert "needed: DT_NEEDED libc.so.6" in proc.stdout and proc.stdout.startswith("FAIL /bin/ls: dynamic, glibc")
+    assert "needed: DT_NEEDED libc.so.6" in proc.stdout and proc.stdout.startswith(
+        "FAIL /bin/ls: dynamic, glibc"
+    )
     proc = run_module("/bin/ls", "--json")
     report = json.loads(proc.stdout)
     assert proc.returncode == 1 and REPORT_KEYS <= set(report)
-    assert report["interpreter"] == "/lib64/ld-linux-x86-64.so.2" and "libc.so.6" in report["needed"]
-    assert report["verdict"] == "fail" and {"interpreter", "needed"} <= {v["code"] for v in report["violations"]}
+    assert (
+        report["interpreter"] == "/lib64/ld-linux-x86-64.so.2" and "libc.so.6" in report["needed"]
+    )
+    assert report["verdict"] == "fail" and {"interpreter", "needed"} <= {
+        v["code"] for v in report["violations"]
+    }
     assert all(set(v) == {"code", "evidence", "why", "fix"} for v in report["violations"])
 
 
 def test_runs_without_pants_installed(bins: Binaries) -> None:
     # Make `import pants` fail, as on a machine with only pyelftools.
-    block = ("import sys\nclass _NoPants:\n    def find_spec(self, name, path=None, target=None):\n"
-             "        if name == 'pants' or name.startswith('pants.'):\n"
-             "            raise ImportError('pants is not installed')\nsys.meta_path.insert(0, _NoPants())\n")
+    block = (
+        "import sys\nclass _NoPants:\n    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'pants' or name.startswith('pants.'):\n"
+        "            raise ImportError('pants is not installed')\nsys.meta_path.insert(0, "
+        "_NoPants())\n"
+    )
     proc = run_module(str(bins.get("go_musl").path), "--expect-libc", "musl", pre=block)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("PASS ") and ": static, musl, " in proc.stdout
-    probe = "import sys, go_static.check; print(sorted(m for m in sys.modules if m.split('.')[0] == 'pants'))"
-    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": "pants-plugins"})
+    probe = (
+        "import sys, go_static.check; print(sorted(m for m in sys.modules if m.split('.')[0] == "
+        "'pants'))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": "pants-plugins"},
+    )
     assert loaded.stdout.strip() == "[]", loaded.stderr
 
 
-def test_static_musl_passes_with_full_report(bins: Binaries, capsys: pytest.CaptureFixture[str]) -> None:
+def test_static_musl_passes_with_full_report(
+    bins: Binaries, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = str(bins.get("go_musl").path)
     code, report = run_json(capsys, path, "--expect-libc", "musl")
     assert code == 0 and REPORT_KEYS <= set(report)
@@ -75,11 +121,15 @@ def test_static_musl_passes_with_full_report(bins: Binaries, capsys: pytest.Capt
     assert (report["libc_detected"], report["interpreter"], report["needed"]) == ("musl", None, [])
     go = (report["goos"], report["goarch"], report["cgo_enabled"], report["buildmode"])
     assert go == ("linux", "amd64", True, "exe")
-    assert report["build_tags"] == ["netgo", "osusergo"] and report["buildinfo_ldflags"] is None  # -trimpath
+    assert (
+        report["build_tags"] == ["netgo", "osusergo"] and report["buildinfo_ldflags"] is None
+    )  # -trimpath
     assert report["schema"] == SCHEMA and report["target"] is None  # no build context from the CLI
     assert report["go_build_ldflags"] is None and report["decisions"] == []
     assert report["go_version"].startswith("go1.") and len(report["sha256"]) == 64
-    assert report["size"] == Path(path).stat().st_size and report["summary"].startswith("static, musl, ")
+    assert report["size"] == Path(path).stat().st_size and report["summary"].startswith(
+        "static, musl, "
+    )
 
 
 def test_expect_libc_mismatch_fails(bins: Binaries, capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,22 +137,29 @@ def test_expect_libc_mismatch_fails(bins: Binaries, capsys: pytest.CaptureFixtur
     assert code == 1 and [v["code"] for v in report["violations"]] == ["libc-mismatch"]
 
 
-def test_link_log_nss_warnings(bins: Binaries, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_link_log_nss_warnings(
+    bins: Binaries, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     built = bins.get("go_glibc_nss")
     log = tmp_path / "link.log"
     log.write_text(built.log)
     code, report = run_json(capsys, str(built.path), "--link-log", str(log))
     assert code == 1
     assert {"symbol": "getaddrinfo", "class": "nss"} in [
-        {k: w[k] for k in ("symbol", "class")} for w in report["link_warnings"]]
+        {k: w[k] for k in ("symbol", "class")} for w in report["link_warnings"]
+    ]
     assert {v["code"] for v in report["violations"]} == {"nss-warning"}
     code = main([str(built.path), "--link-log", str(log)])
     human = capsys.readouterr().out.splitlines()
     assert code == 1 and human[0].startswith(f"FAIL {built.path}: static, glibc, ")
-    assert any(line.startswith("  nss-warning: ") and "Fix: resolver=\"go\"" in line for line in human)
+    assert any(
+        line.startswith("  nss-warning: ") and 'Fix: resolver="go"' in line for line in human
+    )
 
 
-def test_allow_dlopen_and_static_pie_flags(bins: Binaries, capsys: pytest.CaptureFixture[str]) -> None:
+def test_allow_dlopen_and_static_pie_flags(
+    bins: Binaries, capsys: pytest.CaptureFixture[str]
+) -> None:
     dl = str(bins.get("c_dlopen_musl").path)
     assert main([dl]) == 1 and "dlopen-symbol: symbol dlopen" in capsys.readouterr().out
     assert main([dl, "--allow-dlopen"]) == 0 and capsys.readouterr().out.startswith("PASS ")
@@ -138,18 +195,41 @@ def test_one_report_schema_for_the_cli_and_the_rule(bins: Binaries) -> None:
     facts = elf_facts(built.path)
     result = evaluate(facts, Expectation(libc="glibc"), built.log)
     context = BuildContext(
-        target="src/go:app", scenario=5, libc="glibc", linkmode="external", cgo_packages=("c",),
-        max_size=None, go_build_ldflags=("-linkmode=external", "-extldflags=-static"),
-        go_env={"passed": [], "ignored": []}, decisions=({"setting": "libc", "value": "glibc",
-                                                          "reason": "r", "decided_by": "d"},),
+        target="src/go:app",
+        scenario=5,
+        libc="glibc",
+        linkmode="external",
+        cgo_packages=("c",),
+        max_size=None,
+        go_build_ldflags=("-linkmode=external", "-extldflags=-static"),
+        go_env={"passed": [], "ignored": []},
+        decisions=({"setting": "libc", "value": "glibc", "reason": "r", "decided_by": "d"},),
     )
     report = binary_report(result, "dist/app", context)
-    assert set(report) == set(binary_report(result, "dist/app")) == REPORT_KEYS | {
-        "summary", "elf_type", "machine", "libc_evidence", "cgo_packages", "stripped",
-        "dlopen_evidence", "nss_evidence", "max_size", "linkage"}
+    assert (
+        set(report)
+        == set(binary_report(result, "dist/app"))
+        == REPORT_KEYS
+        | {
+            "summary",
+            "elf_type",
+            "machine",
+            "libc_evidence",
+            "cgo_packages",
+            "stripped",
+            "dlopen_evidence",
+            "nss_evidence",
+            "max_size",
+            "linkage",
+        }
+    )
     assert report["output"] == "dist/app"
     assert (report["target"], report["scenario"], report["libc"], report["linkmode"]) == (
-        "src/go:app", 5, "glibc", "external")
+        "src/go:app",
+        5,
+        "glibc",
+        "external",
+    )
     # Two meanings, two keys: what build info recorded (nothing, under -trimpath) and what go
     # build was given.
     assert report["buildinfo_ldflags"] is None

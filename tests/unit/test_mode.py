@@ -28,18 +28,66 @@ TABLE = [
     ({}, CGO, ("musl", True, "zig", "external", ("-static",), "exe", 5, ("netgo", "osusergo"))),
     ({"resolver": "libc"}, NO_CGO, ("musl", True, "zig", "external", ("-static",), "exe", 3, ())),
     ({"resolver": "libc"}, CGO, ("musl", True, "zig", "external", ("-static",), "exe", 2, ())),
-    ({"static_pie": True}, NO_CGO, ("musl", True, "zig", "external", ("-static-pie",), "pie", 6, ("netgo", "osusergo"))),
-    ({"static_pie": True}, CGO, ("musl", True, "zig", "external", ("-static-pie",), "pie", 5, ("netgo", "osusergo"))),
-    ({"libc": "none"}, NO_CGO, ("none", False, None, "internal", (), "exe", 6, ("netgo", "osusergo"))),
-    ({"libc": "musl"}, NO_CGO, ("musl", True, "zig", "external", ("-static",), "exe", 6, ("netgo", "osusergo"))),
-    ({"libc": "musl", "resolver": "libc"}, NO_CGO, ("musl", True, "zig", "external", ("-static",), "exe", 3, ())),
-    ({"libc": "musl"}, CGO, ("musl", True, "zig", "external", ("-static",), "exe", 5, ("netgo", "osusergo"))),
-    ({"libc": "glibc"}, NO_CGO, ("glibc", True, "gcc", "external", ("-static",), "exe", 6, ("netgo", "osusergo"))),
-    ({"libc": "glibc"}, CGO, ("glibc", True, "gcc", "external", ("-static",), "exe", 5, ("netgo", "osusergo"))),
-    ({"libc": "glibc", "static_pie": True}, CGO, ("glibc", True, "gcc", "external", ("-static-pie",), "pie", 5, ("netgo", "osusergo"))),
-    ({"allow_dlopen": True}, DLOPEN, ("musl", True, "zig", "external", ("-static",), "exe", 4, ("netgo", "osusergo"))),
-    ({"allow_dlopen": True, "resolver": "libc"}, DLOPEN, ("musl", True, "zig", "external", ("-static",), "exe", 1, ())),
-    ({"allow_dlopen": True, "libc": "glibc"}, DLOPEN, ("glibc", True, "gcc", "external", ("-static",), "exe", 4, ("netgo", "osusergo"))),
+    (
+        {"static_pie": True},
+        NO_CGO,
+        ("musl", True, "zig", "external", ("-static-pie",), "pie", 6, ("netgo", "osusergo")),
+    ),
+    (
+        {"static_pie": True},
+        CGO,
+        ("musl", True, "zig", "external", ("-static-pie",), "pie", 5, ("netgo", "osusergo")),
+    ),
+    (
+        {"libc": "none"},
+        NO_CGO,
+        ("none", False, None, "internal", (), "exe", 6, ("netgo", "osusergo")),
+    ),
+    (
+        {"libc": "musl"},
+        NO_CGO,
+        ("musl", True, "zig", "external", ("-static",), "exe", 6, ("netgo", "osusergo")),
+    ),
+    (
+        {"libc": "musl", "resolver": "libc"},
+        NO_CGO,
+        ("musl", True, "zig", "external", ("-static",), "exe", 3, ()),
+    ),
+    (
+        {"libc": "musl"},
+        CGO,
+        ("musl", True, "zig", "external", ("-static",), "exe", 5, ("netgo", "osusergo")),
+    ),
+    (
+        {"libc": "glibc"},
+        NO_CGO,
+        ("glibc", True, "gcc", "external", ("-static",), "exe", 6, ("netgo", "osusergo")),
+    ),
+    (
+        {"libc": "glibc"},
+        CGO,
+        ("glibc", True, "gcc", "external", ("-static",), "exe", 5, ("netgo", "osusergo")),
+    ),
+    (
+        {"libc": "glibc", "static_pie": True},
+        CGO,
+        ("glibc", True, "gcc", "external", ("-static-pie",), "pie", 5, ("netgo", "osusergo")),
+    ),
+    (
+        {"allow_dlopen": True},
+        DLOPEN,
+        ("musl", True, "zig", "external", ("-static",), "exe", 4, ("netgo", "osusergo")),
+    ),
+    (
+        {"allow_dlopen": True, "resolver": "libc"},
+        DLOPEN,
+        ("musl", True, "zig", "external", ("-static",), "exe", 1, ()),
+    ),
+    (
+        {"allow_dlopen": True, "libc": "glibc"},
+        DLOPEN,
+        ("glibc", True, "gcc", "external", ("-static",), "exe", 4, ("netgo", "osusergo")),
+    ),
 ]
 
 
@@ -78,7 +126,9 @@ def test_duplicate_tags_are_kept_once() -> None:
 def test_musl_cc_option_names_the_compiler() -> None:
     m = mode(CGO, musl_cc="musl-gcc")
     assert (m.c_compiler, m.c_target) == ("musl-gcc", None)
-    assert any(d.setting == "CC" and d.decided_by == "option [go-static].musl_cc" for d in m.decisions)
+    assert any(
+        d.setting == "CC" and d.decided_by == "option [go-static].musl_cc" for d in m.decisions
+    )
 
 
 def test_arm64_maps_to_zig_aarch64() -> None:
@@ -109,14 +159,34 @@ def test_explain_lists_every_decision() -> None:
 
 CONTRADICTIONS = [
     ({"libc": "none"}, CGO, "cgo packages: example.com/app/csum", 'libc="auto"'),
-    ({"libc": "none", "resolver": "libc"}, NO_CGO, 'resolver="libc" needs a C library', 'resolver="go"'),
-    ({"libc": "none", "static_pie": True}, NO_CGO, "static_pie=True needs a C toolchain", 'libc="musl"'),
+    (
+        {"libc": "none", "resolver": "libc"},
+        NO_CGO,
+        'resolver="libc" needs a C library',
+        'resolver="go"',
+    ),
+    (
+        {"libc": "none", "static_pie": True},
+        NO_CGO,
+        "static_pie=True needs a C toolchain",
+        'libc="musl"',
+    ),
     ({"libc": "glibc", "resolver": "libc"}, NO_CGO, "cannot be static", 'libc="musl"'),
     ({}, DLOPEN, "calls dlopen", "allow_dlopen=True"),
     ({"libc": "glibc"}, DLOPEN, "calls dlopen", "allow_dlopen=True"),
     ({"build_tags": ("netcgo",)}, NO_CGO, "'netcgo' but resolver=\"go\"", "Remove 'netcgo'"),
-    ({"build_tags": ("osusercgo",)}, NO_CGO, "'osusercgo' but resolver=\"go\"", "Remove 'osusercgo'"),
-    ({"resolver": "libc", "build_tags": ("netgo",)}, NO_CGO, "'netgo' but resolver=\"libc\"", 'resolver="go"'),
+    (
+        {"build_tags": ("osusercgo",)},
+        NO_CGO,
+        "'osusercgo' but resolver=\"go\"",
+        "Remove 'osusercgo'",
+    ),
+    (
+        {"resolver": "libc", "build_tags": ("netgo",)},
+        NO_CGO,
+        "'netgo' but resolver=\"libc\"",
+        'resolver="go"',
+    ),
     ({"build_tags": ("a b",)}, NO_CGO, "is not a Go build tag", "separate entries"),
     ({"build_tags": ("a,b",)}, NO_CGO, "is not a Go build tag", "['a', 'b']"),
     ({"ldflags": ("-linkmode=internal",)}, CGO, "sets -linkmode", "Remove -linkmode"),

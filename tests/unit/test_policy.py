@@ -20,8 +20,14 @@ from go_static.sizes import format_size, parse_size
 
 MiB = 2**20
 CGO = GraphFacts(main_package="m", cgo_packages=("example.com/c",))
-ORIGINS = origins_from_ranks({"allowed_libcs": "CONFIG", "dlopen_allowlist": "FLAG",
-                              "require_static_pie": "ENVIRONMENT", "max_size": "HARDCODED"})
+ORIGINS = origins_from_ranks(
+    {
+        "allowed_libcs": "CONFIG",
+        "dlopen_allowlist": "FLAG",
+        "require_static_pie": "ENVIRONMENT",
+        "max_size": "HARDCODED",
+    }
+)
 
 
 def mode(address: str = "src/go:app", facts: GraphFacts = CGO, **intent):
@@ -29,7 +35,14 @@ def mode(address: str = "src/go:app", facts: GraphFacts = CGO, **intent):
 
 
 @pytest.mark.parametrize(
-    "text,size", [("20MiB", 20 * MiB), ("1.5GB", 1_500_000_000), ("900 KiB", 900 * 1024), ("123", 123), (4096, 4096)]
+    "text,size",
+    [
+        ("20MiB", 20 * MiB),
+        ("1.5GB", 1_500_000_000),
+        ("900 KiB", 900 * 1024),
+        ("123", 123),
+        (4096, 4096),
+    ],
 )
 def test_parse_size(text, size) -> None:
     assert parse_size(text, "max_size") == size
@@ -44,8 +57,13 @@ def test_parse_size_rejects(bad) -> None:
 def test_origins_name_where_each_option_was_set() -> None:
     origins = dict(ORIGINS)
     assert origins["[go-static].allowed_libcs"] == "pants.toml (or another config file)"
-    assert origins["[go-static].dlopen_allowlist"] == "the command line (--go-static-dlopen-allowlist)"
-    assert origins["[go-static].require_static_pie"] == "the environment (PANTS_GO_STATIC_REQUIRE_STATIC_PIE)"
+    assert (
+        origins["[go-static].dlopen_allowlist"] == "the command line (--go-static-dlopen-allowlist)"
+    )
+    assert (
+        origins["[go-static].require_static_pie"]
+        == "the environment (PANTS_GO_STATIC_REQUIRE_STATIC_PIE)"
+    )
     assert origins["[go-static].max_size"] == "the default"
 
 
@@ -70,9 +88,17 @@ def test_allowed_libcs_names_option_origin_target_and_fix() -> None:
     (v,) = intent_violations(policy, mode(libc="glibc"), None)
     assert v.code == "policy-libc"
     rendered = v.render("src/go:app")
-    assert rendered.startswith('src/go:app: resolves to libc="glibc", which the policy does not allow (allowed: none, musl).')
-    assert "Policy: [go-static].allowed_libcs, set in pants.toml (or another config file)." in rendered
-    assert 'Fix: set libc="musl" on the target, or add "glibc" to [go-static].allowed_libcs.' in rendered
+    assert rendered.startswith(
+        'src/go:app: resolves to libc="glibc", which the policy does not allow (allowed: none, '
+        "musl)."
+    )
+    assert (
+        "Policy: [go-static].allowed_libcs, set in pants.toml (or another config file)." in rendered
+    )
+    assert (
+        'Fix: set libc="musl" on the target, or add "glibc" to [go-static].allowed_libcs.'
+        in rendered
+    )
     assert intent_violations(policy, mode(), None) == ()  # auto -> musl is allowed
     (none_only,) = intent_violations(Policy(allowed_libcs=("none",)), mode(), None)
     assert "drop the cgo dependencies" in none_only.fix
@@ -117,27 +143,62 @@ def test_size_violation_names_the_tighter_budget() -> None:
 
 
 def row(target: str, **kw) -> LinkageRow:
-    base = dict(scenario=6, libc="none", cgo=False, tags=("netgo", "osusergo"), linkmode="internal",
-                size=3 * MiB, verdict="pass")
+    base = dict(
+        scenario=6,
+        libc="none",
+        cgo=False,
+        tags=("netgo", "osusergo"),
+        linkmode="internal",
+        size=3 * MiB,
+        verdict="pass",
+    )
     return LinkageRow(target, **{**base, **kw})
 
 
 def test_table_has_the_issue_columns_in_text_and_markdown() -> None:
-    rows = [row("a:x"), row("b:y", scenario=5, libc="musl", cgo=True, linkmode="external", verdict="fail",
-                             problems=("nss-warning",))]
+    rows = [
+        row("a:x"),
+        row(
+            "b:y",
+            scenario=5,
+            libc="musl",
+            cgo=True,
+            linkmode="external",
+            verdict="fail",
+            problems=("nss-warning",),
+        ),
+    ]
     text = table(rows, markdown=False).splitlines()
-    assert text[0].split() == ["target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict"]
+    assert text[0].split() == [
+        "target",
+        "scenario",
+        "libc",
+        "cgo",
+        "tags",
+        "linkmode",
+        "size",
+        "verdict",
+    ]
     assert "⑤" in text[2] and "fail (nss-warning)" in text[2]
     md = table(rows, markdown=True).splitlines()
-    assert md[0].startswith("| target | scenario |") and md[1] == "|---|---|---|---|---|---|---|---|"
+    assert (
+        md[0].startswith("| target | scenario |") and md[1] == "|---|---|---|---|---|---|---|---|"
+    )
 
 
 def test_baseline_diff_shows_only_what_changed() -> None:
     old = from_json(to_json([row("a:x"), row("b:y"), row("gone:z")]), "old.json")
     new = [
         row("a:x"),
-        row("b:y", scenario=5, libc="musl", cgo=True, cgo_packages=("github.com/mattn/go-sqlite3",),
-            linkmode="external", size=3 * MiB + int(3.1 * MiB)),
+        row(
+            "b:y",
+            scenario=5,
+            libc="musl",
+            cgo=True,
+            cgo_packages=("github.com/mattn/go-sqlite3",),
+            linkmode="external",
+            size=3 * MiB + int(3.1 * MiB),
+        ),
         row("new:w"),
     ]
     found = changes(old, new)
@@ -169,4 +230,9 @@ def test_baseline_must_be_a_report() -> None:
 
 
 def test_format_size() -> None:
-    assert [format_size(n) for n in (12, 2048, 3 * MiB, 5 * 2**30)] == ["12 B", "2.0 KiB", "3.0 MiB", "5.0 GiB"]
+    assert [format_size(n) for n in (12, 2048, 3 * MiB, 5 * 2**30)] == [
+        "12 B",
+        "2.0 KiB",
+        "3.0 MiB",
+        "5.0 GiB",
+    ]
