@@ -215,8 +215,8 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:
         env = {**base, **env_extra}
         _, warm, _ = build(workdir, env, argv, "warm-up")
         print(
-            f"[{name}] warm-up build (compiles dependencies once if the cache is cold): "
-            f"{warm:.1f} s"
+            f"[{name}] warm-up build (compiles dependencies once if the cache is cold): {warm:.1f} "
+            "s"
         )
         links, walls, log = [], [], ""
         for i in range(args.links):
@@ -233,7 +233,8 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:
             ok &= met or hash_file
             rows.append((name, size, link_med, wall_med, path_name, check, met))
     print(
-        f"\n{'variant':9} {'size':>9} {'link':>8} {'go build':>9}  {'what':7} {'time':>8} "
+        "\n"
+        f"{'variant':9} {'size':>9} {'link':>8} {'go build':>9}  {'what':7} {'time':>8} "
         f"{'check/link':>11}  target (<2%, <100 ms)"
     )
     for name, size, link, wall, path_name, check, met in rows:
@@ -242,8 +243,9 @@ def bench(args: argparse.Namespace, workdir: Path) -> int:
             f"{check * 1e3:6.1f}ms {check / link:10.2%}  {'met' if met else 'MISSED'}"
         )
     print(
-        f"\nmedians of {args.links} relinks (only main.go changed) and {args.runs} checks; "
-        "check = elf_facts + evaluate (the rule passes its digest), +sha256 = also hashing the file"
+        "\n"
+        f"medians of {args.links} relinks (only main.go changed) and {args.runs} checks; check = "
+        "elf_facts + evaluate (the rule passes its digest), +sha256 = also hashing the file"
     )
     return 0 if ok else 1
 

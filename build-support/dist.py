@@ -151,7 +151,8 @@ def checker_modules() -> list[Path]:
     if problems:
         raise DistError(
             "The checker PEX may depend only on the stdlib and "
-            f"{', '.join(CHECKER_THIRD_PARTY.values())}, but:\n  "
+            f"{', '.join(CHECKER_THIRD_PARTY.values())}, but:\n"
+            "  "
             + "\n  ".join(problems)
             + "\nFix: move that import out of the checker's modules, or under `if TYPE_CHECKING:`."
         )

@@ -13,7 +13,8 @@ import os
 import sys
 from typing import Sequence
 
-from go_static.elf import ElfError, elf_facts
+from go_static.elf import elf_facts
+from go_static.elf_header import ElfError
 from go_static.libc import STATIC_LIBCS
 from go_static.static_report import SCHEMA, binary_report
 from go_static.verdict import Expectation, Verdict, evaluate

@@ -27,7 +27,7 @@ from typing import BinaryIO, Union
 from elftools.elf.elffile import ELFFile
 
 from go_static.buildinfo import BuildInfoError, GoBuildInfo, buildinfo_from_elf
-from go_static.errors import GoStaticError
+from go_static.elf_header import ElfError, check_header
 from go_static.libc import (
     DLOPEN_FUNCTIONS,
     GLIBC,
@@ -45,26 +45,9 @@ from go_static.libc import (
 _NSS_NAMES = re.compile(
     rb"(?<![A-Za-z0-9./])(" + "|".join(sorted(NSS_FUNCTIONS)).encode() + rb")(?=\0)"
 )
-_ET = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
-ET_EXEC, ET_DYN = 2, 3
-# The ELF64 header (e_ident, then the fields at these byte offsets), as in <elf.h>.
-ELF_MAGIC = b"\x7fELF"
-EI_CLASS, EI_DATA = 4, 5
-ELFCLASS32, ELFCLASS64 = 1, 2
-ELFDATA2LSB, ELFDATA2MSB = 1, 2
-E_TYPE = 16  # <H
-E_PHOFF_SHOFF = 32  # <QQ
-E_PHENTSIZE_PHNUM_SHENTSIZE_SHNUM = 54  # <HHHH
-ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ELF64_SHDR_SIZE = 64, 56, 64
-DF_1_PIE = 0x08000000
+DF_1_PIE = 0x08000000  # DT_FLAGS_1: the linker made a position-independent executable
 # Bytes of entry-point code kept for libc detection: enough for glibc's and musl's `_start`.
 ENTRY_CODE_BYTES = 32
-
-
-class ElfError(GoStaticError):
-    """The input is not a usable 64-bit little-endian ELF executable; the message says why."""
-
-    code = "unusable-input"
 
 
 @dataclass(frozen=True)
@@ -124,7 +107,7 @@ def _guarded(data: Buffer, stream: BinaryIO, sha256: str | None) -> ElfFacts:
     # hashlib releases the GIL: hash on a second thread while the headers are parsed.
     hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(data).hexdigest()))
     try:
-        _check_header(data)
+        check_header(data)
         if not digest:
             hasher.start()
         facts = _facts(data, stream)
@@ -137,47 +120,6 @@ def _guarded(data: Buffer, stream: BinaryIO, sha256: str | None) -> ElfFacts:
         if hasher.ident is not None:
             hasher.join()
     return dataclasses.replace(facts, sha256=digest[0])
-
-
-def _check_header(data: Buffer) -> None:
-    """Refuse, with the reason, anything but a well-formed ELF64 LSB executable header."""
-    if not data:
-        raise ElfError("empty file")
-    if len(data) < len(ELF_MAGIC) and ELF_MAGIC.startswith(data[: len(ELF_MAGIC)]):
-        raise ElfError(f"truncated ELF header ({len(data)} of {ELF64_EHDR_SIZE} bytes)")
-    if data[: len(ELF_MAGIC)] != ELF_MAGIC:
-        raise ElfError(f"not an ELF file (starts with {data[:4]!r}, not b'\\x7fELF')")
-    if len(data) > EI_CLASS and data[EI_CLASS] == ELFCLASS32:
-        raise ElfError("32-bit ELF (ELFCLASS32): only 64-bit executables are checked")
-    if len(data) > EI_DATA and data[EI_DATA] == ELFDATA2MSB:
-        raise ElfError("big-endian ELF (ELFDATA2MSB): only little-endian executables are checked")
-    if len(data) < ELF64_EHDR_SIZE:
-        raise ElfError(f"truncated ELF header ({len(data)} of {ELF64_EHDR_SIZE} bytes)")
-    if data[EI_CLASS] != ELFCLASS64 or data[EI_DATA] != ELFDATA2LSB:
-        raise ElfError(
-            f"corrupt ELF identification (EI_CLASS={data[EI_CLASS]}, EI_DATA={data[EI_DATA]})"
-        )
-    e_type = struct.unpack_from("<H", data, E_TYPE)[0]
-    if e_type not in (ET_EXEC, ET_DYN):
-        raise ElfError(f"not an executable: e_type is {_ET.get(e_type, e_type)}")
-    phoff, shoff = struct.unpack_from("<QQ", data, E_PHOFF_SHOFF)
-    phentsize, phnum, shentsize, shnum = struct.unpack_from(
-        "<HHHH", data, E_PHENTSIZE_PHNUM_SHENTSIZE_SHNUM
-    )
-    if phnum == 0:
-        raise ElfError("not an executable: no program headers (e_phnum=0)")
-    if phentsize != ELF64_PHDR_SIZE or (shnum and shentsize != ELF64_SHDR_SIZE):
-        raise ElfError(
-            f"corrupt ELF: header entry sizes {phentsize}/{shentsize}, "
-            f"expected {ELF64_PHDR_SIZE}/{ELF64_SHDR_SIZE}"
-        )
-    tables = (("program", phoff, phnum, phentsize), ("section", shoff, shnum, shentsize))
-    for what, off, count, size in tables:
-        if off and off + count * size > len(data):
-            raise ElfError(
-                f"truncated: {what} header table ends at byte {off + count * size}, "
-                f"file has {len(data)}"
-            )
 
 
 def _notes(data: Buffer, offset: int, size: int, align: int) -> list[tuple[bytes, int]]:

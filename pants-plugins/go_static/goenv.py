@@ -115,8 +115,8 @@ def check_passthrough(entries: tuple[str, ...]) -> None:
         raise GoEnvError(
             f"[go-static].env_vars names {', '.join(owned)}, which go_static_binary decides "
             "itself.\n"
-            "Why: the resolved mode (tags, cgo, C compiler, link flags) must be what gets built; a "
-            "host value would silently override it.\n"
+            "Why: the resolved mode (tags, cgo, C compiler, link flags) must be what gets built; "
+            "a host value would silently override it.\n"
             "Fix: remove them from [go-static].env_vars and declare the intent on the target "
             "(libc, static_pie, build_tags, ldflags)."
         )

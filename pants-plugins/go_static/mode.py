@@ -2,8 +2,8 @@
 
 Pants-free on purpose: the rules, the explain goal and the standalone checker all read the same
 `BuildMode`, and the whole decision table is unit-testable without an engine. `resolve` first
-validates (every contradiction fails here, with cause and fix), then derives each setting with
-the reason it was chosen.
+validates (`go_static.validate`: every contradiction fails, with cause and fix), then derives
+each setting with the reason it was chosen.
 
 Scenario numbers follow the seed's matrix (rows: how std `net`/`os/user` resolve; columns: the
 project's own C code):
@@ -19,25 +19,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from go_static.buildinfo import BUILDMODE_EXE, BUILDMODE_PIE
-from go_static.intent import (
-    AUTO,
-    RESOLVER_GO,
-    RESOLVER_LIBC,
-    Intent,
-    build_tags,
-    names,
-    reject,
-    validate_choices,
-    validate_ldflags,
-)
+from go_static.intent import AUTO, RESOLVER_GO, RESOLVER_LIBC, Intent, build_tags, names
 from go_static.libc import GLIBC, MUSL, NONE
+from go_static.validate import ZIG, ZIG_ARCHES, validate
 
 if TYPE_CHECKING:
     from go_static.golist import GraphFacts
 
 SCENARIO_GLYPHS = {1: "①", 2: "②", 3: "③", 4: "④", 5: "⑤", 6: "⑥"}
-ZIG_ARCHES = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "riscv64": "riscv64"}
-ZIG = "zig"
 LINKMODE_INTERNAL, LINKMODE_EXTERNAL = "internal", "external"
 # Always on, for every go build: no host paths in binaries or cache keys, no VCS stamping.
 REPRODUCIBLE_FLAGS = ("-trimpath", "-buildvcs=false")
@@ -116,85 +105,13 @@ class BuildMode:
         }
 
 
-# --- validate: every contradiction, before anything is derived ------------------------------------
-
-
-def validate(intent: Intent, facts: GraphFacts) -> None:
-    """Raise ModeError for the first contradiction in the intent or against the graph."""
-    validate_choices(intent)
-    build_tags(intent)
-    validate_ldflags(intent)
-    _validate_dlopen(intent, facts)
-    _validate_libc(intent, facts)
-    if _pick_libc(intent, facts)[0] == MUSL and intent.musl_cc == ZIG:
-        if intent.goarch not in ZIG_ARCHES:
-            reject(
-                intent,
-                f"zig cc has no musl target for GOARCH={intent.goarch}.",
-                f"The plugin maps GOARCH to zig targets only for {sorted(ZIG_ARCHES)}.",
-                "Build on a supported architecture, or set [go-static].musl_cc to a musl-gcc "
-                "for it.",
-            )
-
-
-def _validate_dlopen(intent: Intent, facts: GraphFacts) -> None:
-    if not facts.dlopen_packages or intent.allow_dlopen:
-        return
-    hints = facts.dlopen_hints
-    reject(
-        intent,
-        f"C code in {names(facts.dlopen_packages)} calls dlopen.",
-        "dlopen cannot work in a static binary: static musl always fails it, and static "
-        "glibc needs the exact glibc it was linked with at run time.",
-        "".join(f'Add build_tags=["{tag}"] ({why}). ' for _, tag, why in hints)
-        + ("Or" if hints else "Remove the dlopen call, or")
-        + " set allow_dlopen=True to accept that it fails at run time.",
-    )
-
-
-def _validate_libc(intent: Intent, facts: GraphFacts) -> None:
-    if intent.libc == NONE and facts.cgo_packages:
-        reject(
-            intent,
-            f'libc="none" but the dependency graph has cgo packages: {names(facts.cgo_packages)}.',
-            "cgo code must be compiled and linked against a C library.",
-            'Set libc="auto" (musl via zig cc) or libc="musl"/"glibc", '
-            "or drop the cgo dependencies.",
-        )
-    if intent.libc == NONE and intent.resolver == RESOLVER_LIBC:
-        reject(
-            intent,
-            'resolver="libc" needs a C library, but libc="none".',
-            "std's C-library resolver is cgo code; without a C library there is none to call.",
-            'Set resolver="go" (pure-Go DNS and user lookups), or libc="musl".',
-        )
-    if intent.libc == NONE and intent.static_pie:
-        reject(
-            intent,
-            'static_pie=True needs a C toolchain, but libc="none".',
-            "Go links static-pie only with -linkmode=external, i.e. through a C linker.",
-            'Set libc="musl" (hermetic zig cc) or libc="auto", or drop static_pie.',
-        )
-    if intent.libc == GLIBC and intent.resolver == RESOLVER_LIBC:
-        reject(
-            intent,
-            'resolver="libc" with libc="glibc" cannot be static.',
-            "glibc's getaddrinfo/getpwnam_r go through NSS, which dlopens libnss_*.so at run "
-            "time; a static binary then crashes or misbehaves on hosts with a different glibc.",
-            'Set resolver="go" (adds netgo,osusergo), or libc="musl" (no NSS).',
-        )
-
-
 # --- derive: each setting, with the reason it was chosen ------------------------------------------
 
 
 def _pick_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
     if intent.libc != AUTO:
-        reason = (
-            'libc="none": no C library, pure Go.'
-            if intent.libc == NONE
-            else (f'libc="{intent.libc}" was declared.')
-        )
+        declared = f'libc="{intent.libc}" was declared.'
+        reason = 'libc="none": no C library, pure Go.' if intent.libc == NONE else declared
         return intent.libc, Decision("libc", intent.libc, reason, "field libc")
     if facts.cgo_packages:
         why, trigger = f"the graph has cgo packages ({names(facts.cgo_packages)})", "go list"
@@ -222,38 +139,19 @@ def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decisi
     if libc == NONE:
         return None, None, None
     if libc == GLIBC:
-        return (
-            intent.glibc_cc,
-            None,
-            Decision(
-                "CC",
-                intent.glibc_cc,
-                "glibc is linked statically with the system C compiler.",
-                "option [go-static].glibc_cc",
-            ),
-        )
+        reason = "glibc is linked statically with the system C compiler."
+        decision = Decision("CC", intent.glibc_cc, reason, "option [go-static].glibc_cc")
+        return intent.glibc_cc, None, decision
     if intent.musl_cc == ZIG:
         target = f"{ZIG_ARCHES[intent.goarch]}-linux-musl"
-        return (
-            ZIG,
-            target,
-            Decision(
-                "CC",
-                f"zig cc -target {target}",
-                "musl via zig cc: hermetic (from the ziglang wheel) and identical on every "
-                "machine.",
-                "option [go-static].musl_cc",
-            ),
-        )
+        reason = "musl via zig cc: hermetic (from the ziglang wheel), the same on every machine."
+        decision = Decision("CC", f"zig cc -target {target}", reason, "option [go-static].musl_cc")
+        return ZIG, target, decision
+    reason = f"musl via {intent.musl_cc}, as [go-static].musl_cc says."
     return (
         intent.musl_cc,
         None,
-        Decision(
-            "CC",
-            intent.musl_cc,
-            f"musl via {intent.musl_cc}, as [go-static].musl_cc says.",
-            "option [go-static].musl_cc",
-        ),
+        Decision("CC", intent.musl_cc, reason, "option [go-static].musl_cc"),
     )
 
 
@@ -337,8 +235,7 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
                 "allow_dlopen",
                 "True",
                 f"dlopen in {names(facts.dlopen_packages)} is accepted, though it fails at run "
-                "time "
-                "under static musl and needs the linking glibc under static glibc.",
+                "time under static musl and needs the linking glibc under static glibc.",
                 "field allow_dlopen",
             )
         )
@@ -371,7 +268,7 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
         linkmode=linkmode,
         extldflags=extldflags,
         buildmode=BUILDMODE_PIE if intent.static_pie else BUILDMODE_EXE,
-        user_ldflags=validate_ldflags(intent),
+        user_ldflags=tuple(intent.ldflags),
         resolver=intent.resolver,
         static_pie=intent.static_pie,
         allow_dlopen=intent.allow_dlopen,

@@ -13,7 +13,8 @@ from pants.util.logging import LogLevel
 
 from go_static.errors import GoStaticError
 from go_static.goenv import GoEnv
-from go_static.golist import GoPackage, diagnose, go_list_argv, local_replacements, parse_go_list
+from go_static.golist import GoPackage, go_list_argv, parse_go_list
+from go_static.gomod import diagnose, local_replacements
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
 
 
@@ -97,11 +98,10 @@ async def find_module_root(request: GoModuleRootRequest) -> GoModuleRoot:
     found = await Get(Paths, PathGlobs(candidates))
     if not found.files:
         raise GoModuleError(
-            f"{request.address}: no go.mod in {request.package_dir or '.'}/ or any directory "
-            "above it.\n"
-            f"Fix: run `go mod init <module path>` at your module root, or point `main` at a "
-            "package "
-            "inside a module."
+            f"{request.address}: no go.mod in {request.package_dir or '.'}/ or any directory above "
+            "it.\n"
+            "Fix: run `go mod init <module path>` at your module root, or point `main` at a "
+            "package inside a module."
         )
     return GoModuleRoot(posixpath.dirname(max(found.files, key=len)))
 
@@ -116,8 +116,8 @@ async def snapshot_module(root: GoModuleRoot) -> GoModule:
         if path == ".." or path.startswith("../"):
             raise GoModuleError(
                 f"{go_mod} replaces a module with {target}, which is outside the build root, so "
-                "builds can't see it.\nFix: move that module into the repo, or replace with a "
-                "version."
+                "builds can't see it.\n"
+                "Fix: move that module into the repo, or replace with a version."
             )
         replacements.append("" if path == "." else path)
     # Local replacements are part of the build; other nested modules are not.

@@ -52,6 +52,7 @@ from go_static.target_types import (
     GoStaticStaticPieField,
 )
 from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk
+from go_static.validate import validate_intent
 
 _OUT_DIR = "__go_static_out"
 
@@ -138,6 +139,7 @@ async def plan_go_static_binary(
     field_set = request.field_set
     address = str(field_set.address)
     intent = intent_for(field_set, subsystem, sdk)
+    validate_intent(intent)  # before `go list`: contradictions in the fields need no graph
     tags = build_tags(intent)
     main_dir = field_set.main.package_dir
     root = await Get(GoModuleRoot, GoModuleRootRequest(main_dir, address))

@@ -46,7 +46,8 @@ class PolicyViolation:
 
     def render(self, address: str) -> str:
         return (
-            f"{address}: {self.problem}\n  Policy: {self.option}, set in {self.origin}.\n"
+            f"{address}: {self.problem}\n"
+            f"  Policy: {self.option}, set in {self.origin}.\n"
             f"  Fix: {self.fix}"
         )
 
@@ -138,9 +139,8 @@ def intent_violations(
         found.append(
             PolicyViolation(
                 "policy-max-size-loosened",
-                f"sets max_size={format_size(target_max_size)}, above the "
-                f"repo budget of {format_size(policy.max_size)}; a target may tighten the budget, "
-                "not loosen it.",
+                f"sets max_size={format_size(target_max_size)}, above the repo budget of "
+                f"{format_size(policy.max_size)}; a target may tighten the budget, not loosen it.",
                 option,
                 policy.origin(option),
                 f'set max_size to at most "{format_size(policy.max_size).replace(" ", "")}" on '

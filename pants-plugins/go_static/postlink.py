@@ -22,7 +22,8 @@ from pants.engine.fs import (
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
 
-from go_static.elf import ElfError, elf_facts
+from go_static.elf import elf_facts
+from go_static.elf_header import ElfError
 from go_static.errors import GoStaticError
 from go_static.goenv import GoEnv
 from go_static.mode import BuildMode

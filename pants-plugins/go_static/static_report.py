@@ -91,8 +91,8 @@ def failure_message(address: str, output_path: str, violations: tuple[Violation,
     """The build failure for a binary that broke the rules: each violation's evidence, why, fix."""
     n = len(violations)
     lines = [
-        f"{address}: the post-link static check failed for {output_path} "
-        f"({n} violation{'s' if n != 1 else ''}):"
+        f"{address}: the post-link static check failed for {output_path} ({n} "
+        f"violation{'s' if n != 1 else ''}):"
     ]
     for v in violations:
         lines += [f"  - {v.code}: {v.evidence}", f"    Why: {v.why}.", f"    Fix: {v.fix}."]

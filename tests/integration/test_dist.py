@@ -39,8 +39,16 @@ HELLO = (
     'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello from an outside repo") }\n'
 )
 CGO_HELLO = (
-    'package main\n\n/*\nstatic int add(int a, int b) { return a + b; }\n*/\nimport "C"\n\n'
-    'import "fmt"\n\nfunc main() { fmt.Println("cgo says", int(C.add(40, 2))) }\n'
+    "package main\n"
+    "\n"
+    "/*\n"
+    "static int add(int a, int b) { return a + b; }\n"
+    "*/\n"
+    'import "C"\n'
+    "\n"
+    'import "fmt"\n'
+    "\n"
+    'func main() { fmt.Println("cgo says", int(C.add(40, 2))) }\n'
 )
 
 
@@ -296,7 +304,13 @@ def drop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     src = tmp_path_factory.mktemp("vendor-drop")
     (src / "go.mod").write_text("module example.com/drop\n\ngo 1.21\n")
     (src / "main.go").write_text(
-        'package main\n\nimport (\n\t"fmt"\n\t"net"\n)\n\n'
+        "package main\n"
+        "\n"
+        "import (\n"
+        '\t"fmt"\n'
+        '\t"net"\n'
+        ")\n"
+        "\n"
         'func main() { fmt.Println(net.ParseIP("127.0.0.1")) }\n'
     )
     go_env = clean_env(GOTOOLCHAIN="local", GOFLAGS="", GOENV="off", GOWORK="off", CC="gcc")

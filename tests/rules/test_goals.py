@@ -26,8 +26,14 @@ FILES = {
     "r/go.mod": "module example.com/r\n\ngo 1.21\n",
     "r/hello/main.go": 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n',
     "r/calc/main.go": (
-        'package main\n\n// static int twice(int x) { return 2 * x; }\nimport "C"\n\n'
-        'import "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n'
+        "package main\n"
+        "\n"
+        "// static int twice(int x) { return 2 * x; }\n"
+        'import "C"\n'
+        "\n"
+        'import "fmt"\n'
+        "\n"
+        "func main() { fmt.Println(C.twice(21)) }\n"
     ),
     "r/BUILD": (
         'go_static_binary(name="hello", main="./hello")\n'

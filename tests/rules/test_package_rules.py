@@ -186,8 +186,8 @@ def test_musl_cc_option_switches_to_musl_gcc() -> None:
         'go_static_binary(name="c", main="./cmd/c")\n',
         **{
             "cmd/c/main.go": (
-                'package main\n\n// static int twice(int x) { return 2 * x; }\nimport "C"\n\n'
-                'import "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n'
+                "package main\n\n// static int twice(int x) { return 2 * x; }\nimport "
+                '"C"\n\nimport "fmt"\n\nfunc main() { fmt.Println(C.twice(21)) }\n'
             ),
         },
     )

@@ -56,8 +56,8 @@ def run_module(*argv: str, pre: str = "") -> subprocess.CompletedProcess:
     """The real `python -m go_static.check`, from the repo root with PYTHONPATH=pants-plugins."""
     env = {**os.environ, "PYTHONPATH": "pants-plugins"}
     code = pre + (
-        "import runpy, sys; sys.argv[0] = 'check'; "
-        "runpy.run_module('go_static.check', run_name='__main__')"
+        "import runpy, sys; sys.argv[0] = 'check'; runpy.run_module('go_static.check', "
+        "run_name='__main__')"
     )
     args = ["-m", "go_static.check"] if not pre else ["-c", code]
     return subprocess.run(
@@ -89,10 +89,12 @@ def test_bin_ls_fails_naming_interpreter_and_libc() -> None:
 def test_runs_without_pants_installed(bins: Binaries) -> None:
     # Make `import pants` fail, as on a machine with only pyelftools.
     block = (
-        "import sys\nclass _NoPants:\n    def find_spec(self, name, path=None, target=None):\n"
+        "import sys\n"
+        "class _NoPants:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
         "        if name == 'pants' or name.startswith('pants.'):\n"
-        "            raise ImportError('pants is not installed')\nsys.meta_path.insert(0, "
-        "_NoPants())\n"
+        "            raise ImportError('pants is not installed')\n"
+        "sys.meta_path.insert(0, _NoPants())\n"
     )
     proc = run_module(str(bins.get("go_musl").path), "--expect-libc", "musl", pre=block)
     assert proc.returncode == 0, proc.stderr

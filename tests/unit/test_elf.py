@@ -15,20 +15,15 @@ import pytest
 from elf_lab import GO, Binaries, Lab, ToolMissing
 from go_static import libc as libc_mod
 from go_static.buildinfo import parse_buildinfo_blob
-from go_static.elf import ElfError, ElfFacts, elf_facts
+from go_static.elf import ElfFacts, elf_facts
+from go_static.elf_header import ElfError
 from go_static.golist import GraphFacts
 from go_static.intent import Intent
 from go_static.libc import DLOPEN_FUNCTIONS, NSS_FUNCTIONS
+from go_static.linker_output import classify, parse_link_warnings
 from go_static.mode import resolve
 from go_static.postlink import expectation_for
-from go_static.verdict import (
-    Expectation,
-    Verdict,
-    classify,
-    evaluate,
-    parse_link_warnings,
-    violations,
-)
+from go_static.verdict import Expectation, Verdict, evaluate, violations
 
 NETGO = ("netgo", "osusergo")
 GO_EXPECT = dict(goos="linux", goarch="amd64", buildmode="exe")
@@ -191,11 +186,12 @@ def test_gcc_getpwnam_and_dlopen_warnings(bins: Binaries) -> None:
 def test_brief_example_log_and_classes() -> None:
     log = (
         "/usr/bin/ld: /tmp/go-link-783375029/000025.o: in function `mygetgrouplist':\n"
-        "/_/GOROOT/src/os/user/getgrouplist_unix.go:15: warning: Using 'getgrouplist' in statically"
-        " linked applications requires at runtime the shared libraries from the glibc version used "
-        "for linking\n/tmp/go-build/cgo_unix_cgo.cgo2.c:60: warning: Using 'getaddrinfo' in "
+        "/_/GOROOT/src/os/user/getgrouplist_unix.go:15: warning: Using 'getgrouplist' in "
         "statically linked applications requires at runtime the shared libraries from the glibc "
         "version used for linking\n"
+        "/tmp/go-build/cgo_unix_cgo.cgo2.c:60: warning: Using 'getaddrinfo' in statically linked "
+        "applications requires at runtime the shared libraries from the glibc version used for "
+        "linking\n"
     )
     assert [(w.symbol, w.kind) for w in parse_link_warnings(log)] == [
         ("getgrouplist", "nss"),

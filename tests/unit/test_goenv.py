@@ -11,7 +11,7 @@ from go_static.goenv import (
     parse_go_env_file,
     resolve_go_env,
 )
-from go_static.golist import diagnose, local_replacements
+from go_static.gomod import diagnose, local_replacements
 
 
 def test_go_env_file_path_follows_go() -> None:
@@ -27,8 +27,11 @@ def test_precedence_is_option_value_then_environment_then_file() -> None:
         (*DEFAULT_PASSTHROUGH, "GOINSECURE=corp.example"),
         {"GOPROXY": "https://env.example", "GOFLAGS": "-mod=mod", "CC": "clang"},
         "/h/.config/go/env",
-        "GOPROXY=https://file.example\nGOPRIVATE=corp.example\n# "
-        "comment\nCGO_ENABLED=1\nGOAMD64=v3\n",
+        "GOPROXY=https://file.example\n"
+        "GOPRIVATE=corp.example\n"
+        "# comment\n"
+        "CGO_ENABLED=1\n"
+        "GOAMD64=v3\n",
     )
     assert env.env() == {
         "GOPROXY": "https://env.example",
@@ -59,9 +62,16 @@ def test_parse_go_env_file_skips_noise() -> None:
 
 def test_local_replacements() -> None:
     go_mod = (
-        "module x\n\nreplace example.com/a => ../a\nreplace example.com/b v1.0.0 => ./b // why\n"
-        "replace example.com/c => example.com/d v1.2.0\nreplace (\n\texample.com/e => ../../e\n"
-        "\texample.com/f v1 => example.com/g v2\n\texample.com/h => .\n)\n"
+        "module x\n"
+        "\n"
+        "replace example.com/a => ../a\n"
+        "replace example.com/b v1.0.0 => ./b // why\n"
+        "replace example.com/c => example.com/d v1.2.0\n"
+        "replace (\n"
+        "\texample.com/e => ../../e\n"
+        "\texample.com/f v1 => example.com/g v2\n"
+        "\texample.com/h => .\n"
+        ")\n"
     )
     assert local_replacements(go_mod) == ("../a", "./b", "../../e", ".")
 
@@ -75,13 +85,14 @@ def test_local_replacements() -> None:
             "go.sum has no entry for github.com/x/y; run `go mod tidy` in mod",
         ),
         (
-            "go: github.com/x/y@v1.0.0: missing go.sum entry for go.mod file; to add it:\n\tgo "
-            "mod download github.com/x/y",
+            "go: github.com/x/y@v1.0.0: missing go.sum entry for go.mod file; to add it:\n"
+            "\tgo mod download github.com/x/y",
             "go.sum has no entry for github.com/x/y; run `go mod tidy` in mod",
         ),
         (
-            "verifying github.com/x/y@v1.2.3: checksum mismatch\n\tdownloaded: h1:a\n\tgo.sum:    "
-            " h1:b",
+            "verifying github.com/x/y@v1.2.3: checksum mismatch\n"
+            "\tdownloaded: h1:a\n"
+            "\tgo.sum:     h1:b",
             "go.sum's hash for github.com/x/y@v1.2.3 differs",
         ),
         (

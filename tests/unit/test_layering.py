@@ -17,24 +17,18 @@ from pathlib import Path
 import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "pants-plugins" / "go_static"
+# fmt: off
 CORE = (
-    "buildinfo",
-    "check",
-    "elf",
-    "errors",
-    "goenv",
-    "golist",
-    "intent",
-    "libc",
-    "linkage",
-    "mode",
-    "policy",
-    "sizes",
-    "static_report",
+    "buildinfo", "check", "elf", "elf_header", "errors", "goenv", "golist", "gomod", "intent",
+    "libc", "linkage", "linker_output", "mode", "policy", "sizes", "static_report", "validate",
     "verdict",
 )
 # What the standalone checker (and its PEX) may load: no mode, no policy, no package graph.
-CHECKER = ("buildinfo", "check", "elf", "errors", "libc", "sizes", "static_report", "verdict")
+CHECKER = (
+    "buildinfo", "check", "elf", "elf_header", "errors", "libc", "linker_output", "sizes",
+    "static_report", "verdict",
+)
+# fmt: on
 
 
 def _is_type_checking(node: ast.If) -> bool:

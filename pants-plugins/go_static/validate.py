@@ -1,0 +1,191 @@
+"""Every contradiction in a target's intent, alone or against its package graph: cause and fix.
+
+Pants-free; rules_go's `validate_mode`. `validate_intent` needs only the fields and options, so
+it runs before `go list`; `validate` adds the graph facts, before the mode is derived. Each
+failure raises ModeError naming the target, the problem, why it matters and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import TYPE_CHECKING
+
+from go_static.intent import (
+    AUTO,
+    LIBCS,
+    PURE_GO_RESOLVER_TAGS,
+    RESOLVER_GO,
+    RESOLVER_LIBC,
+    RESOLVERS,
+    Intent,
+    names,
+    reject,
+)
+from go_static.libc import GLIBC, MUSL, NONE
+
+if TYPE_CHECKING:
+    from go_static.golist import GraphFacts
+
+# Tags that select the C-library resolver in std; they contradict resolver="go".
+CGO_RESOLVER_TAGS = ("netcgo", "osusercgo")
+# Link settings the mode owns: letting `ldflags` override them would silently undo the mode.
+MODE_OWNED_LDFLAGS = ("-linkmode", "-extldflags", "-extld", "-buildmode", "-d")
+ZIG = "zig"
+ZIG_ARCHES = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "riscv64": "riscv64"}
+_TAG_RE = re.compile(r"^[A-Za-z0-9_.]+$")
+
+
+def validate_intent(intent: Intent) -> None:
+    """Raise ModeError for the first contradiction among the fields and options alone."""
+    _validate_choices(intent)
+    _validate_tags(intent)
+    _validate_ldflags(intent)
+
+
+def validate(intent: Intent, facts: GraphFacts) -> None:
+    """Raise ModeError for the first contradiction in the intent or against the graph."""
+    validate_intent(intent)
+    _validate_dlopen(intent, facts)
+    _validate_libc(intent, facts)
+    picks_musl = intent.libc == MUSL or (intent.libc == AUTO and _needs_c(intent, facts))
+    if picks_musl and intent.musl_cc == ZIG:
+        if intent.goarch not in ZIG_ARCHES:
+            reject(
+                intent,
+                f"zig cc has no musl target for GOARCH={intent.goarch}.",
+                f"The plugin maps GOARCH to zig targets only for {sorted(ZIG_ARCHES)}.",
+                "Build on a supported architecture, or set [go-static].musl_cc to a musl-gcc for "
+                "it.",
+            )
+
+
+def _validate_dlopen(intent: Intent, facts: GraphFacts) -> None:
+    if not facts.dlopen_packages or intent.allow_dlopen:
+        return
+    hints = facts.dlopen_hints
+    reject(
+        intent,
+        f"C code in {names(facts.dlopen_packages)} calls dlopen.",
+        "dlopen cannot work in a static binary: static musl always fails it, and static glibc "
+        "needs the exact glibc it was linked with at run time.",
+        "".join(f'Add build_tags=["{tag}"] ({why}). ' for _, tag, why in hints)
+        + ("Or" if hints else "Remove the dlopen call, or")
+        + " set allow_dlopen=True to accept that it fails at run time.",
+    )
+
+
+def _validate_libc(intent: Intent, facts: GraphFacts) -> None:
+    if intent.libc == NONE and facts.cgo_packages:
+        reject(
+            intent,
+            f'libc="none" but the dependency graph has cgo packages: {names(facts.cgo_packages)}.',
+            "cgo code must be compiled and linked against a C library.",
+            'Set libc="auto" (musl via zig cc) or libc="musl"/"glibc", '
+            "or drop the cgo dependencies.",
+        )
+    if intent.libc == NONE and intent.resolver == RESOLVER_LIBC:
+        reject(
+            intent,
+            'resolver="libc" needs a C library, but libc="none".',
+            "std's C-library resolver is cgo code; without a C library there is none to call.",
+            'Set resolver="go" (pure-Go DNS and user lookups), or libc="musl".',
+        )
+    if intent.libc == NONE and intent.static_pie:
+        reject(
+            intent,
+            'static_pie=True needs a C toolchain, but libc="none".',
+            "Go links static-pie only with -linkmode=external, i.e. through a C linker.",
+            'Set libc="musl" (hermetic zig cc) or libc="auto", or drop static_pie.',
+        )
+    if intent.libc == GLIBC and intent.resolver == RESOLVER_LIBC:
+        reject(
+            intent,
+            'resolver="libc" with libc="glibc" cannot be static.',
+            "glibc's getaddrinfo/getpwnam_r go through NSS, which dlopens libnss_*.so at run "
+            "time; a static binary then crashes or misbehaves on hosts with a different glibc.",
+            'Set resolver="go" (adds netgo,osusergo), or libc="musl" (no NSS).',
+        )
+
+
+def _needs_c(intent: Intent, facts: GraphFacts) -> bool:
+    """Does libc="auto" pick a C library (musl) for this target?"""
+    return bool(facts.cgo_packages) or intent.resolver == RESOLVER_LIBC or intent.static_pie
+
+
+def _validate_tags(intent: Intent) -> None:
+    for tag in intent.build_tags:
+        if not _TAG_RE.match(tag):
+            reject(
+                intent,
+                f"build_tags entry {tag!r} is not a Go build tag.",
+                "Go build tags are single words of letters, digits, '_' and '.'; lists are "
+                "separated by the plugin, not inside an entry.",
+                "Split it into separate entries, e.g. "
+                f"build_tags={tag.replace(' ', ',').split(',')!r}.",
+            )
+        if tag in PURE_GO_RESOLVER_TAGS and intent.resolver == RESOLVER_LIBC:
+            reject(
+                intent,
+                f'build_tags contains {tag!r} but resolver="libc".',
+                f"{tag!r} switches std to its pure-Go resolver, the opposite of what "
+                'resolver="libc" asks for.',
+                f'Remove {tag!r} from build_tags, or set resolver="go" (which adds it for you).',
+            )
+        if tag in CGO_RESOLVER_TAGS and intent.resolver == RESOLVER_GO:
+            reject(
+                intent,
+                f'build_tags contains {tag!r} but resolver="go".',
+                f'{tag!r} forces std\'s cgo (C library) resolver, which resolver="go" exists to '
+                "avoid: under static glibc it loads libnss_*.so at run time.",
+                f'Remove {tag!r} from build_tags, or set resolver="libc" with libc="musl".',
+            )
+
+
+def _validate_ldflags(intent: Intent) -> None:
+    for entry in intent.ldflags:
+        try:
+            words = shlex.split(entry)
+        except ValueError as e:
+            reject(
+                intent,
+                f"ldflags entry {entry!r} does not parse ({e}).",
+                "Go splits -ldflags on spaces, honouring quotes, so quotes must balance.",
+                "Balance the quotes, e.g. ldflags=[\"-X 'main.greeting=hello world'\"].",
+            )
+        for word in words:
+            flag = word.split("=", 1)[0]
+            if flag in MODE_OWNED_LDFLAGS:
+                reject(
+                    intent,
+                    f"ldflags entry {entry!r} sets {flag}, which go_static_binary owns.",
+                    "The link mode and external linker flags come from libc, static_pie and "
+                    "resolver; overriding them here would silently undo the static guarantee.",
+                    f"Remove {flag} from ldflags and declare the intent instead "
+                    '(libc="musl"|"glibc", static_pie=True).',
+                )
+
+
+def _validate_choices(intent: Intent) -> None:
+    # Pants fields check these too; Intents built elsewhere (tests, tools) may not.
+    if intent.libc not in LIBCS:
+        reject(
+            intent,
+            f"libc={intent.libc!r} is not one of {LIBCS}.",
+            "The plugin only knows these C library choices.",
+            f"Use one of {LIBCS}.",
+        )
+    if intent.resolver not in RESOLVERS:
+        reject(
+            intent,
+            f"resolver={intent.resolver!r} is not one of {RESOLVERS}.",
+            "The plugin only knows these resolver choices.",
+            f"Use one of {RESOLVERS}.",
+        )
+    if intent.goos != "linux":
+        reject(
+            intent,
+            f"GOOS={intent.goos} is not supported.",
+            "Static linking and the ELF check are defined for Linux only.",
+            "Build on Linux (GOOS=linux).",
+        )
