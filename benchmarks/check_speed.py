@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "pants-plugins"))
 
 from go_static.elf import elf_facts  # noqa: E402 (after the sys.path line above)
-from go_static.verdict import Expectation, evaluate  # noqa: E402
+from go_static.expectation import Expectation  # noqa: E402
+from go_static.verdict import evaluate  # noqa: E402
 
 SITE = (
     Path(sys.prefix)

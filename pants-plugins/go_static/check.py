@@ -13,11 +13,13 @@ import os
 import sys
 from typing import Sequence
 
+from go_static.arches import SUPPORTED_GOARCHES
 from go_static.elf import elf_facts
 from go_static.elf_header import ElfError
+from go_static.expectation import Expectation, Verdict
 from go_static.libc import STATIC_LIBCS
 from go_static.static_report import SCHEMA, binary_report
-from go_static.verdict import Expectation, Verdict, evaluate
+from go_static.verdict import evaluate
 
 EXIT_PASS, EXIT_FAIL, EXIT_UNUSABLE = 0, 1, 2
 
@@ -53,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--expect-libc", choices=STATIC_LIBCS, help="fail unless this C library is detected"
     )
+    p.add_argument(
+        "--expect-goarch",
+        choices=SUPPORTED_GOARCHES,
+        help="fail unless the ELF's machine (and Go build info, if any) is this GOARCH",
+    )
     return p
 
 
@@ -78,7 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ElfError as e:
         return _unusable(args, str(e))
     expectation = Expectation(
-        libc=args.expect_libc, static_pie=args.static_pie, allow_dlopen=args.allow_dlopen
+        libc=args.expect_libc,
+        goarch=args.expect_goarch,
+        static_pie=args.static_pie,
+        allow_dlopen=args.allow_dlopen,
     )
     result = evaluate(facts, expectation, link_log)
     if args.json:

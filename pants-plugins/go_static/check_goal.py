@@ -16,15 +16,10 @@ from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from go_static.errors import GoStaticError
+from go_static.expectation import FAIL, PASS
 from go_static.linkage import LinkageRow
-from go_static.package import (
-    GoStaticBinaryFieldSet,
-    GoStaticCheckedBuild,
-    GoStaticCheckedBuildRequest,
-    GoStaticPlan,
-    GoStaticPlanRequest,
-)
-from go_static.verdict import FAIL, PASS
+from go_static.package import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
+from go_static.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from pants.util.strutil import softwrap
 
 from go_static.goenv import GoEnv
 from go_static.mode import explain as explain_mode
-from go_static.package import (
+from go_static.package import go_build_argv
+from go_static.plan import (
     GoStaticBinaryFieldSet,
     GoStaticPlan,
     GoStaticPlanRequest,
     compiler_request,
-    go_build_argv,
 )
 from go_static.process import go_env_settings
 from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk
@@ -62,6 +62,7 @@ def _explanation(
         "scenario_glyph": mode.scenario_glyph,
         "module": plan.module.root or ".",
         "main": plan.main_dir or ".",
+        "goarch": mode.goarch,
         "libc": mode.libc,
         "cgo_enabled": mode.cgo_enabled,
         "cgo_packages": list(mode.facts.cgo_packages),
@@ -108,18 +109,12 @@ async def go_static_explain(
         console.print_stderr("No go_static_binary targets matched.")
         return GoStaticExplain(exit_code=0)
     plans = await MultiGet(Get(GoStaticPlan, GoStaticPlanRequest(fs)) for fs in field_sets)
-    requests = [compiler_request(plan.mode) for plan in plans]
+    requests = [compiler_request(plan.mode, sdk.goarch) for plan in plans]
     compilers = await MultiGet(Get(CCompiler, CCompilerRequest, r) for r in requests if r)
     bound = iter(compilers)
     items = [
-        _explanation(
-            plan,
-            fs.output_path.value_or_default(file_ending=None),
-            sdk,
-            next(bound) if r else None,
-            go_env,
-        )
-        for fs, plan, r in zip(field_sets, plans, requests)
+        _explanation(plan, plan.output_path, sdk, next(bound) if r else None, go_env)
+        for plan, r in zip(plans, requests)
     ]
     if subsystem.json:
         console.print_stdout(json.dumps(items, indent=2, ensure_ascii=False))

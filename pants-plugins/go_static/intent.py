@@ -41,8 +41,16 @@ class Intent:
     ldflags: tuple[str, ...] = ()
     musl_cc: str = "zig"
     glibc_cc: str = "gcc"
+    # For libc="glibc" when goarch differs from the host: `{triple}` becomes the GNU triple.
+    glibc_cross_cc: str = "{triple}-gcc"
     goos: str = "linux"
     goarch: str = "amd64"
+    host_goarch: str = "amd64"
+    goarch_declared: bool = False  # set by the target's `goarch` field, not taken from the host
+
+    @property
+    def cross(self) -> bool:
+        return self.goarch != self.host_goarch
 
 
 def reject(intent: Intent, problem: str, why: str, fix: str) -> NoReturn:

@@ -10,9 +10,9 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
+from go_static.expectation import FAIL
 from go_static.mode import SCENARIO_GLYPHS
 from go_static.sizes import format_size
-from go_static.verdict import FAIL
 
 SCHEMA = "go-static-report/1"
 COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict")

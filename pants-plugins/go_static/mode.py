@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from go_static.arches import ARCHES
 from go_static.buildinfo import BUILDMODE_EXE, BUILDMODE_PIE
 from go_static.intent import AUTO, RESOLVER_GO, RESOLVER_LIBC, Intent, build_tags, names
 from go_static.libc import GLIBC, MUSL, NONE
-from go_static.validate import ZIG, ZIG_ARCHES, validate
+from go_static.validate import ZIG, validate
 
 if TYPE_CHECKING:
     from go_static.golist import GraphFacts
@@ -138,12 +139,17 @@ def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decisi
     """(compiler name, zig target, decision) for the libc; all None without a C library."""
     if libc == NONE:
         return None, None, None
+    arch = ARCHES[intent.goarch]
+    if libc == GLIBC and intent.cross:
+        cc = intent.glibc_cross_cc.replace("{triple}", arch.gnu_triple or "")
+        reason = f"glibc for {arch.goarch} is linked statically with Debian's cross compiler."
+        return cc, None, Decision("CC", cc, reason, "option [go-static].glibc_cross_cc + goarch")
     if libc == GLIBC:
         reason = "glibc is linked statically with the system C compiler."
         decision = Decision("CC", intent.glibc_cc, reason, "option [go-static].glibc_cc")
         return intent.glibc_cc, None, decision
     if intent.musl_cc == ZIG:
-        target = f"{ZIG_ARCHES[intent.goarch]}-linux-musl"
+        target = arch.zig_musl_target
         reason = "musl via zig cc: hermetic (from the ziglang wheel), the same on every machine."
         decision = Decision("CC", f"zig cc -target {target}", reason, "option [go-static].musl_cc")
         return ZIG, target, decision
@@ -153,6 +159,15 @@ def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decisi
         None,
         Decision("CC", intent.musl_cc, reason, "option [go-static].musl_cc"),
     )
+
+
+def _goarch_decision(intent: Intent) -> Decision:
+    if not intent.goarch_declared:
+        reason = "The host's GOARCH (the target has no goarch field)."
+        return Decision("GOARCH", intent.goarch, reason, "host")
+    how = "cross-compiled" if intent.cross else "the host's own arch"
+    reason = f'goarch="{intent.goarch}" was declared ({how}; the host is {intent.host_goarch}).'
+    return Decision("GOARCH", intent.goarch, reason, "field goarch")
 
 
 def _tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> Decision | None:
@@ -228,7 +243,7 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     tags = build_tags(intent)
     libc, libc_decision = _pick_libc(intent, facts)
     cgo_enabled = libc != NONE
-    decisions = [libc_decision]
+    decisions = [_goarch_decision(intent), libc_decision]
     if facts.dlopen_packages:
         decisions.append(
             Decision(
@@ -281,7 +296,9 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
 def explain(mode: BuildMode) -> str:
     """A human-readable table of every decision, for logs and the explain goal."""
     width = max(len(d.setting) for d in mode.decisions)
-    lines = [f"{mode.address}: scenario {mode.scenario_glyph}, libc={mode.libc}"]
+    lines = [
+        f"{mode.address}: scenario {mode.scenario_glyph}, goarch={mode.goarch}, libc={mode.libc}"
+    ]
     for d in mode.decisions:
         lines.append(f"  {d.setting.ljust(width)}  {d.value}  -- {d.reason} [{d.decided_by}]")
     return "\n".join(lines)

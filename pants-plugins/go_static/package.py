@@ -1,4 +1,4 @@
-"""Rules: field set -> resolved plan -> `go build` -> packaged static binary."""
+"""Rules: a planned go_static_binary -> `go build` -> the post-link check -> the package."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, Package
 from pants.engine.fs import (
     AddPrefix,
     Digest,
-    DigestContents,
-    DigestSubset,
     MergeDigests,
-    PathGlobs,
     RemovePrefix,
 )
 from pants.engine.process import FallibleProcessResult
@@ -22,79 +19,26 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.errors import GoStaticError
-from go_static.goenv import GoEnv
-from go_static.golist import GoListError, cgo_source_files, closure_of
-from go_static.intent import Intent, build_tags
-from go_static.libc import GLIBC
-from go_static.mode import REPRODUCIBLE_FLAGS, BuildMode, resolve
-from go_static.module import (
-    GoListRequest,
-    GoModule,
-    GoModuleRoot,
-    GoModuleRootRequest,
-    GoPackageGraph,
-    with_diagnosis,
+from go_static.mode import REPRODUCIBLE_FLAGS
+from go_static.plan import (
+    GoStaticBinaryFieldSet,
+    GoStaticPlan,
+    GoStaticPlanRequest,
+    compiler_request,
 )
 from go_static.policy import Policy, PolicyError, intent_violations
 from go_static.postlink import StaticCheckRequest, StaticCheckResult
 from go_static.prebuild import GoPrebuild, GoPrebuildRequest
 from go_static.process import GoStaticProcess, explain_toolchain_mismatch
-from go_static.subsystem import GoStaticSubsystem
-from go_static.target_types import (
-    GoStaticAllowDlopenField,
-    GoStaticBuildTagsField,
-    GoStaticLdflagsField,
-    GoStaticLibcField,
-    GoStaticMainField,
-    GoStaticMaxSizeField,
-    GoStaticOutputPathField,
-    GoStaticResolverField,
-    GoStaticStaticPieField,
-)
-from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk
-from go_static.validate import validate_intent
+from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk, GoStaticToolchainError
 
 _OUT_DIR = "__go_static_out"
 
 
 class GoStaticBuildError(GoStaticError):
-    """`go build` (or `go list`) failed for a go_static_binary."""
+    """`go build` failed for a go_static_binary."""
 
     code = "build"
-
-
-@dataclass(frozen=True)
-class GoStaticBinaryFieldSet(PackageFieldSet):
-    required_fields = (GoStaticMainField,)
-
-    main: GoStaticMainField
-    libc: GoStaticLibcField
-    resolver: GoStaticResolverField
-    allow_dlopen: GoStaticAllowDlopenField
-    static_pie: GoStaticStaticPieField
-    build_tags: GoStaticBuildTagsField
-    ldflags: GoStaticLdflagsField
-    max_size: GoStaticMaxSizeField
-    output_path: GoStaticOutputPathField
-
-
-@dataclass(frozen=True)
-class GoStaticPlanRequest:
-    """Resolve one target's intent against its package graph."""
-
-    field_set: GoStaticBinaryFieldSet
-
-
-@dataclass(frozen=True)
-class GoStaticPlan:
-    """A target's resolved mode plus exactly the repo files its build reads."""
-
-    mode: BuildMode
-    module: GoModule
-    main_dir: str
-    input_digest: Digest
-    # Every std and module-cache package the module's graph uses, for the shared prebuild.
-    external_packages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,69 +58,6 @@ class GoStaticBuild:
     link_log: str
 
 
-def intent_for(
-    field_set: GoStaticBinaryFieldSet, subsystem: GoStaticSubsystem, sdk: GoSdk
-) -> Intent:
-    return Intent(
-        address=str(field_set.address),
-        libc=field_set.libc.value,
-        resolver=field_set.resolver.value,
-        allow_dlopen=field_set.allow_dlopen.value,
-        static_pie=field_set.static_pie.value,
-        build_tags=tuple(field_set.build_tags.value or ()),
-        ldflags=tuple(field_set.ldflags.value or ()),
-        musl_cc=subsystem.musl_cc,
-        glibc_cc=subsystem.glibc_cc,
-        goos=sdk.goos,
-        goarch=sdk.goarch,
-    )
-
-
-@rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
-async def plan_go_static_binary(
-    request: GoStaticPlanRequest, subsystem: GoStaticSubsystem, sdk: GoSdk, go_env: GoEnv
-) -> GoStaticPlan:
-    field_set = request.field_set
-    address = str(field_set.address)
-    intent = intent_for(field_set, subsystem, sdk)
-    validate_intent(intent)  # before `go list`: contradictions in the fields need no graph
-    tags = build_tags(intent)
-    main_dir = field_set.main.package_dir
-    root = await Get(GoModuleRoot, GoModuleRootRequest(main_dir, address))
-    module = await Get(GoModule, GoModuleRoot, root)
-    graph = await Get(GoPackageGraph, GoListRequest(module, tags, intent.goos, intent.goarch))
-    try:
-        closure = closure_of(graph.packages, main_dir, address)
-    except GoListError as e:
-        raise GoStaticBuildError(with_diagnosis(str(e), module, go_env)) from None
-    scanned = await Get(
-        DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure)))
-    )
-    facts = closure.facts({fc.path: fc.content for fc in scanned})
-    build_mode = resolve(intent, facts)
-    input_digest = await Get(
-        Digest,
-        DigestSubset(
-            module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))
-        ),
-    )
-    external = tuple(sorted(p.import_path for p in graph.packages.values() if p.dir is None))
-    return GoStaticPlan(
-        mode=build_mode,
-        module=module,
-        main_dir=main_dir,
-        input_digest=input_digest,
-        external_packages=external,
-    )
-
-
-def compiler_request(build_mode: BuildMode) -> CCompilerRequest | None:
-    if not build_mode.c_compiler:
-        return None
-    option = "[go-static].glibc_cc" if build_mode.libc == GLIBC else "[go-static].musl_cc"
-    return CCompilerRequest(build_mode.c_compiler, build_mode.c_target, option)
-
-
 def go_build_argv(plan: GoStaticPlan, out_file: str) -> tuple[str, ...]:
     """`go build` arguments, run in the module root; `out_file` is relative to the sandbox."""
     relative_main = posixpath.relpath(plan.main_dir or ".", plan.module.root or ".")
@@ -192,10 +73,14 @@ def go_build_argv(plan: GoStaticPlan, out_file: str) -> tuple[str, ...]:
 
 
 @rule(desc="Build go_static_binary", level=LogLevel.DEBUG)
-async def build_go_static_binary(request: GoStaticBuildRequest) -> GoStaticBuild:
+async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> GoStaticBuild:
     plan, build_mode = request.plan, request.plan.mode
-    cc_request = compiler_request(build_mode)
-    c_compiler = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
+    cc_request = compiler_request(build_mode, sdk.goarch)
+    try:
+        c_compiler = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
+    except GoStaticToolchainError as e:
+        # The compiler is shared by every target that names it; say which one needed it.
+        raise GoStaticToolchainError(f"{build_mode.address}: {e}") from None
     mode_env = FrozenDict(build_mode.go_env())
     await Get(
         GoPrebuild,
@@ -261,7 +146,7 @@ async def build_and_check(
         raise PolicyError(
             "\n".join(v.render(plan.mode.address) for v in broken), tuple(v.code for v in broken)
         )
-    output_path = field_set.output_path.value_or_default(file_ending=None)
+    output_path = plan.output_path
     built = await Get(GoStaticBuild, GoStaticBuildRequest(plan, output_path))
     checked = await Get(
         StaticCheckResult,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from go_static.errors import GoStaticError
+from go_static.expectation import Violation
 from go_static.libc import NONE
 from go_static.sizes import format_size
-from go_static.verdict import Violation
 
 if TYPE_CHECKING:
     from go_static.mode import BuildMode

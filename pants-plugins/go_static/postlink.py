@@ -25,11 +25,12 @@ from pants.util.logging import LogLevel
 from go_static.elf import elf_facts
 from go_static.elf_header import ElfError
 from go_static.errors import GoStaticError
+from go_static.expectation import Expectation
 from go_static.goenv import GoEnv
 from go_static.mode import BuildMode
 from go_static.policy import Policy, effective_max_size, size_violation
 from go_static.static_report import REPORT_SUFFIX, BuildContext, binary_report, failure_message
-from go_static.verdict import Expectation, evaluate
+from go_static.verdict import evaluate
 
 
 class GoStaticCheckError(GoStaticError):

@@ -99,8 +99,7 @@ class EnvSetting:
 def go_env_settings(
     sdk: GoSdk, cc: CCompiler | None, go_env: GoEnv, mode_env: Mapping[str, str], offline: bool
 ) -> tuple[EnvSetting, ...]:
-    """Every variable `go` sees (besides the sandbox's cache paths), for the Process and "
-    "`explain`."""
+    """Every variable `go` sees (besides the sandbox's cache paths), for Process and `explain`."""
     settings = [
         EnvSetting(s.name, s.value, "network setting passed through", s.source)
         for s in go_env.passed

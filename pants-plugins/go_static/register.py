@@ -5,19 +5,22 @@ from go_static import (
     explain,
     module,
     package,
+    plan,
     postlink,
     prebuild,
     process,
     report_goal,
+    smoke_goal,
     subsystem,
     tailor,
     toolchain,
 )
+from go_static.smoke_goal import GoStaticSmokeTestTarget
 from go_static.target_types import GoStaticBinaryTarget
 
 
 def target_types():
-    return [GoStaticBinaryTarget]
+    return [GoStaticBinaryTarget, GoStaticSmokeTestTarget]
 
 
 def rules():
@@ -27,10 +30,12 @@ def rules():
         *process.rules(),
         *module.rules(),
         *prebuild.rules(),
+        *plan.rules(),
         *postlink.rules(),
         *package.rules(),
         *check_goal.rules(),
         *explain.rules(),
         *report_goal.rules(),
         *tailor.rules(),
+        *smoke_goal.rules(),
     ]

@@ -19,7 +19,7 @@ from pants.util.strutil import softwrap
 
 from go_static.check_goal import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.linkage import changes, from_json, render_changes, table, to_json
-from go_static.package import GoStaticBinaryFieldSet
+from go_static.plan import GoStaticBinaryFieldSet
 
 
 class GoStaticReportSubsystem(GoalSubsystem):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from go_static.elf import ElfFacts
-from go_static.verdict import Verdict, Violation
+from go_static.expectation import Verdict, Violation
 
 SCHEMA = "go-static-binary-report/1"
 REPORT_SUFFIX = ".static-report.json"

@@ -65,6 +65,19 @@ class GoStaticSubsystem(Subsystem):
             """
         ),
     )
+    glibc_cross_cc = StrOption(
+        default="{triple}-gcc",
+        help=softwrap(
+            """
+            The C compiler for libc="glibc" when a target's goarch differs from the host's.
+
+            `{triple}` is replaced by the arch's GNU triple (`aarch64-linux-gnu`,
+            `riscv64-linux-gnu`, `x86_64-linux-gnu`), which gives Debian's cross compilers:
+            `apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross` for arm64. A name is
+            looked up in `[go-static].cc_search_paths`; an absolute path is used as is.
+            """
+        ),
+    )
     cc_search_paths = StrListOption(
         default=[PATH_TOKEN],
         help=softwrap(

@@ -20,6 +20,7 @@ from pants.engine.target import (
 )
 from pants.util.strutil import help_text
 
+from go_static.arches import C_GOARCHES, SUPPORTED_GOARCHES
 from go_static.intent import LIBCS, RESOLVERS
 from go_static.sizes import parse_size
 
@@ -185,8 +186,37 @@ class GoStaticMaxSizeField(Field):
         return None if self.value is None else parse_size(self.value, "max_size")
 
 
+class GoStaticGoarchField(StringField):
+    alias = "goarch"
+    default = None
+    valid_choices = SUPPORTED_GOARCHES
+    help = help_text(
+        f"""
+        The CPU architecture to build for (GOARCH); the default is the host's.
+
+        {", ".join(C_GOARCHES)} build with any libc: musl through `zig cc -target
+        <arch>-linux-musl` (hermetic, from the ziglang wheel), glibc through Debian's cross gcc
+        (`[go-static].glibc_cross_cc`, e.g. `aarch64-linux-gnu-gcc` from gcc-aarch64-linux-gnu
+        plus libc6-dev-arm64-cross). ppc64le and loong64 build as pure Go only (libc="none").
+
+        Build one target for several arches with `goarch=parametrize("amd64", "arm64")`: each
+        variant is its own address (`:server@goarch=arm64`) and, by default, its own file under
+        dist/ (`src.go/server@goarch=arm64`). An explicit `output_path` must then contain
+        `{{goarch}}`, which is replaced by the arch, so the variants don't overwrite each other.
+        """
+    )
+
+
 class GoStaticOutputPathField(OutputPathField):
-    pass
+    help = help_text(
+        """
+        Where the binary is written under dist/, and its report beside it
+        (`<output_path>.static-report.json`).
+
+        The default is `<dir, dotted>/<name>`, plus `@goarch=<arch>` for a target parametrized
+        by goarch. `{goarch}` in the value is replaced by the target's arch.
+        """
+    )
 
 
 class GoStaticBinaryTarget(Target):
@@ -201,6 +231,7 @@ class GoStaticBinaryTarget(Target):
         GoStaticBuildTagsField,
         GoStaticLdflagsField,
         GoStaticMaxSizeField,
+        GoStaticGoarchField,
         GoStaticOutputPathField,
     )
     help = help_text(

@@ -51,6 +51,13 @@ class CCompilerRequest:
     name: str
     zig_target: str | None
     option: str  # the option that named it, for error messages
+    # Files the link needs that the compiler must find (`-print-file-name`): libc.a for a
+    # static glibc, rcrt1.o for a static-pie one. A bare name back means it is missing.
+    required_files: tuple[str, ...] = ()
+    # What provides the compiler and those files, e.g. "gcc-aarch64-linux-gnu and
+    # libc6-dev-arm64-cross (Debian)"; and what else to do instead.
+    provided_by: str = ""
+    alternative: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,11 +182,14 @@ async def find_c_compiler(
         BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path)
     )
     if not found.first_path:
-        hint = (
-            "reinstall the ziglang wheel (./pants does it) or put `zig` on PATH"
-            if request.name == "zig"
-            else f"install it (musl-gcc: `apt-get install musl-tools`) or change {request.option}"
-        )
+        if request.name == "zig":
+            hint = "reinstall the ziglang wheel (./pants does it) or put `zig` on PATH"
+        elif request.provided_by:
+            hint = f"install {request.provided_by}, or change {request.option}"
+        else:
+            hint = f"install it (musl-gcc: `apt-get install musl-tools`) or change {request.option}"
+        if request.alternative:
+            hint += f"; or {request.alternative}"
         raise GoStaticToolchainError(
             f"The C compiler {request.name!r} (from {request.option}) was not found in "
             f"{list(search_path)}.\n"
@@ -203,11 +213,39 @@ async def find_c_compiler(
             f"{' '.join(version_args)}` exited {version.exit_code}:\n"
             f"{version.stderr.decode().strip()}"
         )
+    for name in request.required_files:
+        await _require_file(path, name, request, env_target)
     words = [path, "cc", "-target", request.zig_target] if request.zig_target else [path]
     return CCompiler(
         cc=" ".join(_go_quote(w) for w in words),
         path=path,
         fingerprint=hashlib.sha256(version.stdout).hexdigest(),
+    )
+
+
+async def _require_file(
+    cc: str, name: str, request: CCompilerRequest, env_target: EnvironmentTarget
+) -> None:
+    """Fail now, not at link time, when the C compiler can't find a file the link needs."""
+    found = await Get(
+        FallibleProcessResult,
+        Process(
+            (cc, f"-print-file-name={name}"),
+            description=f"Find {name} for {cc}",
+            env={"PATH": toolchain_path(cc)},
+            level=LogLevel.DEBUG,
+            # Installing the package must take effect on the next run, not after a cache wipe.
+            cache_scope=env_target.executable_search_path_cache_scope(),
+        ),
+    )
+    answer = found.stdout.decode(errors="replace").strip()
+    if found.exit_code == 0 and os.path.isabs(answer):
+        return
+    fix = f"install {request.provided_by}" if request.provided_by else "install the C library"
+    raise GoStaticToolchainError(
+        f"The C compiler {cc} (from {request.option}) has no {name}: `{cc} "
+        f"-print-file-name={name}` printed {answer!r}, not a path, so a static link would fail.\n"
+        f"Fix: {fix}" + (f"; or {request.alternative}." if request.alternative else ".")
     )
 
 

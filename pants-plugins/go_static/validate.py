@@ -11,6 +11,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
+from go_static.arches import ARCHES, C_GOARCHES, SUPPORTED_GOARCHES, UNCHECKABLE_GOARCHES
 from go_static.intent import (
     AUTO,
     LIBCS,
@@ -32,13 +33,14 @@ CGO_RESOLVER_TAGS = ("netcgo", "osusercgo")
 # Link settings the mode owns: letting `ldflags` override them would silently undo the mode.
 MODE_OWNED_LDFLAGS = ("-linkmode", "-extldflags", "-extld", "-buildmode", "-d")
 ZIG = "zig"
-ZIG_ARCHES = {"amd64": "x86_64", "arm64": "aarch64", "386": "x86", "riscv64": "riscv64"}
+MUSL_GCC = "musl-gcc"
 _TAG_RE = re.compile(r"^[A-Za-z0-9_.]+$")
 
 
 def validate_intent(intent: Intent) -> None:
     """Raise ModeError for the first contradiction among the fields and options alone."""
     _validate_choices(intent)
+    _validate_goarch(intent)
     _validate_tags(intent)
     _validate_ldflags(intent)
 
@@ -48,16 +50,41 @@ def validate(intent: Intent, facts: GraphFacts) -> None:
     validate_intent(intent)
     _validate_dlopen(intent, facts)
     _validate_libc(intent, facts)
-    picks_musl = intent.libc == MUSL or (intent.libc == AUTO and _needs_c(intent, facts))
-    if picks_musl and intent.musl_cc == ZIG:
-        if intent.goarch not in ZIG_ARCHES:
-            reject(
-                intent,
-                f"zig cc has no musl target for GOARCH={intent.goarch}.",
-                f"The plugin maps GOARCH to zig targets only for {sorted(ZIG_ARCHES)}.",
-                "Build on a supported architecture, or set [go-static].musl_cc to a musl-gcc for "
-                "it.",
-            )
+    _validate_arch_toolchain(intent, facts)
+
+
+def _validate_arch_toolchain(intent: Intent, facts: GraphFacts) -> None:
+    """The C toolchain for a foreign (or pure-Go-only) GOARCH must exist before anything builds."""
+    libc = intent.libc if intent.libc != AUTO else (MUSL if _needs_c(intent, facts) else NONE)
+    if libc == NONE:
+        return
+    goarch = intent.goarch
+    if goarch not in C_GOARCHES:
+        reject(
+            intent,
+            f'libc="{libc}" for goarch="{goarch}": no C toolchain is wired up for that arch.',
+            f"go_static_binary links C (musl via zig, glibc via Debian's cross gcc) for "
+            f"{', '.join(C_GOARCHES)} only; {goarch} builds as pure Go.",
+            f'Set libc="none" (drop the cgo dependencies), or build for one of '
+            f"{', '.join(C_GOARCHES)}.",
+        )
+    if libc == MUSL and intent.cross and intent.musl_cc == MUSL_GCC:
+        reject(
+            intent,
+            f'goarch="{goarch}" is not the host\'s ({intent.host_goarch}), but '
+            "[go-static].musl_cc is musl-gcc.",
+            "musl-gcc (Debian's musl-tools) compiles for the host only.",
+            'Set [go-static].musl_cc = "zig" (the default), which cross-compiles musl for '
+            f"{', '.join(C_GOARCHES)}.",
+        )
+    if libc == GLIBC and intent.static_pie and not ARCHES[goarch].glibc_static_pie:
+        reject(
+            intent,
+            f'static_pie=True with libc="glibc" cannot be linked for goarch="{goarch}".',
+            f"Debian's {goarch} glibc ships no rcrt1.o, the static-pie start file, so the link "
+            "fails with `cannot find rcrt1.o`.",
+            'Set libc="musl" (zig links a musl static-pie for it), or drop static_pie.',
+        )
 
 
 def _validate_dlopen(intent: Intent, facts: GraphFacts) -> None:
@@ -164,6 +191,23 @@ def _validate_ldflags(intent: Intent) -> None:
                     f"Remove {flag} from ldflags and declare the intent instead "
                     '(libc="musl"|"glibc", static_pie=True).',
                 )
+
+
+def _validate_goarch(intent: Intent) -> None:
+    if intent.goarch in SUPPORTED_GOARCHES:
+        return
+    why = (
+        "The post-link check reads 64-bit little-endian ELF only, and this arch is 32-bit or "
+        "big-endian."
+        if intent.goarch in UNCHECKABLE_GOARCHES
+        else "It is not an arch go_static_binary knows."
+    )
+    reject(
+        intent,
+        f'goarch="{intent.goarch}" is not supported.',
+        why,
+        f"Use one of {', '.join(SUPPORTED_GOARCHES)}.",
+    )
 
 
 def _validate_choices(intent: Intent) -> None:

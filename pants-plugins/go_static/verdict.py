@@ -1,4 +1,4 @@
-"""The static-binary verdict: what the build expected, and the violations of the static rules.
+"""The static-binary rules: the violations of one binary's facts against what the build expected.
 
 Pants-free (stdlib only). `evaluate(facts, expectation, link_log)` is the whole check; the rule
 and `python -m go_static.check` both call it, on facts from `go_static.elf`.
@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
 
+from go_static.arches import arch, goarch_for_machine
 from go_static.buildinfo import LEGACY_VERSION
 from go_static.elf import ElfFacts
+from go_static.expectation import Expectation, Verdict, Violation
 from go_static.libc import GLIBC, MUSL, UNKNOWN
 from go_static.linker_output import LinkWarning, parse_link_warnings
-from go_static.sizes import format_size
 
-PASS, FAIL = "pass", "fail"
 FIX_STATIC = (
     'link statically: libc="musl" (zig cc) or libc="none" (CGO_ENABLED=0); with gcc, '
     "-linkmode=external -extldflags=-static"
@@ -25,77 +24,6 @@ FIX_NSS = 'resolver="go" (adds netgo,osusergo) if Go\'s net/os/user called it, e
 # Where the call came from: std's cgo resolver (net, os/user) or the project's own C code.
 _STD_CALLER = re.compile(r"GOROOT/src/|cgo_unix_cgo|/net/cgo_|/os/user/")
 FIX_DLOPEN = "remove the dlopen call, or set allow_dlopen=True (--allow-dlopen) to accept it"
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """What the build asked for; None means unknown (e.g. from the CLI), so not checked."""
-
-    libc: str | None = None  # "none" | "musl" | "glibc"
-    cgo_enabled: bool | None = None
-    tags: tuple[str, ...] | None = None
-    ldflags: tuple[str, ...] | None = None
-    buildmode: str | None = None  # "exe" | "pie"
-    goos: str | None = None
-    goarch: str | None = None
-    static_pie: bool = False
-    allow_dlopen: bool = False
-
-    @property
-    def expects_go(self) -> bool:
-        return any(
-            x is not None
-            for x in (
-                self.cgo_enabled,
-                self.tags,
-                self.ldflags,
-                self.buildmode,
-                self.goos,
-                self.goarch,
-            )
-        )
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken static-binary rule: a stable code, the evidence, why it matters, the fix."""
-
-    code: str
-    evidence: str
-    why: str
-    fix: str
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The judgement on one binary: violations fail it; notes say what could not be checked."""
-
-    facts: ElfFacts
-    expectation: Expectation
-    link_warnings: tuple[LinkWarning, ...]
-    violations: tuple[Violation, ...]
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def status(self) -> str:
-        """ "pass" or "fail", as the report and the CLI print it."""
-        return FAIL if self.violations else PASS
-
-    @property
-    def passed(self) -> bool:
-        return not self.violations
-
-    @property
-    def dlopen_referenced(self) -> bool:
-        """Does the program itself use dlopen? Static glibc always carries libc's own dlopen, so
-        there only the link warning tells."""
-        if self.facts.libc_detected == GLIBC and self.facts.linkage != "dynamic":
-            return any(w.kind == "dlopen" for w in self.link_warnings)
-        return self.facts.dlopen_referenced
-
-    def summary_line(self) -> str:
-        """E.g. "static, musl, 2.1 MiB" or "static-pie, glibc, 3.0 MiB"."""
-        return f"{self.facts.linkage}, {self.facts.libc_detected}, {format_size(self.facts.size)}"
 
 
 def _words(flags: str) -> list[str]:
@@ -289,6 +217,23 @@ def _build_info(facts: ElfFacts, exp: Expectation, notes: list[str]) -> list[Vio
     return out
 
 
+def _machine(facts: ElfFacts, exp: Expectation) -> list[Violation]:
+    expected = arch(exp.goarch) if exp.goarch else None
+    if expected is None or facts.machine == expected.elf_machine:
+        return []
+    found = goarch_for_machine(facts.machine) or "an arch go_static_binary doesn't build"
+    return [
+        Violation(
+            "machine-mismatch",
+            f"e_machine {facts.machine}",
+            f"the mode builds for {exp.goarch} ({expected.elf_machine}), but the ELF's machine is "
+            f"{facts.machine} ({found}), so it won't run where it is shipped",
+            "make sure GOARCH reaches go build and CC targets the same arch (zig cc -target "
+            "<arch>-linux-musl, <triple>-gcc); nothing may override the mode's environment",
+        )
+    ]
+
+
 def _libc(facts: ElfFacts, exp: Expectation) -> list[Violation]:
     # "unknown" fails only when a libc was expected: then nothing confirms the build did what the
     # mode says. With no expectation (plain CLI use) an unidentified libc is just reported.
@@ -328,7 +273,7 @@ def evaluate(
     found = _linkage(facts, exp) + _warnings(warnings, exp, notes)
     has_nss = any(v.code == "nss-warning" for v in found)
     found += _dlopen_and_nss(facts, exp, link_log, has_nss, notes)
-    found += _build_info(facts, exp, notes) + _libc(facts, exp)
+    found += _build_info(facts, exp, notes) + _machine(facts, exp) + _libc(facts, exp)
     return Verdict(facts, exp, warnings, tuple(found), tuple(notes))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
 from go_static.toolchain import wheel_dir
-from pants_harness import fresh_distdir, run_pants
+from pants_harness import run_pants
 
 # output path -> (stdout line, CGO_ENABLED, -tags, -buildmode, linker named in .comment or None)
 SAMPLES = {
@@ -58,15 +57,6 @@ SAMPLES = {
         None,
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def packaged():
-    dist = fresh_distdir()
-    result = run_pants(f"--pants-distdir={dist}", "package", "::")
-    assert result.returncode == 0, result.stderr
-    yield dist
-    shutil.rmtree(dist, ignore_errors=True)
 
 
 def go_version_m(binary: Path) -> dict[str, str]:

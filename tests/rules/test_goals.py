@@ -1,5 +1,4 @@
-"""Tier 2: policy, `pants check`, go-static-explain, go-static-report and tailor under "
-"RuleRunner."""
+"""Tier 2: policy, `pants check`, go-static-explain, go-static-report and tailor (RuleRunner)."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 from go_static import register
 from go_static.check_goal import GoStaticBinaryCheckRequest
 from go_static.explain import GoStaticExplain
-from go_static.package import GoStaticBinaryFieldSet
+from go_static.plan import GoStaticBinaryFieldSet
 from go_static.report_goal import GoStaticReport
 from go_static.tailor import PutativeGoStaticTargetsRequest, main_package_dirs
 
@@ -196,7 +195,7 @@ def test_explain_json_and_text(rule_runner: RuleRunner) -> None:
         and "-ldflags=-linkmode=external -extldflags=-static" in item["go_build"]
     )
     text = run(rule_runner, GoStaticExplain, "r:hello").stdout
-    assert text.startswith("r:hello: scenario ⑥, libc=none")
+    assert text.startswith("r:hello: scenario ⑥, goarch=amd64, libc=none")
     assert "  environment:" in text and "go build (in r): go build -trimpath" in text
 
 

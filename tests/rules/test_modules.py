@@ -15,7 +15,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_static import register
 from go_static.goenv import GoEnv
-from go_static.package import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
+from go_static.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
 from go_static.toolchain import wheel_dir
 
 UUID_SUM = (

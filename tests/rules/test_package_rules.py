@@ -8,11 +8,12 @@ import pytest
 from pants.core.goals.package import BuiltPackage
 from pants.engine.addresses import Address
 from pants.engine.fs import DigestContents
+from pants.engine.internals.parametrize import Parametrize
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_static import register
-from go_static.package import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
+from go_static.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
 
 GO_MOD = "module example.com/rr\n\ngo 1.21\n"
 HELLO = (
@@ -30,6 +31,7 @@ def rule_runner() -> RuleRunner:
             QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
         ],
         target_types=register.target_types(),
+        objects={"parametrize": Parametrize},
     )
     runner.set_options([], env_inherit={"PATH", "HOME"})
     return runner
@@ -201,3 +203,30 @@ def test_musl_cc_option_switches_to_musl_gcc() -> None:
     binary = {fc.path: fc.content for fc in runner.request(DigestContents, [built.digest])}["mg/c"]
     assert binary[:4] == b"\x7fELF"
     assert b"GCC: (Debian" in binary  # linked by gcc through musl-gcc's specs, not by zig's lld
+
+
+def test_goarch_is_checked_at_parse_time_and_resolved_into_the_mode(
+    rule_runner: RuleRunner,
+) -> None:
+    write_module(
+        rule_runner, "ga", 'go_static_binary(name="hello", main="./cmd/hello", goarch="mips")\n'
+    )
+    with pytest.raises(ExecutionError) as caught:
+        plan(rule_runner, "ga", "hello")
+    assert "Values for the 'goarch' field in target ga:hello must be one of" in str(caught.value)
+    assert "arm64" in str(caught.value) and "riscv64" in str(caught.value)
+    write_module(
+        rule_runner,
+        "gb",
+        'go_static_binary(name="hello", main="./cmd/hello",\n'
+        '    goarch=parametrize("arm64", "riscv64"))\n',
+    )
+    for goarch in ("arm64", "riscv64"):
+        fs = GoStaticBinaryFieldSet.create(
+            rule_runner.get_target(
+                Address("gb", target_name="hello", parameters={"goarch": goarch})
+            )
+        )
+        result = rule_runner.request(GoStaticPlan, [GoStaticPlanRequest(fs)])
+        assert (result.mode.goarch, result.mode.go_env()["GOARCH"]) == (goarch, goarch)
+        assert result.output_path == f"gb/hello@goarch={goarch}"

@@ -10,7 +10,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 from pants.util.logging import LogLevel
 
 from go_static import register
-from go_static.package import GoStaticBinaryFieldSet
+from go_static.plan import GoStaticBinaryFieldSet
 
 FILES = {
     "m/go.mod": "module example.com/m\n\ngo 1.21\n",

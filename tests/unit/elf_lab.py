@@ -90,16 +90,22 @@ class ToolMissing(Exception):
     pass
 
 
-def _has_static_glibc() -> bool:
-    if not shutil.which("gcc"):
+# GOARCH -> (zig's musl target, Debian's glibc cross compiler)
+CROSS = {
+    "arm64": ("aarch64-linux-musl", "aarch64-linux-gnu-gcc"),
+    "riscv64": ("riscv64-linux-musl", "riscv64-linux-gnu-gcc"),
+}
+
+
+def _has_static_glibc(gcc: str = "gcc") -> bool:
+    if not shutil.which(gcc):
         return False
-    out = subprocess.run(["gcc", "-print-file-name=libc.a"], capture_output=True, text=True).stdout
+    out = subprocess.run([gcc, "-print-file-name=libc.a"], capture_output=True, text=True).stdout
     return os.path.isabs(out.strip()) and os.path.exists(out.strip())
 
 
 class Lab:
-    """Writes the sources once and builds named recipes; thread-safe (each recipe owns its "
-    "output)."""
+    """Writes the sources once and builds named recipes; thread-safe (each owns its output)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -149,6 +155,7 @@ class Lab:
             "zig": ZIG.exists(),
             "gcc": _has_static_glibc(),
             "strip": bool(shutil.which("strip")),
+            **{f"gcc-{goarch}": _has_static_glibc(gcc) for goarch, (_, gcc) in CROSS.items()},
         }
 
     def need(self, *tools: str) -> None:
@@ -159,6 +166,26 @@ class Lab:
     @property
     def musl_cc(self) -> str:
         return f"{ZIG} cc -target x86_64-linux-musl"
+
+    def cross(self, name: str, goarch: str, libc: str, *, flags=(), ldflags=STATIC_GLIBC) -> Built:
+        """A Go binary for a foreign arch: musl through zig, glibc through Debian's cross gcc."""
+        zig_target, gcc = CROSS[goarch]
+        if libc == "glibc":
+            self.need("go", f"gcc-{goarch}")
+        cc = f"{ZIG} cc -target {zig_target}" if libc == "musl" else gcc
+        env = {"GOARCH": goarch}
+        if libc == "none":
+            return self.go(name, cgo=False, flags=("-trimpath", *flags), extra_env=env)
+        return self.go(
+            name, cgo=True, cc=cc, flags=("-trimpath", *flags), ldflags=ldflags, extra_env=env
+        )
+
+    def cross_cc(self, name: str, goarch: str, source: str, *args: str) -> Built:
+        """A C program for a foreign arch with Debian's cross gcc."""
+        gcc = CROSS[goarch][1]
+        self.need(f"gcc-{goarch}")
+        out = self.root / name
+        return Built(out, self._run([gcc, "-O2", *args, "-o", str(out), source], cwd=self.csrc))
 
     def _run(
         self, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
@@ -249,6 +276,34 @@ def _recipes(lab: Lab) -> dict[str, Callable[[], Built]]:
         "c_dlopen_musl": lambda: lab.cc("c_dlopen_musl", "zig", "dlopen.c", "-static"),
         "c_dlopen_musl_stripped": lambda: lab.cc(
             "c_dlopen_musl_stripped", "zig", "dlopen.c", "-static", "-s"
+        ),
+        # Foreign arches: the checker must judge them exactly as it judges x86_64.
+        "arm64_none": lambda: lab.cross("arm64_none", "arm64", "none", flags=netgo[1:]),
+        "arm64_musl": lambda: lab.cross("arm64_musl", "arm64", "musl", flags=netgo[1:]),
+        "arm64_musl_pie": lambda: lab.cross(
+            "arm64_musl_pie",
+            "arm64",
+            "musl",
+            flags=(*netgo[1:], "-buildmode=pie"),
+            ldflags=("-linkmode=external", "-extldflags=-static-pie"),
+        ),
+        "arm64_glibc_netgo": lambda: lab.cross(
+            "arm64_glibc_netgo", "arm64", "glibc", flags=netgo[1:]
+        ),
+        "arm64_glibc_nss": lambda: lab.cross("arm64_glibc_nss", "arm64", "glibc"),
+        "arm64_c_dynamic": lambda: lab.cross_cc("arm64_c_dynamic", "arm64", "hello.c"),
+        "riscv64_none": lambda: lab.cross("riscv64_none", "riscv64", "none", flags=netgo[1:]),
+        "riscv64_musl_pie": lambda: lab.cross(
+            "riscv64_musl_pie",
+            "riscv64",
+            "musl",
+            flags=(*netgo[1:], "-buildmode=pie"),
+            ldflags=("-linkmode=external", "-extldflags=-static-pie"),
+        ),
+        "riscv64_glibc_nss": lambda: lab.cross("riscv64_glibc_nss", "riscv64", "glibc"),
+        "riscv64_c_dynamic": lambda: lab.cross_cc("riscv64_c_dynamic", "riscv64", "hello.c"),
+        "riscv64_c_getpwnam": lambda: lab.cross_cc(
+            "riscv64_c_getpwnam", "riscv64", "getpwnam.c", "-static"
         ),
     }
 

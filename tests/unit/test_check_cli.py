@@ -13,8 +13,9 @@ import pytest
 from elf_lab import REPO, Binaries
 from go_static.check import main
 from go_static.elf import elf_facts
+from go_static.expectation import Expectation
 from go_static.static_report import SCHEMA, BuildContext, binary_report
-from go_static.verdict import Expectation, evaluate
+from go_static.verdict import evaluate
 
 REPORT_KEYS = {
     "schema",
@@ -237,3 +238,18 @@ def test_one_report_schema_for_the_cli_and_the_rule(bins: Binaries) -> None:
     assert report["buildinfo_ldflags"] is None
     assert report["go_build_ldflags"] == ["-linkmode=external", "-extldflags=-static"]
     assert json.loads(json.dumps(report)) == report and report["verdict"] == "pass"
+
+
+def test_expect_goarch_reads_foreign_elf(
+    bins: Binaries, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(bins.get("arm64_musl").path)
+    code, report = run_json(capsys, path, "--expect-goarch", "arm64", "--expect-libc", "musl")
+    assert code == 0 and (report["machine"], report["goarch"]) == ("EM_AARCH64", "arm64")
+    code, report = run_json(capsys, path, "--expect-goarch", "amd64")
+    assert code == 1
+    assert [v["code"] for v in report["violations"]] == ["buildinfo-mismatch", "machine-mismatch"]
+    # Any ELF has a machine: a C program is judged on it without needing Go build info.
+    assert main([str(bins.get("arm64_c_dynamic").path), "--expect-goarch", "arm64"]) == 1
+    out = capsys.readouterr().out
+    assert "machine-mismatch" not in out and "not-go" not in out and "interpreter:" in out

@@ -19,14 +19,14 @@ import pytest
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "pants-plugins" / "go_static"
 # fmt: off
 CORE = (
-    "buildinfo", "check", "elf", "elf_header", "errors", "goenv", "golist", "gomod", "intent",
-    "libc", "linkage", "linker_output", "mode", "policy", "sizes", "static_report", "validate",
-    "verdict",
+    "arches", "buildinfo", "check", "elf", "elf_header", "errors", "expectation", "goenv",
+    "golist", "gomod", "intent", "libc", "linkage", "linker_output", "mode", "policy", "sizes",
+    "smoke", "static_report", "validate", "verdict",
 )
 # What the standalone checker (and its PEX) may load: no mode, no policy, no package graph.
 CHECKER = (
-    "buildinfo", "check", "elf", "elf_header", "errors", "libc", "linker_output", "sizes",
-    "static_report", "verdict",
+    "arches", "buildinfo", "check", "elf", "elf_header", "errors", "expectation", "libc",
+    "linker_output", "sizes", "static_report", "verdict",
 )
 # fmt: on
 

@@ -150,7 +150,7 @@ def test_resolver_go_reason_names_the_imported_resolver_packages() -> None:
 def test_explain_lists_every_decision() -> None:
     m = mode(CGO)
     text = explain(m)
-    assert text.startswith("src/go:app: scenario ⑤, libc=musl")
+    assert text.startswith("src/go:app: scenario ⑤, goarch=amd64, libc=musl")
     for d in m.decisions:
         assert d.setting in text and d.reason in text
 
@@ -198,7 +198,21 @@ CONTRADICTIONS = [
     ({"goos": "darwin"}, NO_CGO, "GOOS=darwin is not supported", "Build on Linux"),
     ({"libc": "bsd"}, NO_CGO, "libc='bsd' is not one of", "Use one of"),
     ({"resolver": "nss"}, NO_CGO, "resolver='nss' is not one of", "Use one of"),
-    ({"goarch": "mips"}, CGO, "no musl target for GOARCH=mips", "[go-static].musl_cc"),
+    ({"goarch": "mips"}, CGO, 'goarch="mips" is not supported', "Use one of amd64, arm64"),
+    ({"goarch": "sparc64"}, NO_CGO, 'goarch="sparc64" is not supported', "riscv64"),
+    ({"goarch": "ppc64le"}, CGO, 'for goarch="ppc64le": no C toolchain', 'Set libc="none"'),
+    (
+        {"goarch": "arm64", "musl_cc": "musl-gcc"},
+        CGO,
+        "[go-static].musl_cc is musl-gcc",
+        '[go-static].musl_cc = "zig"',
+    ),
+    (
+        {"goarch": "riscv64", "libc": "glibc", "static_pie": True},
+        CGO,
+        'cannot be linked for goarch="riscv64"',
+        'Set libc="musl"',
+    ),
 ]
 
 
@@ -225,3 +239,45 @@ def test_mode_is_frozen_and_hashable() -> None:
     assert hash(m) == hash(mode(CGO))
     with pytest.raises(Exception):
         m.libc = "glibc"  # type: ignore[misc]
+
+
+def test_uncheckable_arches_say_why() -> None:
+    with pytest.raises(ModeError) as caught:
+        mode(NO_CGO, goarch="s390x")
+    assert "64-bit little-endian ELF only" in caught.value.why
+
+
+@pytest.mark.parametrize(
+    "goarch, libc, cc, target",
+    [
+        ("arm64", "auto", "zig", "aarch64-linux-musl"),
+        ("riscv64", "musl", "zig", "riscv64-linux-musl"),
+        ("arm64", "glibc", "aarch64-linux-gnu-gcc", None),
+        ("riscv64", "glibc", "riscv64-linux-gnu-gcc", None),
+        ("amd64", "glibc", "gcc", None),  # the host's own arch: [go-static].glibc_cc
+    ],
+)
+def test_goarch_picks_the_cross_toolchain(goarch, libc, cc, target) -> None:
+    m = mode(CGO, goarch=goarch, libc=libc, goarch_declared=True)
+    assert (m.goarch, m.c_compiler, m.c_target) == (goarch, cc, target)
+    assert m.go_env()["GOARCH"] == goarch
+    arch = next(d for d in m.decisions if d.setting == "GOARCH")
+    assert (arch.value, arch.decided_by) == (goarch, "field goarch")
+    assert ("cross-compiled" in arch.reason) == (goarch != "amd64")
+
+
+def test_pure_go_arches_build_without_a_c_toolchain() -> None:
+    m = mode(NO_CGO, goarch="ppc64le", goarch_declared=True)
+    assert (m.cgo_enabled, m.c_compiler, m.linkmode, m.scenario) == (False, None, "internal", 6)
+
+
+def test_static_pie_for_arm64_is_musl_through_zig() -> None:
+    m = mode(NO_CGO, goarch="arm64", static_pie=True, goarch_declared=True)
+    assert (m.libc, m.c_target, m.buildmode, m.extldflags) == (
+        "musl",
+        "aarch64-linux-musl",
+        "pie",
+        ("-static-pie",),
+    )
+    assert next(d for d in m.decisions if d.setting == "GOARCH").decided_by == "field goarch"
+    assert next(d for d in mode(NO_CGO).decisions if d.setting == "GOARCH").decided_by == "host"

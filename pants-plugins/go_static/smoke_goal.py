@@ -1,0 +1,361 @@
+"""`go_static_smoke_test`: run a checked go_static_binary alone in an empty root, by `pants test`.
+
+The target names a binary, its arguments and what it must print and exit with. The rule builds
+and post-link-checks the binary (a binary that fails the check never runs), then runs it under
+bubblewrap in an empty root (`go_static.smoke`), through qemu-user for a foreign arch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pants.core.goals.test import (
+    TestFieldSet,
+    TestRequest,
+    TestResult,
+    TestSubsystem,
+    TestTimeoutField,
+)
+from pants.core.util_rules.system_binaries import (
+    BashBinary,
+    BinaryPathRequest,
+    BinaryPaths,
+    BinaryPathTest,
+)
+from pants.engine.addresses import Addresses, UnparsedAddressInputs
+from pants.engine.fs import (
+    EMPTY_FILE_DIGEST,
+    CreateDigest,
+    Digest,
+    DigestContents,
+    FileContent,
+    MergeDigests,
+)
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
+    AsyncFieldMixin,
+    Dependencies,
+    DictStringToStringField,
+    FieldSet,
+    InferDependenciesRequest,
+    InferredDependencies,
+    IntField,
+    StringField,
+    StringSequenceField,
+    Target,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
+from pants.engine.unions import UnionRule
+from pants.option.option_types import SkipOption, StrListOption
+from pants.option.subsystem import Subsystem
+from pants.util.logging import LogLevel
+from pants.util.strutil import help_text, softwrap
+
+from go_static.arches import ARCHES
+from go_static.errors import GoStaticError
+from go_static.package import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
+from go_static.plan import GoStaticBinaryFieldSet
+from go_static.smoke import EXIT_CODE_FILE, STATUS_FILE, SmokeRun, judge, wrapper_script
+from go_static.toolchain import GoSdk, GoStaticToolchainError
+
+_WRAPPER = "__go_static_smoke.sh"
+_TOOLS_PATH = ("/usr/bin", "/bin", "/usr/local/bin")
+
+
+class GoStaticSmokeTestError(GoStaticError):
+    """A go_static_smoke_test names something that is not a go_static_binary."""
+
+    code = "smoke-test"
+
+
+class GoStaticSmokeTestSubsystem(Subsystem):
+    options_scope = "go-static-smoke"
+    name = "go_static_smoke_test targets"
+    help = "Run go_static_binary outputs alone in an empty root (`pants test`)."
+
+    skip = SkipOption("test")
+    search_path = StrListOption(
+        default=list(_TOOLS_PATH),
+        help=softwrap(
+            """
+            Where to look for `bwrap` (Debian `bubblewrap`) and the `qemu-<arch>-static` binaries
+            (Debian `qemu-user-static`), in order.
+            """
+        ),
+        advanced=True,
+    )
+
+
+class SmokeBinaryField(StringField, AsyncFieldMixin):
+    alias = "binary"
+    required = True
+    help = help_text(
+        """
+        The address of the go_static_binary to run, e.g. `":server"` or
+        `"src/go:server@goarch=arm64"` for one variant of a parametrized target.
+
+        It is built and post-link-checked first; a binary that fails the check is not run.
+        """
+    )
+
+
+class SmokeArgsField(StringSequenceField):
+    alias = "args"
+    default = ()
+    help = "The binary's arguments (after argv[0])."
+
+
+class SmokeExpectedStdoutField(StringField):
+    alias = "expected_stdout"
+    help = help_text(
+        """
+        A Python regular expression that must be found (`re.search`) in the binary's stdout.
+
+        Unset means stdout is not checked.
+        """
+    )
+
+
+class SmokeExpectedExitCodeField(IntField):
+    alias = "expected_exit_code"
+    default = 0
+    help = "The exit code the binary must return."
+
+
+class SmokeTimeoutField(TestTimeoutField):
+    default = 30
+    help = help_text(
+        """
+        Seconds the binary may run before it is killed and the test fails (default 30).
+
+        `[test].timeout_maximum` caps it; `--no-test-timeouts` turns it off.
+        """
+    )
+
+
+class SmokeEnvField(DictStringToStringField):
+    alias = "env"
+    help = help_text(
+        """
+        The binary's whole environment inside the empty root, e.g. `{"USER": "app"}`.
+
+        Nothing is inherited from the host. For a foreign arch, qemu-user sees it too.
+        """
+    )
+
+
+class SmokeDependenciesField(Dependencies):
+    pass
+
+
+class GoStaticSmokeTestTarget(Target):
+    alias = "go_static_smoke_test"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        SmokeBinaryField,
+        SmokeArgsField,
+        SmokeExpectedStdoutField,
+        SmokeExpectedExitCodeField,
+        SmokeTimeoutField,
+        SmokeEnvField,
+        SmokeDependenciesField,
+    )
+    help = help_text(
+        """
+        Run a go_static_binary alone in an empty root, and check its stdout and exit code.
+
+        The root holds only the binary (plus qemu-user for a foreign arch) with /proc and /dev,
+        as a FROM scratch container does: no /etc, /lib, /usr, shell or network. A hidden
+        dependency on the host fails here. `pants test` runs it; results are cached like any
+        test. Needs bubblewrap (Debian `bubblewrap`) and, for foreign arches, Debian's
+        `qemu-user-static`.
+        """
+    )
+
+
+@dataclass(frozen=True)
+class GoStaticSmokeTestFieldSet(TestFieldSet):
+    required_fields = (SmokeBinaryField,)
+
+    binary: SmokeBinaryField
+    args: SmokeArgsField
+    expected_stdout: SmokeExpectedStdoutField
+    expected_exit_code: SmokeExpectedExitCodeField
+    timeout: SmokeTimeoutField
+    env: SmokeEnvField
+
+
+class GoStaticSmokeTestRequest(TestRequest):
+    tool_subsystem = GoStaticSmokeTestSubsystem
+    field_set_type = GoStaticSmokeTestFieldSet
+
+
+@dataclass(frozen=True)
+class SmokeBinaryDependencyFieldSet(FieldSet):
+    required_fields = (SmokeBinaryField, SmokeDependenciesField)
+
+    binary: SmokeBinaryField
+
+
+class InferSmokeBinaryDependency(InferDependenciesRequest):
+    infer_from = SmokeBinaryDependencyFieldSet
+
+
+def _binary_addresses(field: SmokeBinaryField) -> UnparsedAddressInputs:
+    return UnparsedAddressInputs(
+        [field.value],
+        owning_address=field.address,
+        description_of_origin=f"the `binary` field of {field.address}",
+    )
+
+
+@rule(desc="Infer the binary a go_static_smoke_test runs", level=LogLevel.DEBUG)
+async def infer_smoke_binary(request: InferSmokeBinaryDependency) -> InferredDependencies:
+    # So `pants test --changed-dependents=transitive` re-runs the test when the binary changes.
+    return InferredDependencies(
+        await Get(Addresses, UnparsedAddressInputs, _binary_addresses(request.field_set.binary))
+    )
+
+
+async def _tool(
+    name: str, package: str, why: str, subsystem: GoStaticSmokeTestSubsystem
+) -> tuple[str, str]:
+    """(path, fingerprint of its --version) of a host tool; fail with the package to install."""
+    search_path = tuple(subsystem.search_path)
+    found = await Get(
+        BinaryPaths,
+        BinaryPathRequest(
+            binary_name=name, search_path=search_path, test=BinaryPathTest(["--version"])
+        ),
+    )
+    if not found.first_path:
+        raise GoStaticToolchainError(
+            f"`{name}` was not found in {list(search_path)} ([go-static-smoke].search_path), "
+            "and go_static_smoke_test needs it to "
+            f"{why}.\nFix: apt-get install {package} (Debian), or skip the smoke tests with "
+            "--go-static-smoke-skip."
+        )
+    return found.first_path.path, found.first_path.fingerprint
+
+
+@rule(desc="Run a go_static_smoke_test", level=LogLevel.DEBUG)
+async def run_smoke_test(
+    batch: GoStaticSmokeTestRequest.Batch[GoStaticSmokeTestFieldSet, Any],
+    test_subsystem: TestSubsystem,
+    sdk: GoSdk,
+    bash: BashBinary,
+    subsystem: GoStaticSmokeTestSubsystem,
+) -> TestResult:
+    field_set = batch.single_element
+    addresses = await Get(Addresses, UnparsedAddressInputs, _binary_addresses(field_set.binary))
+    wrapped = await Get(
+        WrappedTarget,
+        WrappedTargetRequest(addresses[0], description_of_origin=f"{field_set.address}"),
+    )
+    if not GoStaticBinaryFieldSet.is_applicable(wrapped.target):
+        raise GoStaticSmokeTestError(
+            f"{field_set.address}: `binary` names {addresses[0]}, a "
+            f"{wrapped.target.alias}, not a go_static_binary.\nFix: point `binary` at a "
+            "go_static_binary target."
+        )
+    binary_fs = GoStaticBinaryFieldSet.create(wrapped.target)
+    try:
+        built = await Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(binary_fs))
+        built.check.raise_on_failure()  # never run a binary that failed the post-link check
+    except GoStaticError as e:
+        # One broken binary fails its own tests, not the whole `pants test` run.
+        return _not_run(field_set, test_subsystem, f"{e}\n{field_set.address}: not run.")
+    goarch = binary_fs.goarch.value or sdk.goarch
+    bwrap, bwrap_id = await _tool("bwrap", "bubblewrap", "build the empty root", subsystem)
+    qemu, qemu_id = None, "-"
+    if goarch != sdk.goarch:
+        qemu_name = ARCHES[goarch].qemu
+        qemu, qemu_id = await _tool(
+            qemu_name, "qemu-user-static", f"run {goarch} binaries", subsystem
+        )
+    run = SmokeRun(
+        address=str(field_set.address),
+        binary=built.build.output_path,
+        goarch=goarch,
+        bwrap=bwrap,
+        qemu=qemu,
+        args=tuple(field_set.args.value or ()),
+        env=tuple(sorted((field_set.env.value or {}).items())),
+        expected_stdout=field_set.expected_stdout.value,
+        expected_exit_code=field_set.expected_exit_code.value,
+    )
+    argv = run.bwrap_argv()
+    script = await Get(
+        Digest,
+        CreateDigest([FileContent(_WRAPPER, wrapper_script(run.expected_exit_code).encode())]),
+    )
+    timeout = field_set.timeout.calculate_from_global_options(test_subsystem)
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=(bash.path, _WRAPPER, *argv),
+            description=f"Smoke test {field_set.address} ({goarch}, empty root)",
+            input_digest=await Get(Digest, MergeDigests([script, built.build.digest])),
+            # Not seen by the binary (bwrap clears the environment): keys the cache on the tools.
+            env={"__GO_STATIC_SMOKE_TOOLS": f"{bwrap_id}:{qemu_id}"},
+            output_files=(EXIT_CODE_FILE, STATUS_FILE),
+            timeout_seconds=timeout,
+            level=LogLevel.DEBUG,
+            cache_scope=ProcessCacheScope.PER_SESSION
+            if test_subsystem.force
+            else ProcessCacheScope.SUCCESSFUL,
+        ),
+    )
+    outputs = {
+        fc.path: fc.content.decode(errors="replace")
+        for fc in await Get(DigestContents, Digest, result.output_digest)
+    }
+    stdout, stderr = result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace")
+    # Pants kills the process at the timeout and says so in the process output.
+    timed_out = timeout if "Exceeded timeout of" in stdout + stderr else None
+    verdict = judge(
+        run,
+        argv,
+        outputs.get(EXIT_CODE_FILE),
+        outputs.get(STATUS_FILE, ""),
+        stdout,
+        stderr,
+        timed_out,
+    )
+    return TestResult(
+        exit_code=0 if verdict.passed else 1,
+        stdout=stdout,
+        stdout_digest=result.stdout_digest,
+        stderr=stderr + (f"\n{verdict.explanation}\n" if verdict.explanation else ""),
+        stderr_digest=result.stderr_digest,
+        addresses=(field_set.address,),
+        output_setting=test_subsystem.output,
+        result_metadata=result.metadata,
+    )
+
+
+def _not_run(
+    field_set: GoStaticSmokeTestFieldSet, test_subsystem: TestSubsystem, why: str
+) -> TestResult:
+    return TestResult(
+        exit_code=1,
+        stdout="",
+        stdout_digest=EMPTY_FILE_DIGEST,
+        stderr=why + "\n",
+        stderr_digest=EMPTY_FILE_DIGEST,
+        addresses=(field_set.address,),
+        output_setting=test_subsystem.output,
+        result_metadata=None,
+    )
+
+
+def rules():
+    return (
+        *collect_rules(),
+        *GoStaticSmokeTestRequest.rules(),
+        UnionRule(InferDependenciesRequest, InferSmokeBinaryDependency),
+    )
