@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from go_static.errors import GoStaticError
+from go_static.graph import Closure
 
 # Only the fields we read: keeps the JSON small on big graphs.
 PACKAGE_FIELDS = (
@@ -25,6 +25,8 @@ PACKAGE_FIELDS = (
     "Error",
     "DepsErrors",
     "Incomplete",
+    "CgoLDFLAGS",
+    "CgoPkgConfig",
 )
 # Every file list `go build` reads from a package directory.
 SOURCE_FIELDS = (
@@ -43,45 +45,14 @@ SOURCE_FIELDS = (
 )
 GO_LIST_FIELDS = PACKAGE_FIELDS + SOURCE_FIELDS
 C_SOURCE_FIELDS = ("CFiles", "CXXFiles", "MFiles", "HFiles")
-# Header and library files cgo may reach outside its package dir (`#include "../x.h"`,
-# `-I${SRCDIR}/../include`, `-L${SRCDIR}/lib`), so cgo builds get all of them.
-CGO_SIDE_FILE_GLOBS = ("**/*.h", "**/*.hh", "**/*.hpp", "**/*.hxx", "**/*.inc", "**/*.a")
-MODULE_FILES = ("go.mod", "go.sum", "vendor/modules.txt")
-RESOLVER_PACKAGES = ("net", "os/user")
-
-# Third-party cgo packages whose C code calls dlopen unless a build tag compiles it out. Their
-# sources live in the module cache, out of the scanner's reach, so this is keyed on which Go file
-# `go list` says is compiled under the current tags.
-KNOWN_DLOPEN_FILES = {
-    "github.com/mattn/go-sqlite3": (
-        "sqlite3_load_extension.go",
-        "sqlite_omit_load_extension",
-        "it compiles out sqlite3_load_extension, the only caller of dlopen in go-sqlite3",
-    ),
-}
-
-_DLOPEN_CALL = re.compile(rb"\bdlopen\s*\(")
-_C_COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
-_CGO_PREAMBLE = re.compile(rb"((?:/\*.*?\*/\s*|(?://[^\n]*\n\s*)+)+)import\s+\"C\"", re.S)
+# The C libraries a static libc link provides itself: any other -l is a system library.
+LIBC_LIBS = ("c", "m", "dl", "pthread", "rt", "resolv", "util", "crypt")
 
 
 class GoListError(GoStaticError):
     """`go list` reported errors for packages the target needs."""
 
     code = "module"
-
-
-@dataclass(frozen=True)
-class GraphFacts:
-    """What `go list -deps` says about the main package's dependency closure."""
-
-    main_package: str
-    cgo_packages: tuple[str, ...] = ()
-    dlopen_packages: tuple[str, ...] = ()
-    # Which of std's resolver packages (`net`, `os/user`) the closure imports.
-    resolver_packages: tuple[str, ...] = ()
-    # (package, build tag that compiles its dlopen out, why) for known third-party packages.
-    dlopen_hints: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +70,9 @@ class GoPackage:
     c_files: tuple[str, ...]
     errors: tuple[str, ...]
     go_file_names: tuple[str, ...] = ()  # compiled Go and cgo files, wherever the package lives
+    module_path: str | None = None  # None for std
+    module_version: str | None = None  # None for std and the main module (and local replaces)
+    link_libs: tuple[str, ...] = ()  # what it links beyond libc: -lfoo as "foo", pkg-config names
 
 
 def _decode_stream(stdout: str) -> list[dict]:
@@ -171,80 +145,22 @@ def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]
             c_files=tuple(c_files),
             errors=tuple(dict.fromkeys(errors)),
             go_file_names=(*(obj.get("GoFiles") or ()), *(obj.get("CgoFiles") or ())),
+            module_path=(obj.get("Module") or {}).get("Path"),
+            module_version=(obj.get("Module") or {}).get("Version"),
+            link_libs=_link_libs(obj),
         )
     return packages
+
+
+def _link_libs(obj: Mapping) -> tuple[str, ...]:
+    libs = [f[2:] for f in obj.get("CgoLDFLAGS") or () if f.startswith("-l") and len(f) > 2]
+    libs += [f"pkg-config:{name}" for name in obj.get("CgoPkgConfig") or ()]
+    return tuple(dict.fromkeys(lib for lib in libs if lib not in LIBC_LIBS))
 
 
 def _format_error(error: Mapping) -> str:
     pos, err = error.get("Pos", ""), error.get("Err", "").strip()
     return f"{pos}: {err}" if pos and not err.startswith(pos) else err
-
-
-@dataclass(frozen=True)
-class Closure:
-    """The main package and every package it imports, directly or not."""
-
-    main: GoPackage
-    packages: tuple[GoPackage, ...]
-
-    @property
-    def cgo_packages(self) -> tuple[GoPackage, ...]:
-        return tuple(p for p in self.packages if p.cgo_files and not p.standard)
-
-    def errors(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(e for p in self.packages for e in p.errors))
-
-    def input_globs(self, module_root: str, replacements: Iterable[str] = ()) -> tuple[str, ...]:
-        """Exactly the repo files `go build` of this main package reads.
-
-        `replacements` are the repo dirs of modules the main go.mod `replace`s locally: go reads
-        their go.mod files too.
-        """
-        files = [f for p in self.packages for f in p.files]
-        files.extend(posixpath.join(module_root, f) for f in MODULE_FILES)
-        files.extend(posixpath.join(d, f) for d in replacements for f in ("go.mod", "go.sum"))
-        if self.cgo_packages:
-            files.extend(posixpath.join(module_root, g) for g in CGO_SIDE_FILE_GLOBS)
-        return tuple(dict.fromkeys(files))
-
-    def facts(self, sources: Mapping[str, bytes]) -> GraphFacts:
-        """Graph facts; `sources` maps the cgo packages' files to their contents."""
-        cgo = self.cgo_packages
-        hints = tuple(
-            (
-                p.import_path,
-                KNOWN_DLOPEN_FILES[p.import_path][1],
-                KNOWN_DLOPEN_FILES[p.import_path][2],
-            )
-            for p in cgo
-            if p.import_path in KNOWN_DLOPEN_FILES
-            and KNOWN_DLOPEN_FILES[p.import_path][0] in p.go_file_names
-        )
-        scanned = tuple(
-            p.import_path
-            for p in cgo
-            if any(calls_dlopen(f, sources.get(f, b"")) for f in (*p.cgo_files, *p.c_files))
-        )
-        return GraphFacts(
-            main_package=self.main.import_path,
-            cgo_packages=tuple(p.import_path for p in cgo),
-            dlopen_packages=tuple(dict.fromkeys((*scanned, *(h[0] for h in hints)))),
-            dlopen_hints=hints,
-            resolver_packages=tuple(
-                name
-                for name in RESOLVER_PACKAGES
-                if any(p.import_path == name for p in self.packages)
-            ),
-        )
-
-
-def calls_dlopen(path: str, content: bytes) -> bool:
-    """Does this cgo preamble or C file call dlopen (ignoring comments)?"""
-    if path.endswith(".go"):
-        content = b"\n".join(_CGO_PREAMBLE.findall(content))
-        # The preamble is itself a comment: unwrap it before stripping C comments inside it.
-        content = re.sub(rb"^\s*/\*|\*/\s*$|^\s*//", b"", content, flags=re.M)
-    return bool(_DLOPEN_CALL.search(_C_COMMENT.sub(b"", content)))
 
 
 def closure_of(packages: Mapping[str, GoPackage], main_dir: str, address: str) -> Closure:
@@ -270,13 +186,6 @@ def closure_of(packages: Mapping[str, GoPackage], main_dir: str, address: str) -
             f"{address}: go list found errors in the packages {main.import_path} needs:\n{listed}"
         )
     return closure
-
-
-def cgo_source_files(closure: Closure) -> tuple[str, ...]:
-    """Files to scan for dlopen: the cgo and C sources of cgo packages in the repo."""
-    return tuple(
-        f for p in closure.cgo_packages if p.dir is not None for f in (*p.cgo_files, *p.c_files)
-    )
 
 
 def go_list_argv(tags: Iterable[str], mod_flag: str) -> tuple[str, ...]:

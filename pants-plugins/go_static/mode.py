@@ -25,7 +25,7 @@ from go_static.libc import GLIBC, MUSL, NONE
 from go_static.validate import ZIG, validate
 
 if TYPE_CHECKING:
-    from go_static.golist import GraphFacts
+    from go_static.graph import GraphFacts
 
 SCENARIO_GLYPHS = {1: "①", 2: "②", 3: "③", 4: "④", 5: "⑤", 6: "⑥"}
 LINKMODE_INTERNAL, LINKMODE_EXTERNAL = "internal", "external"
@@ -187,6 +187,18 @@ def _tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> 
     return None
 
 
+def _module_tags(facts: GraphFacts, libc: str) -> tuple[tuple[str, ...], list[Decision]]:
+    """Tags the knowledge table says a module needs under this libc (kafka's `musl`)."""
+    tags, decisions = [], []
+    for known in facts.known:
+        wanted = known.facts.tags_for(libc)
+        if wanted:
+            tags.extend(wanted)
+            reason = f"{known.label} under {libc}: {known.facts.tags_why} ({known.facts.cite})."
+            decisions.append(Decision("-tags", ",".join(wanted), reason, "knowledge table + libc"))
+    return tuple(tags), decisions
+
+
 def _link_decisions(
     intent: Intent, cgo_enabled: bool
 ) -> tuple[str, tuple[str, ...], list[Decision]]:
@@ -267,9 +279,12 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     )
     c_compiler, c_target, cc_decision = _compiler(intent, libc)
     tags_decision = _tags_decision(intent, facts, tags)
+    module_tags, module_decisions = _module_tags(facts, libc)
+    tags = tuple(dict.fromkeys((*tags, *module_tags)))
     linkmode, extldflags, link_decisions = _link_decisions(intent, cgo_enabled)
     scenario, scenario_decision = _scenario(intent, facts, cgo_enabled)
-    decisions += [d for d in (cc_decision, tags_decision) if d] + link_decisions
+    decisions += [d for d in (cc_decision, tags_decision) if d] + module_decisions
+    decisions += link_decisions
     decisions.append(scenario_decision)
     return BuildMode(
         address=intent.address,

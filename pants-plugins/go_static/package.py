@@ -19,7 +19,8 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.errors import GoStaticError
-from go_static.mode import REPRODUCIBLE_FLAGS
+from go_static.link_failure import explain as explain_link_failure
+from go_static.mode import REPRODUCIBLE_FLAGS, BuildMode
 from go_static.plan import (
     GoStaticBinaryFieldSet,
     GoStaticPlan,
@@ -107,16 +108,23 @@ async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> G
     )
     stderr = result.stderr.decode(errors="replace")
     if result.exit_code != 0:
-        explained = explain_toolchain_mismatch(stderr, plan.module.go_mod)
-        raise GoStaticBuildError(
-            f"{build_mode.address}: `go build` failed"
-            + (f":\n{explained}" if explained else f" (exit {result.exit_code}):\n{stderr.strip()}")
-        )
+        raise GoStaticBuildError(_build_failure(build_mode, plan, result.exit_code, stderr))
     digest = await Get(Digest, RemovePrefix(result.output_digest, _OUT_DIR))
     output_dir = posixpath.dirname(request.output_path)
     if output_dir:
         digest = await Get(Digest, AddPrefix(digest, output_dir))
     return GoStaticBuild(digest=digest, output_path=request.output_path, link_log=stderr)
+
+
+def _build_failure(mode: BuildMode, plan: GoStaticPlan, exit_code: int, stderr: str) -> str:
+    """The cause first when it is known (toolchain pin, glibc archive, system library), then
+    go's own output."""
+    toolchain = explain_toolchain_mismatch(stderr, plan.module.go_mod)
+    if toolchain:
+        return f"{mode.address}: `go build` failed:\n{toolchain}"
+    cause = explain_link_failure(stderr, mode.libc, mode.address)
+    raw = f"`go build` failed (exit {exit_code}):\n{stderr.strip()}"
+    return f"{cause}\n\n{raw}" if cause else f"{mode.address}: {raw}"
 
 
 @dataclass(frozen=True)

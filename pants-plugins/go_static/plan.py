@@ -16,8 +16,10 @@ from pants.util.logging import LogLevel
 from go_static.arches import ARCHES
 from go_static.errors import GoStaticError
 from go_static.goenv import GoEnv
-from go_static.golist import GoListError, cgo_source_files, closure_of
+from go_static.golist import GoListError, closure_of
+from go_static.graph import cgo_source_files
 from go_static.intent import Intent, ModeError, build_tags
+from go_static.knowledge import KnowledgeTable
 from go_static.libc import GLIBC
 from go_static.mode import BuildMode, resolve
 from go_static.module import (
@@ -126,7 +128,11 @@ def output_path_for(field_set: GoStaticBinaryFieldSet, goarch: str) -> str:
 
 @rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
 async def plan_go_static_binary(
-    request: GoStaticPlanRequest, subsystem: GoStaticSubsystem, sdk: GoSdk, go_env: GoEnv
+    request: GoStaticPlanRequest,
+    subsystem: GoStaticSubsystem,
+    sdk: GoSdk,
+    go_env: GoEnv,
+    knowledge: KnowledgeTable,
 ) -> GoStaticPlan:
     field_set = request.field_set
     address = str(field_set.address)
@@ -144,7 +150,7 @@ async def plan_go_static_binary(
     scanned = await Get(
         DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure)))
     )
-    facts = closure.facts({fc.path: fc.content for fc in scanned})
+    facts = closure.facts({fc.path: fc.content for fc in scanned}, knowledge.entries)
     build_mode = resolve(intent, facts)
     input_digest = await Get(
         Digest,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pants.engine.rules import collect_rules, rule
-from pants.option.option_types import BoolOption, StrListOption, StrOption
+from pants.option.option_types import BoolOption, DictOption, StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
 from go_static.goenv import DEFAULT_PASSTHROUGH, MODE_OWNED
+from go_static.knowledge import KnowledgeTable, merged_table
 from go_static.libc import STATIC_LIBCS
 from go_static.policy import Policy, PolicyError, origins_from_ranks
 from go_static.sizes import parse_size
@@ -144,6 +147,23 @@ class GoStaticSubsystem(Subsystem):
             """
         ),
     )
+    cgo_modules = DictOption[Any](
+        default={},
+        help=softwrap(
+            """
+            Facts about cgo modules' C code, added to the built-in table (README: "Real cgo
+            modules"); an entry for a module in that table replaces it.
+
+            Keys are module paths (or std import paths); values are tables with any of:
+            `versions` (">=v1.2.0,<v2"), `packages`, `musl_tags`, `glibc_tags`, `tags_why`,
+            `dlopen` (why it loads code at run time), `dlopen_when_file`, `dlopen_fix_tags`,
+            `nss_under_glibc`, `system_libs`, `system_libs_why`, `fix` and `cite`. In pants.toml:
+            `[go-static.cgo_modules."example.com/acme/fastcrypt"]` then `musl_tags = ["musl"]`.
+            The mode adds the tags, and refuses NSS under glibc, system libraries and dlopen,
+            before anything compiles.
+            """
+        ),
+    )
     tailor = BoolOption(
         default=True,
         help=softwrap(
@@ -155,6 +175,15 @@ class GoStaticSubsystem(Subsystem):
             """
         ),
     )
+
+
+@rule(desc="Read the cgo module knowledge table")
+async def go_static_knowledge(subsystem: GoStaticSubsystem) -> KnowledgeTable:
+    where = (
+        "[go-static].cgo_modules, set in "
+        + origins_from_ranks({"cgo_modules": subsystem.options.get_rank("cgo_modules").value})[0][1]
+    )
+    return KnowledgeTable(merged_table(subsystem.cgo_modules, where))
 
 
 @rule(desc="Read the go_static policy")

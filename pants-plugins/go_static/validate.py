@@ -26,7 +26,7 @@ from go_static.intent import (
 from go_static.libc import GLIBC, MUSL, NONE
 
 if TYPE_CHECKING:
-    from go_static.golist import GraphFacts
+    from go_static.graph import GraphFacts
 
 # Tags that select the C-library resolver in std; they contradict resolver="go".
 CGO_RESOLVER_TAGS = ("netcgo", "osusercgo")
@@ -48,8 +48,10 @@ def validate_intent(intent: Intent) -> None:
 def validate(intent: Intent, facts: GraphFacts) -> None:
     """Raise ModeError for the first contradiction in the intent or against the graph."""
     validate_intent(intent)
+    _validate_system_libs(intent, facts)
     _validate_dlopen(intent, facts)
     _validate_libc(intent, facts)
+    _validate_nss(intent, facts)
     _validate_arch_toolchain(intent, facts)
 
 
@@ -91,15 +93,60 @@ def _validate_dlopen(intent: Intent, facts: GraphFacts) -> None:
     if not facts.dlopen_packages or intent.allow_dlopen:
         return
     hints = facts.dlopen_hints
+    known = facts.known_dlopen()
+    scanned = [p for p in facts.dlopen_packages if not any(p in k.packages for k in known)]
+    parts = [f"C code in {names(scanned)} calls dlopen"] if scanned else []
+    if known:
+        verb = "loads" if len(known) == 1 else "load"
+        parts.append(f"{names(k.label for k in known)} {verb} code at run time (dlopen)")
+    what = "; ".join(parts)
+    reasons = "".join(f" {k.facts.module}: {k.facts.dlopen} ({k.facts.cite})." for k in known)
     reject(
         intent,
-        f"C code in {names(facts.dlopen_packages)} calls dlopen.",
+        f"{what}.",
         "dlopen cannot work in a static binary: static musl always fails it, and static glibc "
-        "needs the exact glibc it was linked with at run time.",
+        "needs the exact glibc it was linked with at run time." + reasons,
         "".join(f'Add build_tags=["{tag}"] ({why}). ' for _, tag, why in hints)
-        + ("Or" if hints else "Remove the dlopen call, or")
+        + ("Or" if hints else "Remove that dependency, or")
         + " set allow_dlopen=True to accept that it fails at run time.",
     )
+
+
+def _validate_system_libs(intent: Intent, facts: GraphFacts) -> None:
+    for known in facts.known:
+        entry = known.facts
+        if not entry.system_libs:
+            continue
+        reject(
+            intent,
+            f"{names(known.packages)} ({known.label}) needs the system C library "
+            f"{' and '.join(entry.system_libs)}, which can't be linked statically and "
+            "hermetically here.",
+            f"{entry.system_libs_why} ({entry.cite}).",
+            entry.fix or f"Drop the dependency on {names(known.packages)}.",
+        )
+
+
+def _validate_nss(intent: Intent, facts: GraphFacts) -> None:
+    libc = intent.libc if intent.libc != AUTO else None  # auto never picks glibc
+    if libc != GLIBC:
+        return
+    for known in facts.known:
+        functions = known.facts.nss_under_glibc
+        if functions:
+            reject(
+                intent,
+                f'libc="glibc", but the C code of {known.label} calls {", ".join(functions)}.',
+                "In a static glibc binary these go through NSS, which loads libnss_*.so at run "
+                'time and crashes or misbehaves on a host with another glibc; resolver="go" '
+                f"can't help, since the calls are in the module's own C ({known.facts.cite}).",
+                'Set libc="musl" (or "auto"): musl has no NSS'
+                + (
+                    f", and the mode adds the {', '.join(known.facts.musl_tags)} tag it needs."
+                    if known.facts.musl_tags
+                    else "."
+                ),
+            )
 
 
 def _validate_libc(intent: Intent, facts: GraphFacts) -> None:

@@ -133,8 +133,8 @@ def test_sqlite_without_its_tag_stops_before_compiling_and_names_the_tag(distdir
     )
     assert result.returncode != 0
     assert (
-        "tests/fixtures/go:sqlite-dlopen: C code in github.com/mattn/go-sqlite3 calls dlopen."
-        in result.stderr
+        "tests/fixtures/go:sqlite-dlopen: github.com/mattn/go-sqlite3@v1.14.53 loads code at run "
+        "time (dlopen)." in result.stderr
     )
     assert 'Fix: Add build_tags=["sqlite_omit_load_extension"]' in result.stderr
     assert "Building tests/fixtures/go:sqlite-dlopen" not in result.stderr

@@ -18,7 +18,7 @@ from go_static.buildinfo import parse_buildinfo_blob
 from go_static.elf import ElfFacts, elf_facts
 from go_static.elf_header import ElfError
 from go_static.expectation import Expectation, Verdict
-from go_static.golist import GraphFacts
+from go_static.graph import GraphFacts
 from go_static.intent import Intent
 from go_static.libc import DLOPEN_FUNCTIONS, NSS_FUNCTIONS
 from go_static.linker_output import classify, parse_link_warnings

@@ -9,14 +9,8 @@ import subprocess
 
 import pytest
 
-from go_static.golist import (
-    GoListError,
-    calls_dlopen,
-    cgo_source_files,
-    closure_of,
-    go_list_argv,
-    parse_go_list,
-)
+from go_static.golist import GoListError, closure_of, go_list_argv, parse_go_list
+from go_static.graph import calls_dlopen, cgo_source_files
 
 
 def _go() -> str | None:

@@ -20,8 +20,8 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2] / "pants-plugins" / "go_static
 # fmt: off
 CORE = (
     "arches", "buildinfo", "check", "elf", "elf_header", "errors", "expectation", "goenv",
-    "golist", "gomod", "intent", "libc", "linkage", "linker_output", "mode", "policy", "sizes",
-    "smoke", "static_report", "validate", "verdict",
+    "golist", "gomod", "graph", "intent", "knowledge", "libc", "link_failure", "linkage",
+    "linker_output", "mode", "policy", "sizes", "smoke", "static_report", "validate", "verdict",
 )
 # What the standalone checker (and its PEX) may load: no mode, no policy, no package graph.
 CHECKER = (

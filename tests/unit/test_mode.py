@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from go_static.golist import GraphFacts
+from go_static.graph import GraphFacts
 from go_static.intent import Intent, ModeError
 from go_static.mode import BuildMode, explain, resolve
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from go_static.golist import GraphFacts
+from go_static.graph import GraphFacts
 from go_static.intent import Intent
 from go_static.linkage import LinkageRow, changes, from_json, render_changes, table, to_json
 from go_static.mode import resolve
