@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
+from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
 from pants.engine.fs import (
     AddPrefix,
     Digest,
@@ -64,8 +65,12 @@ class GoStaticBuildError(GoStaticError):
 
 
 @dataclass(frozen=True)
-class GoStaticBinaryFieldSet(PackageFieldSet):
+class GoStaticBinaryFieldSet(PackageFieldSet, RunFieldSet):
+    """A go_static_binary as `package`, `run` (go_static.run) and `check` see it."""
+
     required_fields = (GoStaticMainField,)
+    # The run only needs the built binary and its args, so it may be cached in a sandbox.
+    run_in_sandbox_behavior = RunInSandboxBehavior.RUN_REQUEST_HERMETIC
 
     main: GoStaticMainField
     libc: GoStaticLibcField
