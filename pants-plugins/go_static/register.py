@@ -2,6 +2,7 @@
 
 from go_static import (
     check_goal,
+    docker_daemon,
     explain,
     module,
     package,
@@ -32,6 +33,7 @@ def rules():
         *package.rules(),
         *run.rules(),
         *check_goal.rules(),
+        *docker_daemon.rules(),
         *explain.rules(),
         *report_goal.rules(),
         *tailor.rules(),
