@@ -1,10 +1,13 @@
-"""Tier 3: `./pants package` on the sample monorepo in src/go, checked with real tools."""
+"""Tier 3: `./pants package` on the sample monorepo in src/go, checked with real tools.
+
+`packaged` (conftest.py) is one `./pants package ::` for the session; its images are checked in
+test_docker_images.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
 from go_static.toolchain import wheel_dir
-from pants_harness import fresh_distdir, run_pants
+from pants_harness import run_pants
 
 # output path -> (stdout line, CGO_ENABLED, -tags, -buildmode, linker named in .comment or None)
 SAMPLES = {
@@ -57,16 +60,17 @@ SAMPLES = {
         "exe",
         None,
     ),
+    "src.go.cmd.tlsroots/tlsroots": (
+        "tlsroots: 117 trusted root CAs, ISRG Root X1 among them: true",
+        "0",
+        "netgo,osusergo",
+        "exe",
+        None,
+    ),
 }
-
-
-@pytest.fixture(scope="module")
-def packaged():
-    dist = fresh_distdir()
-    result = run_pants(f"--pants-distdir={dist}", "package", "::")
-    assert result.returncode == 0, result.stderr
-    yield dist
-    shutil.rmtree(dist, ignore_errors=True)
+# The host has its own roots; this makes tlsroots use the ones built in (pinned by go.sum), as in
+# its FROM scratch image, so its output doesn't depend on the host.
+SAMPLE_ENV = {"src.go.cmd.tlsroots/tlsroots": {"GODEBUG": "x509usefallbackroots=1"}}
 
 
 def go_version_m(binary: Path) -> dict[str, str]:
@@ -112,7 +116,9 @@ def test_sample_is_static_runs_and_records_its_mode(packaged: Path, relpath: str
     assert settings["-buildmode"] == buildmode
     assert settings["-trimpath"] == "true"
     assert (settings["GOOS"], settings["GOARCH"]) == ("linux", "amd64")
-    run = subprocess.run([str(binary)], capture_output=True, text=True, timeout=60, env={})
+    run = subprocess.run(
+        [str(binary)], capture_output=True, text=True, timeout=60, env=SAMPLE_ENV.get(relpath, {})
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == expected_line
 
@@ -186,6 +192,7 @@ SCENARIOS = {
     "src.go.cmd.sqlite/sqlite-musl": (5, "musl"),
     "src.go.cmd.sqlite/sqlite-glibc": (5, "glibc"),
     "src.go.tools.cmd.modinfo/modinfo": (6, "none"),
+    "src.go.cmd.tlsroots/tlsroots": (6, "none"),
 }
 
 
