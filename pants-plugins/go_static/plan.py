@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pants.core.goals.package import PackageFieldSet
+from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
 from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
@@ -54,8 +55,12 @@ class GoStaticPlanError(GoStaticError):
 
 
 @dataclass(frozen=True)
-class GoStaticBinaryFieldSet(PackageFieldSet):
+class GoStaticBinaryFieldSet(PackageFieldSet, RunFieldSet):
+    """A go_static_binary as `package`, `run` (go_static.run) and `check` see it."""
+
     required_fields = (GoStaticMainField,)
+    # The run only needs the built binary and its args, so it may be cached in a sandbox.
+    run_in_sandbox_behavior = RunInSandboxBehavior.RUN_REQUEST_HERMETIC
 
     main: GoStaticMainField
     libc: GoStaticLibcField

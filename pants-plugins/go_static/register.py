@@ -2,6 +2,7 @@
 
 from go_static import (
     check_goal,
+    docker_daemon,
     explain,
     module,
     package,
@@ -10,6 +11,7 @@ from go_static import (
     prebuild,
     process,
     report_goal,
+    run,
     smoke_goal,
     subsystem,
     tailor,
@@ -33,7 +35,9 @@ def rules():
         *plan.rules(),
         *postlink.rules(),
         *package.rules(),
+        *run.rules(),
         *check_goal.rules(),
+        *docker_daemon.rules(),
         *explain.rules(),
         *report_goal.rules(),
         *tailor.rules(),

@@ -97,7 +97,7 @@ def failure_message(address: str, output_path: str, violations: tuple[Violation,
     for v in violations:
         lines += [f"  - {v.code}: {v.evidence}", f"    Why: {v.why}.", f"    Fix: {v.fix}."]
     lines.append(
-        "Nothing was written to dist/. Run `python -m go_static.check <binary>` to check any "
-        "binary by hand."
+        "A binary that fails this check is not written to dist/, run, or put in an image. Run "
+        "`python -m go_static.check <binary>` to check any binary by hand."
     )
     return "\n".join(lines)

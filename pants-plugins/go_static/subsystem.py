@@ -164,6 +164,20 @@ class GoStaticSubsystem(Subsystem):
             """
         ),
     )
+    docker_start_hint = StrOption(
+        default="start it, as root: `dockerd &` (or `systemctl start docker`)",
+        help=softwrap(
+            """
+            How to start the Docker daemon on your machines, shown when a docker_image can't be
+            built because the daemon does not answer.
+
+            go_static checks the daemon after a docker_image's go_static_binary dependencies are
+            built and checked, and before `docker build`, so the error names the image and this
+            fix instead of a broken pipe from `docker build`.
+            """
+        ),
+        advanced=True,
+    )
     tailor = BoolOption(
         default=True,
         help=softwrap(

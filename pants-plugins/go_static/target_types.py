@@ -239,9 +239,12 @@ class GoStaticBinaryTarget(Target):
         A fully static Linux binary built from a Go main package with the real `go build`.
 
         You declare intent (libc, resolver, allow_dlopen, static_pie); the plugin resolves it,
-        against
-        `go list -deps` facts, into build tags, CGO_ENABLED, the C compiler and the link mode, and
-        fails
-        up front on contradictions. Run `pants package` to build into dist/.
+        against `go list -deps` facts, into build tags, CGO_ENABLED, the C compiler and the link
+        mode, and fails up front on contradictions. Every binary is checked after the link.
+
+        `pants package` writes it to dist/; `pants run ADDRESS -- ARGS` runs it from the build
+        root; a `docker_image` that depends on it gets it in its build context at `output_path`
+        (e.g. `COPY src.go.cmd.server/server /server` in a FROM scratch image). A binary that
+        fails the check is never written, run or copied.
         """
     )

@@ -25,3 +25,19 @@ def run_pants(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
 def fresh_distdir() -> Path:
     """A distdir of its own: Pants wants it inside the build root, so it lives under dist/."""
     return REPO_ROOT / "dist" / "integration-tests" / uuid.uuid4().hex[:12]
+
+
+# Every image a test session builds goes under this repository prefix (see `packaged`).
+IMAGE_REPOSITORY = f"go-static-test-{uuid.uuid4().hex[:8]}"
+
+
+def docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the docker client (binary output: `docker save` is a tar)."""
+    return subprocess.run(["docker", *args], capture_output=True, timeout=timeout)
+
+
+def docker_answers() -> bool:
+    try:
+        return docker("version", "--format", "{{.Server.Version}}", timeout=30).returncode == 0
+    except FileNotFoundError:
+        return False

@@ -234,12 +234,11 @@ def test_outside_repo_adopts_the_wheel_installed_into_its_pants_venv(
 def test_outside_repo_adopts_the_wheel_through_global_plugins(
     artifacts: Artifacts, scratch: Path
 ) -> None:
-    """`[GLOBAL].plugins`: Pants resolves the wheel with its pex tool. Pants would download that
-    tool from GitHub; docs/shipping.md points `[pex-cli]` at a locally built one instead."""
-    pex_tool = scratch / "pex-2.1.137"
-    proc = run([Path(sys.executable).parent / "pex", "pex==2.1.137", "-c", "pex", "-o", pex_tool])
-    assert proc.returncode == 0, proc.stderr
-    sha256 = run(["sha256sum", pex_tool]).stdout.split()[0]
+    """`[GLOBAL].plugins`: Pants resolves the wheel with its pex tool, which it would download
+    from GitHub. The README's fix: the tool ./pants built from PyPI, with this repo's pin."""
+    pex_cli = toml.load(REPO_ROOT / "pants.toml")["pex-cli"]
+    pex_tool = REPO_ROOT / ".pants-tools" / f"pex-{pex_cli['version']}.pex"
+    assert pex_tool.is_file(), "tests/run bootstraps it, as ./pants does"
     repo = scratch / "outside"
     repo.mkdir()
     write_outside_repo(
@@ -251,8 +250,8 @@ plugins = ["pants-go-static[toolchains]=={VERSION}"]
 [python-repos]
 find_links = ["file://{artifacts.wheel.parent}"]
 [pex-cli]
-version = "v2.1.137"
-known_versions = ["v2.1.137|linux_x86_64|{sha256}|{pex_tool.stat().st_size}"]
+version = "{pex_cli["version"]}"
+known_versions = {json.dumps(pex_cli["known_versions"])}
 url_template = "file://{pex_tool}"
 """,
         cgo=False,

@@ -1,4 +1,8 @@
-"""Tier 3: `./pants package` on the sample monorepo in src/go, checked with real tools."""
+"""Tier 3: `./pants package` on the sample monorepo in src/go, checked with real tools.
+
+`packaged` (conftest.py) is one `./pants package ::` for the session; its images are checked in
+test_docker_images.py.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,17 @@ SAMPLES = {
         "exe",
         None,
     ),
+    "src.go.cmd.tlsroots/tlsroots": (
+        "tlsroots: 117 trusted root CAs, ISRG Root X1 among them: true",
+        "0",
+        "netgo,osusergo",
+        "exe",
+        None,
+    ),
 }
+# The host has its own roots; this makes tlsroots use the ones built in (pinned by go.sum), as in
+# its FROM scratch image, so its output doesn't depend on the host.
+SAMPLE_ENV = {"src.go.cmd.tlsroots/tlsroots": {"GODEBUG": "x509usefallbackroots=1"}}
 
 
 def go_version_m(binary: Path) -> dict[str, str]:
@@ -102,7 +116,9 @@ def test_sample_is_static_runs_and_records_its_mode(packaged: Path, relpath: str
     assert settings["-buildmode"] == buildmode
     assert settings["-trimpath"] == "true"
     assert (settings["GOOS"], settings["GOARCH"]) == ("linux", "amd64")
-    run = subprocess.run([str(binary)], capture_output=True, text=True, timeout=60, env={})
+    run = subprocess.run(
+        [str(binary)], capture_output=True, text=True, timeout=60, env=SAMPLE_ENV.get(relpath, {})
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == expected_line
 
@@ -176,6 +192,7 @@ SCENARIOS = {
     "src.go.cmd.sqlite/sqlite-musl": (5, "musl"),
     "src.go.cmd.sqlite/sqlite-glibc": (5, "glibc"),
     "src.go.tools.cmd.modinfo/modinfo": (6, "none"),
+    "src.go.cmd.tlsroots/tlsroots": (6, "none"),
 }
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import toml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PYTHON39 = next(
@@ -88,3 +90,92 @@ def test_pants_wrapper_silences_the_venv_script_deprecation() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "2.17.1"
     assert "DEPRECATED" not in result.stderr
+
+
+# ---- Pants' pex tool (built from PyPI, checked against pants.toml's [pex-cli] pin) ----------
+
+PEX_CLI = toml.load(REPO_ROOT / "pants.toml")["pex-cli"]
+PIN_VERSION, _, PIN_SHA256, PIN_SIZE = PEX_CLI["known_versions"][0].split("|")
+TOOL = Path(".pants-tools") / f"pex-{PIN_VERSION}.pex"
+
+
+def outer_env(**extra: str) -> dict[str, str]:
+    """The caller's environment (PyPI access, caches) without the outer bootstrap's results."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PANTS_VENV", "PANTS_CA_CERTS_PATH"}}
+    return {**env, "PANTS_PYTHON": PYTHON39 or "", **extra}
+
+
+@pytest.fixture(scope="module")
+def pex_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real bootstrap and pants.toml, with a venv holding only the pex that Pants pins."""
+    if PYTHON39 is None:
+        pytest.skip("no pyenv Python 3.9 on this machine")
+    repo = tmp_path_factory.mktemp("pex-repo")
+    (repo / "build-support").mkdir()
+    shutil.copy(REPO_ROOT / "build-support" / "bootstrap.sh", repo / "build-support")
+    shutil.copy(REPO_ROOT / "pants.toml", repo)
+    (repo / "3rdparty" / "python").mkdir(parents=True)
+    # The same pex the real venv gets as a requirement of pantsbuild.pants 2.17.1.
+    (repo / "3rdparty" / "python" / "requirements.txt").write_text(
+        f"pex=={PIN_VERSION.lstrip('v')}\n"
+    )
+    return repo
+
+
+def test_pex_tool_is_built_once_and_matches_the_pin(pex_repo: Path) -> None:
+    first = source_bootstrap(pex_repo, outer_env())
+    assert first.returncode == 0, first.stderr
+    assert f"Building Pants' pex tool (pex=={PIN_VERSION[1:]} from PyPI) into {TOOL}" in (
+        first.stderr
+    )
+    built = (pex_repo / TOOL).read_bytes()
+    assert hashlib.sha256(built).hexdigest() == PIN_SHA256 and len(built) == int(PIN_SIZE)
+
+    # The fast path must not even start pex: break it, and the bootstrap still succeeds.
+    pex = pex_repo / ".pants-venv" / "bin" / "pex"
+    real = pex.read_bytes()
+    pex.write_text("#!/bin/sh\necho pex must not run >&2\nexit 1\n")
+    try:
+        again = source_bootstrap(pex_repo, outer_env())
+    finally:
+        pex.write_bytes(real)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == ""
+
+
+def test_a_pex_tool_that_differs_from_the_pin_is_refused(pex_repo: Path) -> None:
+    wrong = "0" * 64
+    toml_path = pex_repo / "pants.toml"
+    real = toml_path.read_text()
+    toml_path.write_text(real.replace(PIN_SHA256, wrong))
+    try:
+        result = source_bootstrap(pex_repo, outer_env())
+    finally:
+        toml_path.write_text(real)
+    assert result.returncode == 1
+    assert f"pex=={PIN_VERSION[1:]} is not the pinned file; it was not installed." in result.stderr
+    assert f"built:  sha256 {PIN_SHA256}, {PIN_SIZE} bytes" in result.stderr
+    assert f"pinned: sha256 {wrong}, {PIN_SIZE} bytes ([pex-cli].known_versions" in result.stderr
+    assert "Fix: if you changed [pex-cli].version on purpose" in result.stderr
+    # Nothing half-done is left behind: no build dir, and the tool still has its old stamp.
+    assert not list((pex_repo / ".pants-tools").glob("*.build.*"))
+    stamp = (pex_repo / TOOL).with_name(TOOL.name + ".sha256")
+    assert not stamp.exists() or stamp.read_text().strip() != wrong
+
+
+def test_pants_is_pointed_at_the_system_ca_bundle_unless_told_otherwise(pex_repo: Path) -> None:
+    def ca_path(**extra: str) -> str:
+        result = subprocess.run(
+            ["bash", "-c", 'source build-support/bootstrap.sh && echo "$PANTS_CA_CERTS_PATH"'],
+            cwd=pex_repo,
+            env=outer_env(**extra),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    system = "/etc/ssl/certs/ca-certificates.crt"
+    assert ca_path() == (system if os.path.isfile(system) else "")
+    assert ca_path(PANTS_CA_CERTS_PATH="/opt/corp-ca.pem") == "/opt/corp-ca.pem"

@@ -3,6 +3,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"example.com/monorepo/internal/greet"
 	"example.com/monorepo/internal/lookup"
@@ -14,4 +15,8 @@ var version = "dev"
 func main() {
 	fmt.Println(greet.Line("hello", "pure Go, version "+version))
 	fmt.Println(lookup.Report())
+	// Arguments come from `pants run ... -- ARGS` or `docker run IMAGE ARGS`.
+	if len(os.Args) > 1 {
+		fmt.Printf("args: %q\n", os.Args[1:])
+	}
 }
