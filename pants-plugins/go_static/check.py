@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         "--expect-libc", choices=STATIC_LIBCS, help="fail unless this C library is detected"
     )
     p.add_argument(
+        "--forbid-host-paths",
+        action="store_true",
+        help="fail if the binary holds build-host paths (Pants sandboxes, venvs, site-packages)",
+    )
+    p.add_argument(
         "--expect-goarch",
         choices=SUPPORTED_GOARCHES,
         help="fail unless the ELF's machine (and Go build info, if any) is this GOARCH",
@@ -89,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         goarch=args.expect_goarch,
         static_pie=args.static_pie,
         allow_dlopen=args.allow_dlopen,
+        forbid_host_paths=args.forbid_host_paths,
     )
     result = evaluate(facts, expectation, link_log)
     if args.json:

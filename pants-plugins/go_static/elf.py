@@ -28,6 +28,7 @@ from elftools.elf.elffile import ELFFile
 
 from go_static.buildinfo import BuildInfoError, GoBuildInfo, buildinfo_from_elf
 from go_static.elf_header import ElfError, check_header
+from go_static.host_paths import HOST_PATH_MARKERS, find_host_paths
 from go_static.libc import (
     DLOPEN_FUNCTIONS,
     GLIBC,
@@ -69,6 +70,9 @@ class ElfFacts:
     build_info: GoBuildInfo | None
     size: int
     sha256: str  # "" when not computed (hash_file=False)
+    # Build-host paths in the bytes (go_static.host_paths): how many, and a few of them.
+    host_path_count: int = 0
+    host_paths: tuple[str, ...] = ()
 
     @property
     def linkage(self) -> str:
@@ -80,7 +84,13 @@ class ElfFacts:
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
 
-def elf_facts(source: Source, sha256: str | None = None, *, hash_file: bool = True) -> ElfFacts:
+def elf_facts(
+    source: Source,
+    sha256: str | None = None,
+    *,
+    hash_file: bool = True,
+    host_markers: tuple[bytes, ...] = HOST_PATH_MARKERS,
+) -> ElfFacts:
     """Facts about one ELF file (a path or its bytes); raise ElfError if it is unusable.
 
     A path is memory-mapped: only the headers, symbol/string tables and notes are read. Hashing
@@ -91,18 +101,21 @@ def elf_facts(source: Source, sha256: str | None = None, *, hash_file: bool = Tr
         sha256 = ""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        return _guarded(data, io.BytesIO(data), sha256)  # BytesIO shares, does not copy, bytes
+        # BytesIO shares, does not copy, the bytes.
+        return _guarded(data, io.BytesIO(data), sha256, host_markers)
     try:
         with open(source, "rb") as f:
             if os.fstat(f.fileno()).st_size == 0:
                 raise ElfError("empty file")
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                return _guarded(data, f, sha256)
+                return _guarded(data, f, sha256, host_markers)
     except OSError as e:
         raise ElfError(f"cannot read {os.fspath(source)}: {e.strerror or e}") from None
 
 
-def _guarded(data: Buffer, stream: BinaryIO, sha256: str | None) -> ElfFacts:
+def _guarded(
+    data: Buffer, stream: BinaryIO, sha256: str | None, host_markers: tuple[bytes, ...]
+) -> ElfFacts:
     digest: list[str] = [] if sha256 is None else [sha256]
     # hashlib releases the GIL: hash on a second thread while the headers are parsed.
     hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(data).hexdigest()))
@@ -111,6 +124,7 @@ def _guarded(data: Buffer, stream: BinaryIO, sha256: str | None) -> ElfFacts:
         if not digest:
             hasher.start()
         facts = _facts(data, stream)
+        count, examples = find_host_paths(data, host_markers)
     except (ElfError, BuildInfoError) as e:
         raise ElfError(str(e)) from None
     except Exception as e:  # pyelftools, struct and construct errors on corrupt input
@@ -119,7 +133,7 @@ def _guarded(data: Buffer, stream: BinaryIO, sha256: str | None) -> ElfFacts:
     finally:
         if hasher.ident is not None:
             hasher.join()
-    return dataclasses.replace(facts, sha256=digest[0])
+    return dataclasses.replace(facts, sha256=digest[0], host_path_count=count, host_paths=examples)
 
 
 def _notes(data: Buffer, offset: int, size: int, align: int) -> list[tuple[bytes, int]]:

@@ -28,6 +28,7 @@ class Expectation:
     goarch: str | None = None
     static_pie: bool = False
     allow_dlopen: bool = False
+    forbid_host_paths: bool = False  # a build-host path in the binary is a violation
 
     @property
     def expects_go(self) -> bool:

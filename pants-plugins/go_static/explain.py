@@ -26,7 +26,7 @@ from go_static.plan import (
     GoStaticPlanRequest,
     compiler_request,
 )
-from go_static.process import go_env_settings
+from go_static.process import go_env_settings, toolchain_settings
 from go_static.toolchain import CCompiler, CCompilerRequest, GoSdk
 
 
@@ -54,7 +54,9 @@ def _explanation(
     plan: GoStaticPlan, output_path: str, sdk: GoSdk, cc: CCompiler | None, go_env: GoEnv
 ) -> dict:
     mode = plan.mode
-    env = go_env_settings(sdk, cc, go_env, mode.go_env(), plan.module.vendored)
+    env = toolchain_settings(sdk, cc) + go_env_settings(
+        cc, go_env, mode.go_env(), plan.module.vendored
+    )
     output = posixpath.join("dist", output_path)
     return {
         "target": mode.address,

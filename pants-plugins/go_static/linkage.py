@@ -10,8 +10,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
+from go_static.derive import SCENARIO_GLYPHS
 from go_static.expectation import FAIL
-from go_static.mode import SCENARIO_GLYPHS
 from go_static.sizes import format_size
 
 SCHEMA = "go-static-report/1"

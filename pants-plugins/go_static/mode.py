@@ -3,7 +3,7 @@
 Pants-free on purpose: the rules, the explain goal and the standalone checker all read the same
 `BuildMode`, and the whole decision table is unit-testable without an engine. `resolve` first
 validates (`go_static.validate`: every contradiction fails, with cause and fix), then derives
-each setting with the reason it was chosen.
+each setting with the reason it was chosen (`go_static.derive`).
 
 Scenario numbers follow the seed's matrix (rows: how std `net`/`os/user` resolve; columns: the
 project's own C code):
@@ -18,38 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from go_static.arches import ARCHES
+from go_static import derive
 from go_static.buildinfo import BUILDMODE_EXE, BUILDMODE_PIE
-from go_static.intent import AUTO, RESOLVER_GO, RESOLVER_LIBC, Intent, build_tags, names
-from go_static.libc import GLIBC, MUSL, NONE
+from go_static.derive import CGO_CFLAGS_NO_DEBUG, SCENARIO_GLYPHS, Decision
+from go_static.intent import Intent, build_tags, names
+from go_static.libc import NONE
 from go_static.validate import ZIG, validate
 
 if TYPE_CHECKING:
     from go_static.graph import GraphFacts
 
-SCENARIO_GLYPHS = {1: "①", 2: "②", 3: "③", 4: "④", 5: "⑤", 6: "⑥"}
-LINKMODE_INTERNAL, LINKMODE_EXTERNAL = "internal", "external"
 # Always on, for every go build: no host paths in binaries or cache keys, no VCS stamping.
 REPRODUCIBLE_FLAGS = ("-trimpath", "-buildvcs=false")
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One chosen setting, why, and which field, option or fact decided it."""
-
-    setting: str
-    value: str
-    reason: str
-    decided_by: str
-
-    def as_dict(self) -> dict[str, str]:
-        """The JSON form, shared by the explain goal and the per-binary report."""
-        return {
-            "setting": self.setting,
-            "value": self.value,
-            "reason": self.reason,
-            "decided_by": self.decided_by,
-        }
 
 
 @dataclass(frozen=True)
@@ -74,6 +54,8 @@ class BuildMode:
     scenario: int
     facts: GraphFacts
     decisions: tuple[Decision, ...] = field(default=(), compare=False)
+    # No DWARF (-w) and no C debug info (-g0): see _reproducibility.
+    no_debug_info: bool = False
 
     @property
     def scenario_glyph(self) -> str:
@@ -83,6 +65,8 @@ class BuildMode:
     def ldflags(self) -> tuple[str, ...]:
         """The full -ldflags list: the mode's link settings first, then the target's own."""
         own = [f"-linkmode={self.linkmode}"]
+        if self.no_debug_info:
+            own.append("-w")
         if self.extldflags:
             own.append("-extldflags=" + " ".join(self.extldflags))
         return (*own, *self.user_ldflags)
@@ -98,164 +82,24 @@ class BuildMode:
         return tuple(f for f in self.go_build_flags() if not f.startswith("-ldflags="))
 
     def go_env(self) -> dict[str, str]:
-        """The environment settings the mode owns (the C compiler is bound later, by path)."""
-        return {
+        """The environment settings the mode owns (the C compiler is bound later)."""
+        env = {
             "CGO_ENABLED": "1" if self.cgo_enabled else "0",
             "GOOS": self.goos,
             "GOARCH": self.goarch,
         }
-
-
-# --- derive: each setting, with the reason it was chosen ------------------------------------------
-
-
-def _pick_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
-    if intent.libc != AUTO:
-        declared = f'libc="{intent.libc}" was declared.'
-        reason = 'libc="none": no C library, pure Go.' if intent.libc == NONE else declared
-        return intent.libc, Decision("libc", intent.libc, reason, "field libc")
-    if facts.cgo_packages:
-        why, trigger = f"the graph has cgo packages ({names(facts.cgo_packages)})", "go list"
-    elif intent.resolver == RESOLVER_LIBC:
-        why, trigger = 'resolver="libc" needs a C library', "field resolver"
-    elif intent.static_pie:
-        why, trigger = "static-pie needs external linking, hence a C toolchain", "field static_pie"
-    else:
-        return NONE, Decision(
-            "libc",
-            NONE,
-            'libc="auto" and the graph has no cgo packages, so no C library is linked.',
-            "field libc + go list",
-        )
-    return MUSL, Decision(
-        "libc",
-        MUSL,
-        f'libc="auto" and {why}; musl is always static and does no NSS, so it is the safe pick.',
-        f"field libc + {trigger}",
-    )
-
-
-def _compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decision | None]:
-    """(compiler name, zig target, decision) for the libc; all None without a C library."""
-    if libc == NONE:
-        return None, None, None
-    arch = ARCHES[intent.goarch]
-    if libc == GLIBC and intent.cross:
-        cc = intent.glibc_cross_cc.replace("{triple}", arch.gnu_triple or "")
-        reason = f"glibc for {arch.goarch} is linked statically with Debian's cross compiler."
-        return cc, None, Decision("CC", cc, reason, "option [go-static].glibc_cross_cc + goarch")
-    if libc == GLIBC:
-        reason = "glibc is linked statically with the system C compiler."
-        decision = Decision("CC", intent.glibc_cc, reason, "option [go-static].glibc_cc")
-        return intent.glibc_cc, None, decision
-    if intent.musl_cc == ZIG:
-        target = arch.zig_musl_target
-        reason = "musl via zig cc: hermetic (from the ziglang wheel), the same on every machine."
-        decision = Decision("CC", f"zig cc -target {target}", reason, "option [go-static].musl_cc")
-        return ZIG, target, decision
-    reason = f"musl via {intent.musl_cc}, as [go-static].musl_cc says."
-    return (
-        intent.musl_cc,
-        None,
-        Decision("CC", intent.musl_cc, reason, "option [go-static].musl_cc"),
-    )
-
-
-def _goarch_decision(intent: Intent) -> Decision:
-    if not intent.goarch_declared:
-        reason = "The host's GOARCH (the target has no goarch field)."
-        return Decision("GOARCH", intent.goarch, reason, "host")
-    how = "cross-compiled" if intent.cross else "the host's own arch"
-    reason = f'goarch="{intent.goarch}" was declared ({how}; the host is {intent.host_goarch}).'
-    return Decision("GOARCH", intent.goarch, reason, "field goarch")
-
-
-def _tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> Decision | None:
-    if intent.resolver == RESOLVER_GO:
-        uses = (
-            f" ({', '.join(facts.resolver_packages)} imported)" if facts.resolver_packages else ""
-        )
-        return Decision(
-            "-tags",
-            ",".join(tags),
-            f'resolver="go": std\'s pure-Go DNS and user lookups{uses}, so nothing loads NSS at '
-            "run time.",
-            "field resolver" + (" + field build_tags" if intent.build_tags else ""),
-        )
-    if tags:
-        return Decision("-tags", ",".join(tags), "Extra tags from build_tags.", "field build_tags")
-    return None
-
-
-def _module_tags(facts: GraphFacts, libc: str) -> tuple[tuple[str, ...], list[Decision]]:
-    """Tags the knowledge table says a module needs under this libc (kafka's `musl`)."""
-    tags, decisions = [], []
-    for known in facts.known:
-        wanted = known.facts.tags_for(libc)
-        if wanted:
-            tags.extend(wanted)
-            reason = f"{known.label} under {libc}: {known.facts.tags_why} ({known.facts.cite})."
-            decisions.append(Decision("-tags", ",".join(wanted), reason, "knowledge table + libc"))
-    return tuple(tags), decisions
-
-
-def _link_decisions(
-    intent: Intent, cgo_enabled: bool
-) -> tuple[str, tuple[str, ...], list[Decision]]:
-    """(linkmode, extldflags, decisions for -linkmode, -extldflags and -buildmode)."""
-    linkmode = LINKMODE_EXTERNAL if cgo_enabled else LINKMODE_INTERNAL
-    decisions = [
-        Decision(
-            "-linkmode",
-            linkmode,
-            "cgo objects must be linked by the C linker."
-            if cgo_enabled
-            else "Go's own linker needs no C toolchain and emits no interpreter.",
-            "libc",
-        )
-    ]
-    extldflags: tuple[str, ...] = ()
-    if cgo_enabled:
-        extldflags = ("-static-pie",) if intent.static_pie else ("-static",)
-        decisions.append(
-            Decision(
-                "-extldflags",
-                " ".join(extldflags),
-                "Link the C library statically: no PT_INTERP, no DT_NEEDED"
-                + (", position-independent." if intent.static_pie else "."),
-                "field static_pie" if intent.static_pie else "libc",
-            )
-        )
-    if intent.static_pie:
-        decisions.append(
-            Decision(
-                "-buildmode",
-                BUILDMODE_PIE,
-                "static_pie=True: a position-independent static executable.",
-                "field static_pie",
-            )
-        )
-    return linkmode, extldflags, decisions
-
-
-def _scenario(intent: Intent, facts: GraphFacts, cgo_enabled: bool) -> tuple[int, Decision]:
-    column = 1 if facts.dlopen_packages else 2 if facts.cgo_packages else 3
-    std_via_cgo = cgo_enabled and intent.resolver == RESOLVER_LIBC
-    scenario = column if std_via_cgo else column + 3
-    code = {1: "cgo code that calls dlopen.", 2: "cgo code.", 3: "no cgo code."}[column]
-    std = "std net/os/user via the C library; " if std_via_cgo else "std net/os/user in pure Go; "
-    return scenario, Decision(
-        "scenario", SCENARIO_GLYPHS[scenario], std + code, "go list + field resolver"
-    )
+        if self.no_debug_info:
+            env["CGO_CFLAGS"] = CGO_CFLAGS_NO_DEBUG
+        return env
 
 
 def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     """Resolve intent against the graph once; raise ModeError on any contradiction."""
     validate(intent, facts)
     tags = build_tags(intent)
-    libc, libc_decision = _pick_libc(intent, facts)
+    libc, libc_decision = derive.pick_libc(intent, facts)
     cgo_enabled = libc != NONE
-    decisions = [_goarch_decision(intent), libc_decision]
+    decisions = [derive.goarch_decision(intent), libc_decision]
     if facts.dlopen_packages:
         decisions.append(
             Decision(
@@ -277,14 +121,17 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
             "libc",
         )
     )
-    c_compiler, c_target, cc_decision = _compiler(intent, libc)
-    tags_decision = _tags_decision(intent, facts, tags)
-    module_tags, module_decisions = _module_tags(facts, libc)
+    c_compiler, c_target, cc_decision = derive.compiler(intent, libc)
+    tags_decision = derive.tags_decision(intent, facts, tags)
+    module_tags, module_decisions = derive.module_tags(facts, libc)
     tags = tuple(dict.fromkeys((*tags, *module_tags)))
-    linkmode, extldflags, link_decisions = _link_decisions(intent, cgo_enabled)
-    scenario, scenario_decision = _scenario(intent, facts, cgo_enabled)
+    linkmode, extldflags, link_decisions = derive.link_decisions(intent, cgo_enabled)
+    scenario, scenario_decision = derive.scenario(intent, facts, cgo_enabled)
     decisions += [d for d in (cc_decision, tags_decision) if d] + module_decisions
     decisions += link_decisions
+    no_debug_info = c_compiler == ZIG
+    if no_debug_info:
+        decisions.append(derive.reproducibility_decision())
     decisions.append(scenario_decision)
     return BuildMode(
         address=intent.address,
@@ -305,6 +152,7 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
         scenario=scenario,
         facts=facts,
         decisions=tuple(decisions),
+        no_debug_info=no_debug_info,
     )
 
 

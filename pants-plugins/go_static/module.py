@@ -6,7 +6,7 @@ import posixpath
 from dataclasses import dataclass
 
 from pants.engine.fs import Digest, DigestContents, PathGlobs, Paths, Snapshot
-from pants.engine.process import FallibleProcessResult
+from pants.engine.process import FallibleProcessResult, ProcessCacheScope
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
@@ -154,6 +154,10 @@ async def list_packages(request: GoListRequest, go_env: GoEnv) -> GoPackageGraph
             # cgo on, so that cgo files are listed as such whatever the mode later picks.
             env=FrozenDict({"CGO_ENABLED": "1", "GOOS": request.goos, "GOARCH": request.goarch}),
             offline=module.vendored,
+            # It downloads the modules the builds then read with GOPROXY=off, so it runs (from
+            # the module cache, quickly) once per Pants restart, never from a remote cache.
+            network=True,
+            cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
         ),
     )
     stderr = result.stderr.decode(errors="replace")

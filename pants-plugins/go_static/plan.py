@@ -89,7 +89,7 @@ class GoStaticPlan:
     module: GoModule
     main_dir: str
     input_digest: Digest
-    # Every std and module-cache package the module's graph uses, for the shared prebuild.
+    # The std and pure-Go module-cache packages the module's graph uses, for the shared prebuild.
     external_packages: tuple[str, ...] = ()
     output_path: str = ""  # under dist/, with `{goarch}` filled in
 
@@ -163,7 +163,16 @@ async def plan_go_static_binary(
             module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))
         ),
     )
-    external = tuple(sorted(p.import_path for p in graph.packages.values() if p.dir is None))
+    # Std and pure-Go modules are shared by every target of a mode: the prebuild compiles them
+    # once. A third-party cgo package (sqlite's, zstd's C) is left to the targets that use it,
+    # so a mode doesn't pay a minute of C for packages only one target imports.
+    external = tuple(
+        sorted(
+            p.import_path
+            for p in graph.packages.values()
+            if p.dir is None and (p.standard or not p.cgo_files)
+        )
+    )
     return GoStaticPlan(
         mode=build_mode,
         module=module,

@@ -11,6 +11,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
+from pants.base.build_root import BuildRoot
 from pants.engine.fs import (
     CreateDigest,
     Digest,
@@ -27,6 +28,7 @@ from go_static.elf_header import ElfError
 from go_static.errors import GoStaticError
 from go_static.expectation import Expectation
 from go_static.goenv import GoEnv
+from go_static.host_paths import HOST_PATH_MARKERS
 from go_static.mode import BuildMode
 from go_static.policy import Policy, effective_max_size, size_violation
 from go_static.static_report import REPORT_SUFFIX, BuildContext, binary_report, failure_message
@@ -37,6 +39,13 @@ class GoStaticCheckError(GoStaticError):
     """A freshly linked go_static_binary broke the static-linking rules."""
 
     code = "binary"
+
+
+def host_markers(build_root: str) -> tuple[bytes, ...]:
+    """The usual build-host markers, plus this build root (when it is specific enough)."""
+    root = build_root.rstrip("/")
+    specific = root.count("/") >= 2  # "/src" alone would match too much
+    return HOST_PATH_MARKERS + ((root.encode() + b"/",) if specific else ())
 
 
 def expectation_for(mode: BuildMode) -> Expectation:
@@ -51,6 +60,7 @@ def expectation_for(mode: BuildMode) -> Expectation:
         goarch=mode.goarch,
         static_pie=mode.static_pie,
         allow_dlopen=mode.allow_dlopen,
+        forbid_host_paths=True,
     )
 
 
@@ -86,7 +96,9 @@ class StaticCheckResult:
 
 
 @rule(desc="Check that a go_static_binary is static", level=LogLevel.DEBUG)
-async def check_static_binary(request: StaticCheckRequest, go_env: GoEnv) -> StaticCheckResult:
+async def check_static_binary(
+    request: StaticCheckRequest, go_env: GoEnv, build_root: BuildRoot
+) -> StaticCheckResult:
     contents, entries = await MultiGet(
         Get(DigestContents, Digest, request.binary), Get(DigestEntries, Digest, request.binary)
     )
@@ -94,7 +106,11 @@ async def check_static_binary(request: StaticCheckRequest, go_env: GoEnv) -> Sta
     mode = request.mode
     try:
         # Pants' file digest is the sha256 of the content: no second hash pass.
-        facts = elf_facts(contents[0].content, sha256=entry.file_digest.fingerprint)
+        facts = elf_facts(
+            contents[0].content,
+            sha256=entry.file_digest.fingerprint,
+            host_markers=host_markers(build_root.path),
+        )
     except ElfError as e:
         raise GoStaticCheckError(
             f"{mode.address}: `go build` produced {request.output_path}, but it is not a usable "

@@ -1,10 +1,12 @@
-"""Rules: compile a module's std and third-party packages once per build mode, before its binaries.
+"""Rules: compile a module's std and pure-Go third-party packages once per build mode, first.
 
 On a cold cache, binaries built side by side would each compile the same std and third-party
 packages at the same moment (Go's cache doesn't coordinate processes). One shared prebuild per
-(module, mode) fills GOCACHE first; the per-binary builds then compile only first-party code and
-link. Its inputs are go.mod/go.sum and the package list, so editing first-party code never
-re-runs it. A cgo mode's prebuild waits for the cgo-free one, which fills most of the same entries.
+(module, mode) fills GOCACHE first; the per-binary builds then compile only first-party code, the
+third-party cgo packages they use, and link. Its inputs are go.mod/go.sum and the package list,
+so editing first-party code never re-runs it. A cgo mode's prebuild waits for the cgo-free one,
+which fills most of the same entries. With a remote cache a prebuild may be a cache hit that
+leaves GOCACHE empty; a build that then misses compiles what it needs itself.
 """
 
 from __future__ import annotations

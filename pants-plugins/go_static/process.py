@@ -1,47 +1,69 @@
-"""`GoStaticProcess` -> a sandboxed Process running the real `go` with an explicit environment."""
+"""`GoStaticProcess` -> a sandboxed Process running the real `go` with an explicit environment.
+
+Its cache key holds no host path, so checkouts and machines with the same toolchain releases share
+remote cache entries: the Go SDK and the C compiler are reached through a named cache of
+symlinks named by release and content (`go-go1.27.3-<sha>`), PATH and GOROOT are set inside the
+sandbox from those names, and CC names the compiler, never its path. Only `go list` reaches the
+network (so only it gets the host's network settings); the builds after it run with GOPROXY=off.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent, MergeDigests
-from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope, ProcessResult
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.goenv import MODE_OWNED, GoEnv, go_env_file_path, resolve_go_env
 from go_static.subsystem import GoStaticSubsystem
-from go_static.toolchain import CCompiler, GoSdk, toolchain_path
+from go_static.toolchain import CCompiler, GoSdk
 
 # Named caches: Go's build and module caches and zig's cache survive across sandboxes, so
-# rebuilds are incremental. All three tolerate concurrent writers.
-_GOCACHE, _GOMODCACHE, _ZIGCACHE = (
+# rebuilds are incremental; all tolerate concurrent writers. Neither their contents nor where
+# they live are part of a process's cache key, which is why the toolchain links live in one.
+_GOCACHE, _GOMODCACHE, _ZIGCACHE, _TOOLCHAINS = (
     ".go-static-cache/go-build",
     ".go-static-cache/go-mod",
     ".go-static-cache/zig",
+    ".go-static-toolchains",
 )
 APPEND_ONLY_CACHES = FrozenDict(
-    {"go_static_gocache": _GOCACHE, "go_static_gomodcache": _GOMODCACHE, "go_static_zig": _ZIGCACHE}
+    {
+        "go_static_gocache": _GOCACHE,
+        "go_static_gomodcache": _GOMODCACHE,
+        "go_static_zig": _ZIGCACHE,
+        "go_static_toolchains": _TOOLCHAINS,
+    }
 )
 _RUN_GO = FileContent(
     "__go_static_run.sh",
     f"""\
-# Go wants absolute cache paths, which exist only inside the sandbox.
+# Go wants absolute paths, which exist only inside the sandbox; the toolchains are symlinks there.
 sandbox="$(pwd)"
 export GOCACHE="$sandbox/{_GOCACHE}"
 export GOMODCACHE="$sandbox/{_GOMODCACHE}"
 export GOPATH="$sandbox/.go-static-gopath"
 export ZIG_GLOBAL_CACHE_DIR="$sandbox/{_ZIGCACHE}"
 export ZIG_LOCAL_CACHE_DIR="$sandbox/{_ZIGCACHE}"
+export GOROOT="$sandbox/{_TOOLCHAINS}/$__GO_STATIC_GO_LINK"
+# The C compiler's dir, then the system's: gcc finds as and ld there.
+cc_dir="${{__GO_STATIC_CC_LINK:+$sandbox/{_TOOLCHAINS}/$__GO_STATIC_CC_LINK:}}"
+export PATH="$GOROOT/bin:$cc_dir/usr/bin:/bin"
 cd "./$__GO_STATIC_MODULE_ROOT" || exit 1
-exec "$__GO_STATIC_GO" "$@"
+exec "$GOROOT/bin/go" "$@"
 """.encode(),
 )
+# Atomic (rename), so concurrent runs and checkouts sharing the named caches never see a half link.
+_LINK = '/bin/ln -sfn "$1" "$2/.$3.$$" && /bin/mv -Tf "$2/.$3.$$" "$2/$3"'
+# With a remote cache, wait this long for its answer before running `go` locally.
+REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000
 _REQUIRES_GO = re.compile(r"requires go >= (\S+) \(running go (\S+);")
 
 
@@ -59,6 +81,9 @@ class GoStaticProcess:
     level: LogLevel = LogLevel.DEBUG
     # Vendored modules build offline: nothing may be fetched.
     offline: bool = False
+    # Only `go list` downloads modules: it gets the host's network settings and is never cached
+    # remotely. Every other process runs with GOPROXY=off from the module cache it filled.
+    network: bool = False
     cache_scope: ProcessCacheScope = ProcessCacheScope.SUCCESSFUL
 
 
@@ -97,28 +122,30 @@ class EnvSetting:
 
 
 def go_env_settings(
-    sdk: GoSdk, cc: CCompiler | None, go_env: GoEnv, mode_env: Mapping[str, str], offline: bool
+    cc: CCompiler | None,
+    go_env: GoEnv,
+    mode_env: Mapping[str, str],
+    offline: bool,
+    network: bool = False,
 ) -> tuple[EnvSetting, ...]:
-    """Every variable `go` sees (besides the sandbox's cache paths), for Process and `explain`."""
-    settings = [
-        EnvSetting(s.name, s.value, "network setting passed through", s.source)
-        for s in go_env.passed
-    ]
+    """Every variable in a `go` process's key (the wrapper adds the sandbox's paths)."""
+    settings = []
+    if network and not offline:
+        settings += [
+            EnvSetting(s.name, s.value, "network setting passed through to `go list`", s.source)
+            for s in go_env.passed
+        ]
     settings += [
-        EnvSetting(
-            "PATH",
-            toolchain_path(sdk.go, *((cc.path,) if cc else ())),
-            "the Go SDK's and C compiler's dirs, then /usr/bin:/bin for as/ld",
-            "toolchains",
-        ),
-        EnvSetting("GOROOT", sdk.goroot, f"the {sdk.version} SDK", "[go-static].go_search_paths"),
         *(EnvSetting(name, value, reason, "go_static") for name, value, reason in FIXED_ENV),
         *(EnvSetting(name, value, "the resolved mode", "mode") for name, value in mode_env.items()),
     ]
     if cc:
         settings.append(
             EnvSetting(
-                "CC", cc.cc, "the mode's C compiler, bound to a path", "mode + [go-static] options"
+                "CC",
+                cc.cc,
+                "the mode's C compiler, by name: its dir leads the sandbox PATH",
+                "mode + [go-static] options",
             )
         )
     if offline:
@@ -127,7 +154,35 @@ def go_env_settings(
                 "GOPROXY", "off", "vendor/ holds every module: build offline", "vendor/modules.txt"
             )
         )
+    elif not network:
+        settings.append(
+            EnvSetting(
+                "GOPROXY",
+                "off",
+                "`go list` downloaded every module this build needs into the module cache",
+                "go_static",
+            )
+        )
     return tuple(settings)
+
+
+def toolchain_settings(sdk: GoSdk, cc: CCompiler | None) -> tuple[EnvSetting, ...]:
+    """GOROOT and PATH as the wrapper sets them: links named by release and content."""
+    cc_dir = f":{_TOOLCHAINS}/{cc.link_name} (-> {os.path.dirname(cc.path)})" if cc else ""
+    return (
+        EnvSetting(
+            "GOROOT",
+            f"<sandbox>/{_TOOLCHAINS}/{sdk.link_name} (-> {sdk.goroot})",
+            f"the {sdk.version} SDK, linked by release and content so no host path is in a key",
+            "[go-static].go_search_paths",
+        ),
+        EnvSetting(
+            "PATH",
+            f"$GOROOT/bin{cc_dir}:/usr/bin:/bin",
+            "the Go SDK's and C compiler's dirs, then /usr/bin:/bin for as/ld",
+            "toolchains",
+        ),
+    )
 
 
 FIXED_ENV = (
@@ -147,26 +202,60 @@ FIXED_ENV = (
 )
 
 
+@dataclass(frozen=True)
+class ToolchainLinkRequest:
+    """Point `.go-static-toolchains/<name>` (a named cache) at a toolchain's host directory."""
+
+    name: str  # by release and content: the same in every checkout and on every machine
+    target: str  # where this machine has it
+
+
+@dataclass(frozen=True)
+class ToolchainLink:
+    """The link exists for this run."""
+
+    name: str
+
+
+@rule(desc="Link a toolchain into the go_static toolchains cache", level=LogLevel.DEBUG)
+async def link_toolchain(request: ToolchainLinkRequest) -> ToolchainLink:
+    # Every session: a checkout whose venv moved re-points the link (the name stays the same).
+    await Get(
+        ProcessResult,
+        Process(
+            ("/bin/sh", "-c", _LINK, "link", request.target, _TOOLCHAINS, request.name),
+            description=f"Link {request.name} -> {request.target}",
+            append_only_caches=APPEND_ONLY_CACHES,
+            level=LogLevel.DEBUG,
+            cache_scope=ProcessCacheScope.PER_SESSION,
+        ),
+    )
+    return ToolchainLink(request.name)
+
+
 @rule
-async def setup_go_static_process(
-    request: GoStaticProcess, sdk: GoSdk, bash: BashBinary, go_env: GoEnv
-) -> Process:
-    script = await Get(Digest, CreateDigest([_RUN_GO]))
-    input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
+async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, go_env: GoEnv) -> Process:
     cc = request.c_compiler
-    env = {s.name: s.value for s in go_env_settings(sdk, cc, go_env, request.env, request.offline)}
+    links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot)]
+    if cc:
+        links.append(ToolchainLinkRequest(cc.link_name, os.path.dirname(cc.path)))
+    script, *_ = await MultiGet(
+        Get(Digest, CreateDigest([_RUN_GO])),
+        *(Get(ToolchainLink, ToolchainLinkRequest, link) for link in links),
+    )
+    input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
+    settings = go_env_settings(cc, go_env, request.env, request.offline, request.network)
+    env = {s.name: s.value for s in settings}
     env.update(
         {
             "__GO_STATIC_MODULE_ROOT": request.module_root,
-            "__GO_STATIC_GO": sdk.go,
-            # Not read by go: keys Pants' process cache on the toolchain identities.
-            "__GO_STATIC_TOOLCHAIN": (
-                f"{sdk.version}:{sdk.fingerprint}:{cc.fingerprint if cc else '-'}"
-            ),
+            "__GO_STATIC_GO_LINK": sdk.link_name,
+            **({"__GO_STATIC_CC_LINK": cc.link_name} if cc else {}),
         }
     )
     return Process(
-        argv=(bash.path, _RUN_GO.path, *request.argv),
+        # /bin/sh, not the host's bash path: the same argv on every distro.
+        argv=("/bin/sh", _RUN_GO.path, *request.argv),
         description=request.description,
         input_digest=input_digest,
         env=env,
@@ -174,6 +263,7 @@ async def setup_go_static_process(
         output_files=request.output_files,
         level=request.level,
         cache_scope=request.cache_scope,
+        remote_cache_speculation_delay_millis=REMOTE_CACHE_SPECULATION_DELAY_MS,
     )
 
 

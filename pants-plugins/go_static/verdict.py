@@ -234,6 +234,24 @@ def _machine(facts: ElfFacts, exp: Expectation) -> list[Violation]:
     ]
 
 
+def _host_paths(facts: ElfFacts, exp: Expectation) -> list[Violation]:
+    if not exp.forbid_host_paths or not facts.host_path_count:
+        return []
+    shown = "; ".join(facts.host_paths)
+    return [
+        Violation(
+            "host-path",
+            f"{facts.host_path_count} build-host path string(s), e.g. {shown}",
+            "the binary holds paths of the machine that built it, so it differs between "
+            "machines (not reproducible, and no shared cache can serve it) and leaks the build "
+            "host's layout",
+            "go_static_binary keeps them out (-trimpath; for zig, -w and CGO_CFLAGS=-O2 -g0): "
+            "look for an ldflags -X value or C code (__FILE__, its own debug info) that carries "
+            'one; ldflags=["-w"] drops DWARF',
+        )
+    ]
+
+
 def _libc(facts: ElfFacts, exp: Expectation) -> list[Violation]:
     # "unknown" fails only when a libc was expected: then nothing confirms the build did what the
     # mode says. With no expectation (plain CLI use) an unidentified libc is just reported.
@@ -274,6 +292,7 @@ def evaluate(
     has_nss = any(v.code == "nss-warning" for v in found)
     found += _dlopen_and_nss(facts, exp, link_log, has_nss, notes)
     found += _build_info(facts, exp, notes) + _machine(facts, exp) + _libc(facts, exp)
+    found += _host_paths(facts, exp)
     return Verdict(facts, exp, warnings, tuple(found), tuple(notes))
 
 

@@ -255,6 +255,15 @@ def _recipes(lab: Lab) -> dict[str, Callable[[], Built]]:
             flags=netgo + ("-buildmode=pie",),
             ldflags=("-linkmode=external", "-extldflags=-static-pie"),
         ),
+        # The mode's zig flags: no DWARF (-w), no C debug info (-g0), so no host paths.
+        "go_musl_no_debug": lambda: lab.go(
+            "go_musl_no_debug",
+            cgo=True,
+            cc=lab.musl_cc,
+            flags=netgo,
+            ldflags=("-w", *STATIC_GLIBC),
+            extra_env={"CGO_CFLAGS": "-O2 -g0"},
+        ),
         "go_glibc_nss": lambda: lab.go("go_glibc_nss", cgo=True, cc="gcc", ldflags=STATIC_GLIBC),
         "go_glibc_netgo": lambda: lab.go(
             "go_glibc_netgo", cgo=True, cc="gcc", flags=netgo, ldflags=STATIC_GLIBC

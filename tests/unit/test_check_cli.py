@@ -224,6 +224,8 @@ def test_one_report_schema_for_the_cli_and_the_rule(bins: Binaries) -> None:
             "nss_evidence",
             "max_size",
             "linkage",
+            "host_path_count",
+            "host_paths",
         }
     )
     assert report["output"] == "dist/app"

@@ -613,3 +613,33 @@ def test_foreign_libc_is_decided_without_x86_64_start_code(bins: Binaries) -> No
     for name, libc in (("arm64_musl", "musl"), ("arm64_glibc_netgo", "glibc")):
         layers = _layers(bins.get(name).path)
         assert libc_mod.detect_libc(**layers)[0] == libc
+
+
+# --- build-host paths
+
+
+def test_zig_debug_info_carries_host_paths_and_the_modes_flags_remove_them(bins: Binaries) -> None:
+    # zig's self-built musl keeps its install dir (the venv's site-packages) in DWARF.
+    with_debug = facts(bins, "go_musl")
+    assert with_debug.host_path_count > 0
+    assert any("/site-packages/" in p or "/named_caches/" in p for p in with_debug.host_paths)
+    (v,) = [x for x in evaluate(with_debug, Expectation(forbid_host_paths=True)).violations]
+    assert v.code == "host-path" and v.evidence.startswith(
+        f"{with_debug.host_path_count} build-host"
+    )
+    assert evaluate(with_debug).passed  # only checked when asked (the rule always asks)
+    clean = facts(bins, "go_musl_no_debug")
+    assert (clean.host_path_count, clean.host_paths, clean.stripped) == (0, (), True)
+    assert evaluate(clean, Expectation(forbid_host_paths=True, libc="musl")).passed
+    # Go's own paths are trimmed (-trimpath): a pure-Go binary keeps its DWARF and is clean.
+    assert facts(bins, "go_none").host_path_count == 0
+
+
+def test_extra_markers_find_the_build_root(bins: Binaries) -> None:
+    path = bins.get("go_musl").path
+    root = str(path.parent).encode() + b"/"
+    plain = elf_facts(path, host_markers=())
+    assert plain.host_path_count == 0
+    data = path.read_bytes() + b"\0" + root + b"cmd/main.c\0"
+    found = elf_facts(data, host_markers=(root,))
+    assert found.host_path_count == 1 and found.host_paths == (root.decode() + "cmd/main.c",)

@@ -19,14 +19,15 @@ import pytest
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "pants-plugins" / "go_static"
 # fmt: off
 CORE = (
-    "arches", "buildinfo", "check", "elf", "elf_header", "errors", "expectation", "goenv",
-    "golist", "gomod", "graph", "intent", "knowledge", "libc", "link_failure", "linkage",
-    "linker_output", "mode", "policy", "sizes", "smoke", "static_report", "validate", "verdict",
+    "arches", "buildinfo", "check", "derive", "elf", "elf_header", "errors", "expectation",
+    "goenv", "golist", "gomod", "graph", "host_paths", "intent", "knowledge", "libc",
+    "link_failure", "linkage", "linker_output", "mode", "policy", "sizes", "smoke",
+    "static_report", "validate", "verdict",
 )
 # What the standalone checker (and its PEX) may load: no mode, no policy, no package graph.
 CHECKER = (
-    "arches", "buildinfo", "check", "elf", "elf_header", "errors", "expectation", "libc",
-    "linker_output", "sizes", "static_report", "verdict",
+    "arches", "buildinfo", "check", "elf", "elf_header", "errors", "expectation", "host_paths",
+    "libc", "linker_output", "sizes", "static_report", "verdict",
 )
 # fmt: on
 

