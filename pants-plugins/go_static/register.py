@@ -3,6 +3,7 @@
 from go_static import (
     check_goal,
     docker_daemon,
+    docker_platform,
     explain,
     module,
     package,
@@ -17,7 +18,7 @@ from go_static import (
     tailor,
     toolchain,
 )
-from go_static.smoke_goal import GoStaticSmokeTestTarget
+from go_static.smoke_target import GoStaticSmokeTestTarget
 from go_static.target_types import GoStaticBinaryTarget
 
 
@@ -38,6 +39,7 @@ def rules():
         *run.rules(),
         *check_goal.rules(),
         *docker_daemon.rules(),
+        *docker_platform.rules(),
         *explain.rules(),
         *report_goal.rules(),
         *tailor.rules(),
