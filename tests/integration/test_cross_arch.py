@@ -200,3 +200,17 @@ def test_parametrized_goarch_output_paths(distdir: Path) -> None:
     for goarch, machine in (("amd64", "EM_X86_64"), ("arm64", "EM_AARCH64")):
         with (distdir / f"bin/sleeper-{goarch}").open("rb") as f:
             assert ELFFile(f)["e_machine"] == machine
+
+
+def test_a_pure_go_only_arch_builds_checks_and_runs_under_qemu(distdir: Path) -> None:
+    result = run_pants(*FIXTURES, "test", "tests/fixtures/go:ppc64le-exits-3")
+    assert result.returncode == 0, result.stderr
+    built = run_pants(
+        *FIXTURES, f"--pants-distdir={distdir}", "package", "tests/fixtures/go:sleeper-ppc64le"
+    )
+    assert built.returncode == 0, built.stderr
+    report = json.loads(
+        (distdir / "tests.fixtures.go/sleeper-ppc64le.static-report.json").read_text()
+    )
+    assert (report["machine"], report["goarch"], report["libc"]) == ("EM_PPC64", "ppc64le", "none")
+    assert report["verdict"] == "pass"
