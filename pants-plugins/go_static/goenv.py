@@ -72,9 +72,6 @@ class GoEnv:
     passed: tuple[GoSetting, ...]
     ignored: tuple[GoSetting, ...]
 
-    def env(self) -> dict[str, str]:
-        return {s.name: s.value for s in self.passed}
-
     def value(self, name: str, default: str = "") -> str:
         return next((s.value for s in self.passed if s.name == name), default)
 

@@ -25,10 +25,8 @@ PACKAGE_FIELDS = (
     "Error",
     "DepsErrors",
     "Incomplete",
-    "CgoLDFLAGS",
-    "CgoPkgConfig",
 )
-# Every file list `go build` reads from a package directory.
+# Every file list `go build` may read from a package directory.
 SOURCE_FIELDS = (
     "GoFiles",
     "CgoFiles",
@@ -42,11 +40,13 @@ SOURCE_FIELDS = (
     "SwigCXXFiles",
     "SysoFiles",
     "EmbedFiles",
+    # Excluded by the tags and cgo setting `go list` ran with; the build may use others (the
+    # knowledge table's musl_tags, cgo off), which select some of these.
+    "IgnoredGoFiles",
+    "IgnoredOtherFiles",
 )
 GO_LIST_FIELDS = PACKAGE_FIELDS + SOURCE_FIELDS
 C_SOURCE_FIELDS = ("CFiles", "CXXFiles", "MFiles", "HFiles")
-# The C libraries a static libc link provides itself: any other -l is a system library.
-LIBC_LIBS = ("c", "m", "dl", "pthread", "rt", "resolv", "util", "crypt")
 
 
 class GoListError(GoStaticError):
@@ -72,7 +72,6 @@ class GoPackage:
     go_file_names: tuple[str, ...] = ()  # compiled Go and cgo files, wherever the package lives
     module_path: str | None = None  # None for std
     module_version: str | None = None  # None for std and the main module (and local replaces)
-    link_libs: tuple[str, ...] = ()  # what it links beyond libc: -lfoo as "foo", pkg-config names
 
 
 def _decode_stream(stdout: str) -> list[dict]:
@@ -147,15 +146,8 @@ def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]
             go_file_names=(*(obj.get("GoFiles") or ()), *(obj.get("CgoFiles") or ())),
             module_path=(obj.get("Module") or {}).get("Path"),
             module_version=(obj.get("Module") or {}).get("Version"),
-            link_libs=_link_libs(obj),
         )
     return packages
-
-
-def _link_libs(obj: Mapping) -> tuple[str, ...]:
-    libs = [f[2:] for f in obj.get("CgoLDFLAGS") or () if f.startswith("-l") and len(f) > 2]
-    libs += [f"pkg-config:{name}" for name in obj.get("CgoPkgConfig") or ()]
-    return tuple(dict.fromkeys(lib for lib in libs if lib not in LIBC_LIBS))
 
 
 def _format_error(error: Mapping) -> str:

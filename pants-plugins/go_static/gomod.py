@@ -17,7 +17,8 @@ _UNREACHABLE = re.compile(
     r"dial tcp|no such host|connection refused|i/o timeout|TLS handshake timeout|proxyconnect|"
     r"network is unreachable|certificate signed by unknown authority"
 )
-_REPLACE = re.compile(r"^\s*(?:replace\s+)?\S+(?:\s+\S+)?\s+=>\s+(\.{1,2}/\S*|\.{1,2})\s*$")
+# A replace by a directory: relative (`./x`, `../x`) or absolute (`/opt/x`), as Go reads it.
+_REPLACE = re.compile(r"^\s*(?:replace\s+)?\S+(?:\s+\S+)?\s+=>\s+(\.{1,2}/\S*|\.{1,2}|/\S*)\s*$")
 
 
 def diagnose(text: str, module_root: str, goproxy: str, goproxy_source: str) -> str | None:

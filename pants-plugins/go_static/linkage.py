@@ -88,8 +88,11 @@ def from_json(text: str, source: str) -> dict[str, LinkageRow]:
         raise ValueError(f"{source} is not JSON ({e})") from None
     if not isinstance(payload, dict) or payload.get("schema") != SCHEMA:
         raise ValueError(f'{source} is not a go-static report (expected "schema": "{SCHEMA}")')
+    targets = payload.get("targets")
+    if not isinstance(targets, dict) or not all(isinstance(d, dict) for d in targets.values()):
+        raise ValueError(f'{source} has no "targets" table of rows, so it is not a usable report')
     rows = {}
-    for target, data in payload["targets"].items():
+    for target, data in targets.items():
         data = {
             **data,
             "cgo_packages": tuple(data.get("cgo_packages", ())),

@@ -113,7 +113,8 @@ async def snapshot_module(root: GoModuleRoot) -> GoModule:
     replacements = []
     for target in local_replacements(contents[0].content.decode(errors="replace")):
         path = posixpath.normpath(posixpath.join(root.path, target))
-        if path == ".." or path.startswith("../"):
+        # An absolute path stays absolute through the join: it is outside the build root too.
+        if path == ".." or path.startswith(("../", "/")):
             raise GoModuleError(
                 f"{go_mod} replaces a module with {target}, which is outside the build root, so "
                 "builds can't see it.\n"

@@ -51,7 +51,7 @@ from go_static.validate import validate_intent
 class GoStaticPlanError(GoStaticError):
     """`go list` found the packages the target needs broken, or missing."""
 
-    code = "build"
+    code = "module"
 
 
 @dataclass(frozen=True)

@@ -143,9 +143,9 @@ def intent_violations(
                 f"{format_size(policy.max_size)}; a target may tighten the budget, not loosen it.",
                 option,
                 policy.origin(option),
-                f'set max_size to at most "{format_size(policy.max_size).replace(" ", "")}" on '
-                "the target, "
-                f"or raise {option}.",
+                # Exact bytes: a rounded "1.1MiB" could itself exceed a 1.05 MiB budget.
+                f"set max_size to at most {policy.max_size} (bytes) on the target, or raise "
+                f"{option}.",
             )
         )
     return tuple(found)

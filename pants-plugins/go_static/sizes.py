@@ -27,7 +27,10 @@ def parse_size(value: int | str, what: str) -> int:
     match = _SIZE.match(value)
     if not match:
         raise ValueError(f'{what}={value!r} is not a size: use bytes or e.g. "20MiB", "1.5GB"')
-    return int(float(match.group(1)) * _UNITS[(match.group(2) or "B").lower()])
+    size = int(float(match.group(1)) * _UNITS[(match.group(2) or "B").lower()])
+    if size <= 0:
+        raise ValueError(f"{what}={value!r} must be at least one byte")
+    return size
 
 
 def format_size(size: int) -> str:

@@ -17,7 +17,6 @@ from pants.core.goals.test import (
     TestSubsystem,
 )
 from pants.core.util_rules.system_binaries import (
-    BashBinary,
     BinaryPathRequest,
     BinaryPaths,
     BinaryPathTest,
@@ -139,7 +138,6 @@ async def run_smoke_test(
     batch: GoStaticSmokeTestRequest.Batch[GoStaticSmokeTestFieldSet, Any],
     test_subsystem: TestSubsystem,
     sdk: GoSdk,
-    bash: BashBinary,
     subsystem: GoStaticSmokeTestSubsystem,
 ) -> TestResult:
     field_set = batch.single_element
@@ -189,7 +187,8 @@ async def run_smoke_test(
     result = await Get(
         FallibleProcessResult,
         Process(
-            argv=(bash.path, _WRAPPER, *argv),
+            # /bin/sh: the same argv on every distro (the wrapper is POSIX sh).
+            argv=("/bin/sh", _WRAPPER, *argv),
             description=f"Smoke test {field_set.address} ({goarch}, empty root)",
             input_digest=await Get(Digest, MergeDigests([script, built.build.digest])),
             # Not seen by the binary (bwrap clears the environment): keys the cache on the tools.

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from pants.core.goals.test import TestTimeoutField
+from pants.engine.addresses import Address
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     AsyncFieldMixin,
     Dependencies,
     DictStringToStringField,
     IntField,
+    InvalidFieldException,
     StringField,
     StringSequenceField,
     Target,
@@ -66,6 +70,20 @@ class SmokeExpectedStdoutField(StringField):
         Unset means stdout is not checked.
         """
     )
+
+    @classmethod
+    def compute_value(cls, raw_value: str | None, address: Address) -> str | None:
+        value = super().compute_value(raw_value, address)
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as e:
+                raise InvalidFieldException(
+                    f"The `expected_stdout` field of {address} is not a valid Python regular "
+                    f"expression: {e} (in {value!r}). Escape regex characters meant literally, "
+                    r"e.g. r\"6\*7=42\"."
+                )
+        return value
 
 
 class SmokeExpectedExitCodeField(IntField):

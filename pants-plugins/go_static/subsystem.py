@@ -95,7 +95,7 @@ class GoStaticSubsystem(Subsystem):
         default=list(DEFAULT_PASSTHROUGH),
         help=softwrap(
             f"""
-            Environment variables passed to `go list` and `go build`, for downloading modules.
+            Environment variables passed to `go list`, the one step that downloads modules.
 
             Entries are `NAME` (copy the value Pants runs with, else the one in your `go env -w`
             file) or `NAME=value`. The default covers the Go proxy and checksum settings, the

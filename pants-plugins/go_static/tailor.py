@@ -18,6 +18,8 @@ from go_static.subsystem import GoStaticSubsystem
 from go_static.target_types import GoStaticBinaryTarget, GoStaticMainField
 
 _PACKAGE_MAIN = re.compile(rb"^package main\s*(//.*)?$", re.M)
+# `//go:build ignore` (or `// +build ignore`): a generator run with `go run`, not a binary.
+_IGNORED = re.compile(rb"^//\s*(?:go:build|\+build)\s+ignore\s*$", re.M)
 
 
 class PutativeGoStaticTargetsRequest(PutativeTargetsRequest):
@@ -32,7 +34,7 @@ def main_package_dirs(files: dict[str, bytes]) -> dict[str, list[str]]:
         parts = directory.split("/")
         if path.endswith("_test.go") or "testdata" in parts or "vendor" in parts[:-1]:
             continue
-        if _PACKAGE_MAIN.search(content):
+        if _PACKAGE_MAIN.search(content) and not _IGNORED.search(content):
             found.setdefault(directory, []).append(posixpath.basename(path))
     return found
 

@@ -42,7 +42,7 @@ class GoStaticMainField(StringField, AsyncFieldMixin):
     @classmethod
     def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
         value = super().compute_value(raw_value, address) or "."
-        if value.startswith("/") or value.startswith("//"):
+        if value.startswith("/"):
             raise InvalidFieldException(
                 f"The `main` field of {address} must be a directory relative to its BUILD file "
                 f'(e.g. main="./cmd/server"), not {value!r}.'
@@ -189,10 +189,11 @@ class GoStaticMaxSizeField(Field):
 class GoStaticGoarchField(StringField):
     alias = "goarch"
     default = None
-    valid_choices = SUPPORTED_GOARCHES
     help = help_text(
         f"""
-        The CPU architecture to build for (GOARCH); the default is the host's.
+        The CPU architecture to build for (GOARCH), one of {", ".join(SUPPORTED_GOARCHES)}; the
+        default is the host's. Others fail before anything builds, saying why (the post-link
+        check reads 64-bit little-endian ELF only).
 
         {", ".join(C_GOARCHES)} build with any libc: musl through `zig cc -target
         <arch>-linux-musl` (hermetic, from the ziglang wheel), glibc through Debian's cross gcc

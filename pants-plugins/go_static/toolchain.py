@@ -36,7 +36,6 @@ class GoStaticToolchainError(GoStaticError):
 class GoSdk:
     """The Go toolchain every go_static_binary builds with."""
 
-    go: str
     goroot: str
     version: str  # e.g. "go1.27.3"
     goos: str
@@ -170,7 +169,6 @@ async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarge
         ),
     )
     return GoSdk(
-        go=go.path,
         goroot=env["GOROOT"],
         version=version,
         goos=env["GOHOSTOS"],
@@ -193,7 +191,7 @@ _ZIG_IDENTITY = '"$1" version && sha256sum < "$1"'
 
 
 def toolchain_path(*binaries: str) -> str:
-    """PATH for go and its C compiler: their own dirs, then the system's (gcc finds `as`, `ld`)."""
+    """PATH for probing a C compiler: its own dir, then the system's (musl-gcc execs gcc)."""
     dirs = [os.path.dirname(b) for b in binaries] + ["/usr/bin", "/bin"]
     return os.pathsep.join(dict.fromkeys(dirs))
 

@@ -294,10 +294,3 @@ def evaluate(
     found += _build_info(facts, exp, notes) + _machine(facts, exp) + _libc(facts, exp)
     found += _host_paths(facts, exp)
     return Verdict(facts, exp, warnings, tuple(found), tuple(notes))
-
-
-def violations(
-    facts: ElfFacts, expectation: Expectation | None = None, link_log: str = ""
-) -> tuple[Violation, ...]:
-    """The violations alone; `evaluate` also gives the notes and the parsed link warnings."""
-    return evaluate(facts, expectation, link_log).violations

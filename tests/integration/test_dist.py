@@ -1,4 +1,4 @@
-"""Tier 3: the release artifacts of `build-support/dist` (docs/shipping.md).
+"""Tier 3: the release artifacts of `build-support/dist` (README "Shipping").
 
 - The wheel: its contents and metadata, then an outside repo adopting it in each documented way.
 - The checker PEX: real static, dynamic and corrupt binaries, under every Python 3.9+ found.
@@ -205,7 +205,7 @@ def assert_static_outputs(repo: Path, expected: dict[str, tuple[str, str]]) -> N
 def test_outside_repo_adopts_the_wheel_installed_into_its_pants_venv(
     artifacts: Artifacts, scratch: Path
 ) -> None:
-    """The way docs/shipping.md recommends: pip install the wheel beside Pants, one backend line."""
+    """The way the README recommends: pip install the wheel beside Pants, one backend line."""
     repo = scratch / "outside"
     repo.mkdir()
     write_outside_repo(

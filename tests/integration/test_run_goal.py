@@ -29,3 +29,10 @@ def test_a_binary_failing_the_check_does_not_run() -> None:
     )
     assert "is not written to dist/, run, or put in an image." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_of_a_foreign_arch_binary_goes_through_qemu_user() -> None:
+    # No binfmt_misc here: the host can't exec an arm64 binary, so `run` calls qemu-user.
+    result = run_pants("run", "src/go:cgocalc-musl-arm64")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "cgocalc: 6*7=42 computed in C"

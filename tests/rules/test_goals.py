@@ -276,5 +276,7 @@ def test_main_package_dirs() -> None:
         "a/vendor/v/cmd/main.go": b"package main\n",
         "a/cmd/vendor/main.go": b"package main // a command named vendor\n",
         "a/cmd/y/y_test.go": b"package main\n",
+        # A generator for `go run`, not a binary: tailor must not propose a target for lib/.
+        "a/lib/gen.go": b"//go:build ignore\n\npackage main\n",
     }
     assert main_package_dirs(files) == {"a/cmd/x": ["main.go"], "a/cmd/vendor": ["main.go"]}

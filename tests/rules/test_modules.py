@@ -219,3 +219,14 @@ def test_local_replace_outside_the_build_root_is_refused(tmp_path: Path) -> None
         match=r"tp/go.mod replaces a module with ../../elsewhere, which is outside the build root",
     ):
         package(runner)
+
+
+def test_absolute_replace_is_refused_too(tmp_path: Path) -> None:
+    # Go would read /opt/elsewhere from the host, outside the sandbox and every cache key.
+    runner = make_runner(tmp_path)
+    write(runner, **{"tp/go.mod": GO_MOD + "\nreplace example.com/x => /opt/elsewhere\n"})
+    with pytest.raises(
+        ExecutionError,
+        match=r"tp/go.mod replaces a module with /opt/elsewhere, which is outside the build root",
+    ):
+        package(runner)

@@ -25,7 +25,7 @@ from go_static.libc import DLOPEN_FUNCTIONS, NSS_FUNCTIONS
 from go_static.linker_output import classify, parse_link_warnings
 from go_static.mode import resolve
 from go_static.postlink import expectation_for
-from go_static.verdict import evaluate, violations
+from go_static.verdict import evaluate
 
 NETGO = ("netgo", "osusergo")
 GO_EXPECT = dict(goos="linux", goarch="amd64", buildmode="exe")
@@ -60,7 +60,7 @@ def test_dynamic_binaries_fail_naming_interpreter_and_libc(bins: Binaries, name:
     assert f.interpreter == "/lib64/ld-linux-x86-64.so.2"
     assert "libc.so.6" in f.needed and f.linkage == "dynamic" and not f.static_pie
     assert (f.libc_detected, f.libc_evidence) == ("glibc", "PT_INTERP /lib64/ld-linux-x86-64.so.2")
-    vs = violations(f)
+    vs = evaluate(f).violations
     assert codes(vs)[0] == "interpreter" and "DT_NEEDED libc.so.6" in [v.evidence for v in vs]
     assert all(v.why and v.fix for v in vs)
 

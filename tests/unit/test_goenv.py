@@ -33,7 +33,7 @@ def test_precedence_is_option_value_then_environment_then_file() -> None:
         "CGO_ENABLED=1\n"
         "GOAMD64=v3\n",
     )
-    assert env.env() == {
+    assert {s.name: s.value for s in env.passed} == {
         "GOPROXY": "https://env.example",
         "GOPRIVATE": "corp.example",
         "GOINSECURE": "corp.example",
@@ -71,9 +71,10 @@ def test_local_replacements() -> None:
         "\texample.com/e => ../../e\n"
         "\texample.com/f v1 => example.com/g v2\n"
         "\texample.com/h => .\n"
+        "\texample.com/i => /opt/src/i\n"
         ")\n"
     )
-    assert local_replacements(go_mod) == ("../a", "./b", "../../e", ".")
+    assert local_replacements(go_mod) == ("../a", "./b", "../../e", ".", "/opt/src/i")
 
 
 @pytest.mark.parametrize(

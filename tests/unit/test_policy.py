@@ -48,7 +48,7 @@ def test_parse_size(text, size) -> None:
     assert parse_size(text, "max_size") == size
 
 
-@pytest.mark.parametrize("bad", ["20 furlongs", "-1", "", "MiB", 0])
+@pytest.mark.parametrize("bad", ["20 furlongs", "-1", "", "MiB", 0, "0", "0.4"])
 def test_parse_size_rejects(bad) -> None:
     with pytest.raises(ValueError, match="max_size"):
         parse_size(bad, "max_size")
@@ -123,7 +123,8 @@ def test_require_static_pie() -> None:
 def test_max_size_may_tighten_but_not_loosen() -> None:
     policy = Policy(max_size=20 * MiB, origins=ORIGINS)
     (v,) = intent_violations(policy, mode(), 30 * MiB)
-    assert v.code == "policy-max-size-loosened" and 'set max_size to at most "20.0MiB"' in v.fix
+    assert v.code == "policy-max-size-loosened"
+    assert f"set max_size to at most {20 * MiB} (bytes)" in v.fix
     assert intent_violations(policy, mode(), 10 * MiB) == ()
     assert effective_max_size(policy, 10 * MiB) == 10 * MiB
     assert effective_max_size(policy, None) == 20 * MiB
@@ -227,6 +228,13 @@ def test_baseline_must_be_a_report() -> None:
         from_json("{", "x.json")
     with pytest.raises(ValueError, match="is not a go-static report"):
         from_json('{"targets": {}}', "x.json")
+    # The right schema but no usable rows: still a clear error, not a KeyError.
+    for broken in (
+        '{"schema": "go-static-report/1"}',
+        '{"schema": "go-static-report/1", "targets": {"a": 1}}',
+    ):
+        with pytest.raises(ValueError, match='has no "targets" table of rows'):
+            from_json(broken, "x.json")
 
 
 def test_format_size() -> None:
