@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 
 import pytest
 from pants.core.goals.package import BuiltPackage
@@ -232,3 +234,52 @@ def test_goarch_is_checked_at_parse_time_and_resolved_into_the_mode(
         result = rule_runner.request(GoStaticPlan, [GoStaticPlanRequest(fs)])
         assert (result.mode.goarch, result.mode.go_env()["GOARCH"]) == (goarch, goarch)
         assert result.output_path == f"gb/hello@goarch={goarch}"
+
+
+def test_an_in_repo_cgo_module_taught_through_cgo_modules_gets_its_musl_tag(tmp_path) -> None:
+    # The musl variant of the package is selected only by the tag the knowledge entry adds, so
+    # its file must reach the sandbox although `go list` (without that tag) ignored it.
+    entry = (
+        '{"example.com/rr": {"packages": ["example.com/rr/fastc"], "musl_tags": ["fastc_musl"], '
+        '"tags_why": "fastc links its musl variant", "cite": "fastc/musl.go"}}'
+    )
+    runner = RuleRunner(
+        rules=[*register.rules(), QueryRule(BuiltPackage, [GoStaticBinaryFieldSet])],
+        target_types=register.target_types(),
+    )
+    runner.set_options([f"--go-static-cgo-modules={entry}"], env_inherit={"PATH", "HOME"})
+    write_module(
+        runner,
+        "km",
+        'go_static_binary(name="c", main="./cmd/c")\n',
+        **{
+            "cmd/c/main.go": (
+                'package main\n\nimport (\n\t"fmt"\n\t"example.com/rr/fastc"\n)\n\n'
+                "func main() { fmt.Println(fastc.Variant()) }\n"
+            ),
+            "fastc/c.go": (
+                'package fastc\n\n// static int one(void) { return 1; }\nimport "C"\n\n'
+                "func One() int { return int(C.one()) }\n"
+            ),
+            "fastc/musl.go": (
+                "//go:build fastc_musl\n\npackage fastc\n\nfunc Variant() string { return "
+                '"musl variant" }\n'
+            ),
+            "fastc/other.go": (
+                "//go:build !fastc_musl\n\npackage fastc\n\nfunc Variant() string { return "
+                '"glibc variant" }\n'
+            ),
+        },
+    )
+    built = runner.request(BuiltPackage, [field_set(runner, "km", "c")])
+    contents = {fc.path: fc.content for fc in runner.request(DigestContents, [built.digest])}
+    binary = tmp_path / "c"
+    binary.write_bytes(contents["km/c"])
+    binary.chmod(0o755)
+    assert subprocess.run([str(binary)], capture_output=True, text=True).stdout == "musl variant\n"
+    report = json.loads(contents["km/c.static-report.json"])
+    assert "fastc_musl" in report["build_tags"]
+    assert any(
+        d["value"] == "fastc_musl" and d["decided_by"] == "knowledge table + libc"
+        for d in report["decisions"]
+    )

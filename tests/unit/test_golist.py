@@ -174,3 +174,15 @@ def test_go_list_errors_surface_per_package(tmp_path) -> None:
     ).stdout
     with pytest.raises(GoListError, match=r"go list found errors .*\n.*missing"):
         closure_of(parse_go_list(out, ""), "", "//:e")
+
+
+def test_a_long_comment_block_without_import_c_is_scanned_in_linear_time() -> None:
+    # The preamble regex once backtracked exponentially here: 24 lines took seconds, 200 forever.
+    header = b"".join(b"// Copyright line %d of a long license header.\n" % i for i in range(200))
+    source = header + b"package x\n\nfunc dlopen() {}\n\nvar _ = dlopen\n"
+    assert calls_dlopen("x.go", source) is False
+    # A `//` preamble is C code too: this one calls dlopen.
+    assert calls_dlopen("y.go", header + b'// void* h = dlopen("x", 0);\nimport "C"\n') is True
+    assert calls_dlopen(
+        "z.go", header + b'/*\nvoid* h(void) { return dlopen("x", 0); }\n*/\nimport "C"\n'
+    )
