@@ -7,12 +7,13 @@ throwaway Pants repo that uses this checkout's plugin and venv. Three modes:
   for a shell loop of plain `go build`, and their ratios;
 - `--remote-cache`: a cold build in checkout A that writes to a local BuildGrid, then the same
   repo copied to another path (checkout B) and built there from the cache, with nothing local;
-- `--scaling 20,50,100`: cold builds at several sizes, Pants against the plain loop and against
+- `--scaling [20,50,100]`: cold builds at several sizes, Pants against the plain loop and against
   one `go build -o DIR/` per distinct mode (what a Makefile would do), and the cost per added
   target.
 
 "Cold" empties Go's build and module caches and Pants' caches (and stops pantsd); zig's cache
-stays warm on every side, since zig compiles musl once per machine, not per build.
+stays warm on every side, since zig compiles musl once per machine, not per build. Pants runs
+from the venv directly, so no time goes to the venv bootstrap. Start-up is timed apart.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ REMOTE_CACHE = REPO_ROOT / "build-support" / "remote-cache"
 N_APPS, N_SHARED, CGO_EVERY = 20, 5, 4
 TAGS = "netgo,osusergo"
 # The two modes the plugin resolves for these targets (libc="auto", resolver="go"): its env and
-# -ldflags, as `go-static-explain` shows them. A Makefile keys one `go build` on exactly these.
+# -ldflags, as go_static/mode.py resolves them. A Makefile keys one `go build` on exactly these.
 PURE_GO = ((("CGO_ENABLED", "0"),), "-linkmode=internal")
 CGO_MUSL = (
     (
