@@ -51,7 +51,15 @@ async def prebuild_dependencies(request: GoPrebuildRequest) -> GoPrebuild:
     if request.env.get("CGO_ENABLED") == "1":
         # Most packages compile to the same cache entries with cgo on or off: let the cgo-free
         # prebuild fill those first, so two modes never compile the same std side by side.
-        base_env = FrozenDict({**request.env, "CGO_ENABLED": "0"})
+        # Exactly the pure-Go mode's env, in its order (FrozenDict equality is ordered), without
+        # CGO_CFLAGS: so both share one prebuild.
+        base_env = FrozenDict(
+            {
+                k: "0" if k == "CGO_ENABLED" else v
+                for k, v in request.env.items()
+                if k != "CGO_CFLAGS"
+            }
+        )
         await Get(
             GoPrebuild,
             GoPrebuildRequest(module, request.packages, request.compile_flags, base_env, None),
