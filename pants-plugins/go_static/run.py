@@ -6,15 +6,13 @@ import posixpath
 
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.core.goals.run import RunRequest
-from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths, BinaryPathTest
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from go_static.arches import ARCHES
+from go_static.host_tools import SYSTEM_BIN_DIRS, HostTool, HostToolRequest
 from go_static.plan import GoStaticBinaryFieldSet
-from go_static.toolchain import GoSdk, GoStaticToolchainError
-
-_QEMU_PATH = ("/usr/bin", "/bin", "/usr/local/bin")
+from go_static.toolchain import GoSdk
 
 
 @rule(desc="Run go_static_binary", level=LogLevel.DEBUG)
@@ -29,21 +27,19 @@ async def run_go_static_binary(field_set: GoStaticBinaryFieldSet, sdk: GoSdk) ->
     goarch = field_set.goarch.value or sdk.goarch
     if goarch != sdk.goarch:
         # The host can't exec another arch without binfmt_misc: run it through qemu-user.
-        qemu = ARCHES[goarch].qemu
-        found = await Get(
-            BinaryPaths,
-            BinaryPathRequest(
-                binary_name=qemu, search_path=_QEMU_PATH, test=BinaryPathTest(["--version"])
+        qemu = await Get(
+            HostTool,
+            HostToolRequest(
+                name=ARCHES[goarch].qemu,
+                package="qemu-user-static",
+                search_path=SYSTEM_BIN_DIRS,
+                search_path_option=None,
+                needed_for=f"`pants run` of {field_set.address} (a {goarch} binary, on a "
+                f"{sdk.goarch} host)",
+                fix_otherwise="package it and run it on a matching machine",
             ),
         )
-        if not found.first_path:
-            raise GoStaticToolchainError(
-                f"{field_set.address} is a {goarch} binary, and this host is {sdk.goarch}: "
-                f"`pants run` needs `{qemu}` to run it, and it is not in {list(_QEMU_PATH)}.\n"
-                "Fix: apt-get install qemu-user-static (Debian), or run it with a "
-                "go_static_smoke_test."
-            )
-        argv = (found.first_path.path, *argv)
+        argv = (qemu.path, *argv)
     return RunRequest(digest=built.digest, args=argv)
 
 

@@ -16,11 +16,6 @@ from pants.core.goals.test import (
     TestResult,
     TestSubsystem,
 )
-from pants.core.util_rules.system_binaries import (
-    BinaryPathRequest,
-    BinaryPaths,
-    BinaryPathTest,
-)
 from pants.engine.addresses import Addresses, UnparsedAddressInputs
 from pants.engine.fs import (
     EMPTY_FILE_DIGEST,
@@ -44,6 +39,7 @@ from pants.util.logging import LogLevel
 
 from go_static.arches import ARCHES
 from go_static.errors import GoStaticError
+from go_static.host_tools import HostTool, HostToolRequest
 from go_static.package import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.plan import GoStaticBinaryFieldSet
 from go_static.smoke import EXIT_CODE_FILE, STATUS_FILE, SmokeRun, judge, wrapper_script
@@ -57,7 +53,7 @@ from go_static.smoke_target import (
     SmokeExpectedStdoutField,
     SmokeTimeoutField,
 )
-from go_static.toolchain import GoSdk, GoStaticToolchainError
+from go_static.toolchain import GoSdk
 
 _WRAPPER = "__go_static_smoke.sh"
 
@@ -112,25 +108,17 @@ async def infer_smoke_binary(request: InferSmokeBinaryDependency) -> InferredDep
     )
 
 
-async def _tool(
+def _host_tool(
     name: str, package: str, why: str, subsystem: GoStaticSmokeTestSubsystem
-) -> tuple[str, str]:
-    """(path, fingerprint of its --version) of a host tool; fail with the package to install."""
-    search_path = tuple(subsystem.search_path)
-    found = await Get(
-        BinaryPaths,
-        BinaryPathRequest(
-            binary_name=name, search_path=search_path, test=BinaryPathTest(["--version"])
-        ),
+) -> HostToolRequest:
+    return HostToolRequest(
+        name=name,
+        package=package,
+        search_path=tuple(subsystem.search_path),
+        search_path_option="[go-static-smoke].search_path",
+        needed_for=f"go_static_smoke_test (to {why})",
+        fix_otherwise="skip the smoke tests with --go-static-smoke-skip",
     )
-    if not found.first_path:
-        raise GoStaticToolchainError(
-            f"`{name}` was not found in {list(search_path)} ([go-static-smoke].search_path), "
-            "and go_static_smoke_test needs it to "
-            f"{why}.\nFix: apt-get install {package} (Debian), or skip the smoke tests with "
-            "--go-static-smoke-skip."
-        )
-    return found.first_path.path, found.first_path.fingerprint
 
 
 @rule(desc="Run a go_static_smoke_test", level=LogLevel.DEBUG)
@@ -160,19 +148,26 @@ async def run_smoke_test(
         # One broken binary fails its own tests, not the whole `pants test` run.
         return _not_run(field_set, test_subsystem, f"{e}\n{field_set.address}: not run.")
     goarch = binary_fs.goarch.value or sdk.goarch
-    bwrap, bwrap_id = await _tool("bwrap", "bubblewrap", "build the empty root", subsystem)
-    qemu, qemu_id = None, "-"
+    bwrap = await Get(
+        HostTool,
+        HostToolRequest,
+        _host_tool("bwrap", "bubblewrap", "build the empty root", subsystem),
+    )
+    qemu: HostTool | None = None
     if goarch != sdk.goarch:
-        qemu_name = ARCHES[goarch].qemu
-        qemu, qemu_id = await _tool(
-            qemu_name, "qemu-user-static", f"run {goarch} binaries", subsystem
+        qemu = await Get(
+            HostTool,
+            HostToolRequest,
+            _host_tool(
+                ARCHES[goarch].qemu, "qemu-user-static", f"run {goarch} binaries", subsystem
+            ),
         )
     run = SmokeRun(
         address=str(field_set.address),
         binary=built.build.output_path,
         goarch=goarch,
-        bwrap=bwrap,
-        qemu=qemu,
+        bwrap=bwrap.path,
+        qemu=qemu.path if qemu else None,
         args=tuple(field_set.args.value or ()),
         env=tuple(sorted((field_set.env.value or {}).items())),
         expected_stdout=field_set.expected_stdout.value,
@@ -192,7 +187,10 @@ async def run_smoke_test(
             description=f"Smoke test {field_set.address} ({goarch}, empty root)",
             input_digest=await Get(Digest, MergeDigests([script, built.build.digest])),
             # Not seen by the binary (bwrap clears the environment): keys the cache on the tools.
-            env={"__GO_STATIC_SMOKE_TOOLS": f"{bwrap_id}:{qemu_id}"},
+            env={
+                "__GO_STATIC_SMOKE_TOOLS": f"{bwrap.fingerprint}:"
+                f"{qemu.fingerprint if qemu else '-'}"
+            },
             output_files=(EXIT_CODE_FILE, STATUS_FILE),
             timeout_seconds=timeout,
             level=LogLevel.DEBUG,

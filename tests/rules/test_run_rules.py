@@ -18,6 +18,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_static import register
 from go_static.docker_daemon import DockerDaemonCheckRequest
+from go_static.host_tools import HostTool, HostToolRequest
 from go_static.plan import GoStaticBinaryFieldSet
 
 GO_MOD = "module example.com/run\n\ngo 1.21\n"
@@ -35,6 +36,7 @@ def rule_runner() -> RuleRunner:
             *docker_binary.rules(),
             QueryRule(RunRequest, [GoStaticBinaryFieldSet]),
             QueryRule(DockerImageTags, [DockerDaemonCheckRequest]),
+            QueryRule(HostTool, [HostToolRequest]),
         ],
         target_types=[*register.target_types(), DockerImageTarget],
     )
@@ -105,3 +107,33 @@ def test_an_unreachable_daemon_names_the_image_and_the_fix(rule_runner: RuleRunn
     assert "DockerDaemonError: run:img: the Docker daemon does not answer" in message
     assert "unix:///nonexistent/docker.sock" in message
     assert "Fix: run `sudo start-docker`, then run this again." in message
+
+
+def _host_tool_request(name: str, search_path: tuple[str, ...]) -> HostToolRequest:
+    return HostToolRequest(
+        name=name,
+        package="coreutils",
+        search_path=search_path,
+        search_path_option="[example].search_path",
+        needed_for="the example",
+        fix_otherwise="do without",
+    )
+
+
+def test_host_tool_is_found_with_a_fingerprint(rule_runner: RuleRunner) -> None:
+    tool = rule_runner.request(
+        HostTool, [_host_tool_request("ls", ("/nonexistent", "/usr/bin", "/bin"))]
+    )
+    assert tool.path in ("/usr/bin/ls", "/bin/ls")
+    assert len(tool.fingerprint) == 64  # sha256 of `ls --version`
+
+
+def test_missing_host_tool_names_the_path_the_option_and_the_package(
+    rule_runner: RuleRunner,
+) -> None:
+    with pytest.raises(ExecutionError) as raised:
+        rule_runner.request(HostTool, [_host_tool_request("ls", ("/nonexistent",))])
+    message = str(raised.value)
+    assert "`ls` was not found in ['/nonexistent'] ([example].search_path)" in message
+    assert "the example needs it" in message
+    assert "apt-get install coreutils (Debian), or do without" in message
