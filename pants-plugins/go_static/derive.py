@@ -1,7 +1,8 @@
 """Each build setting derived from validated intent and graph facts, with the reason it was chosen.
 
 Pants-free. `go_static.mode.resolve` calls these after `go_static.validate` has rejected every
-contradiction, so nothing here fails: each function returns a value and the `Decision` that
+contradiction (validate reads `pick_libc` too, for the libc "auto" resolves to), so nothing here
+fails: each function returns a value and the `Decision` that
 explains it (what was chosen, why, and which field, option or fact decided it).
 """
 
@@ -12,9 +13,8 @@ from typing import TYPE_CHECKING
 
 from go_static.arches import ARCHES
 from go_static.buildinfo import BUILDMODE_PIE
-from go_static.intent import AUTO, RESOLVER_GO, RESOLVER_LIBC, Intent, names
+from go_static.intent import AUTO, RESOLVER_GO, RESOLVER_LIBC, ZIG, Intent, names
 from go_static.libc import GLIBC, MUSL, NONE
-from go_static.validate import ZIG
 
 if TYPE_CHECKING:
     from go_static.graph import GraphFacts

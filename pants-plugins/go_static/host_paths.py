@@ -10,10 +10,8 @@ sandbox prefix; the CLI, which doesn't know them, for the usual places as substr
 
 from __future__ import annotations
 
-import mmap
-from typing import Union
+from go_static.libc import Buffer
 
-Buffer = Union[bytes, mmap.mmap]
 SANDBOX_MARKER = b"/pants-sandbox-"
 # For binaries checked outside a build (the CLI), where this machine's own paths are unknown:
 # the usual places, as substrings.

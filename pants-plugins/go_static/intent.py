@@ -16,6 +16,9 @@ LIBCS = (AUTO, NONE, MUSL, GLIBC)
 RESOLVER_GO, RESOLVER_LIBC = "go", "libc"
 RESOLVERS = (RESOLVER_GO, RESOLVER_LIBC)
 PURE_GO_RESOLVER_TAGS = ("netgo", "osusergo")
+# The `[go-static].musl_cc` values the plugin knows: zig (from its wheel; cross-compiles) and
+# Debian's musl-gcc (host arch only).
+ZIG, MUSL_GCC = "zig", "musl-gcc"
 
 
 class ModeError(GoStaticError):
@@ -39,7 +42,7 @@ class Intent:
     static_pie: bool = False
     build_tags: tuple[str, ...] = ()
     ldflags: tuple[str, ...] = ()
-    musl_cc: str = "zig"
+    musl_cc: str = ZIG
     glibc_cc: str = "gcc"
     # For libc="glibc" when goarch differs from the host: `{triple}` becomes the GNU triple.
     glibc_cross_cc: str = "{triple}-gcc"

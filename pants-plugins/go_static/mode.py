@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from go_static import derive
 from go_static.buildinfo import BUILDMODE_EXE, BUILDMODE_PIE
 from go_static.derive import CGO_CFLAGS_NO_DEBUG, SCENARIO_GLYPHS, Decision
-from go_static.intent import Intent, build_tags, names
+from go_static.intent import ZIG, Intent, build_tags, names
 from go_static.libc import NONE
-from go_static.validate import ZIG, validate
+from go_static.validate import validate
 
 if TYPE_CHECKING:
     from go_static.graph import GraphFacts

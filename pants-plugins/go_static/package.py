@@ -44,10 +44,9 @@ class GoStaticBuildError(GoStaticError):
 
 @dataclass(frozen=True)
 class GoStaticBuildRequest:
-    """Build a planned target into `output_path`."""
+    """Build a planned target into its plan's `output_path`."""
 
     plan: GoStaticPlan
-    output_path: str
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> G
             plan.module, plan.external_packages, build_mode.compile_flags(), mode_env, c_compiler
         ),
     )
-    out_file = posixpath.join(_OUT_DIR, posixpath.basename(request.output_path))
+    out_file = posixpath.join(_OUT_DIR, posixpath.basename(plan.output_path))
     argv = go_build_argv(plan, out_file)
     result = await Get(
         FallibleProcessResult,
@@ -110,10 +109,10 @@ async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> G
     if result.exit_code != 0:
         raise GoStaticBuildError(_build_failure(build_mode, plan, result.exit_code, stderr))
     digest = await Get(Digest, RemovePrefix(result.output_digest, _OUT_DIR))
-    output_dir = posixpath.dirname(request.output_path)
+    output_dir = posixpath.dirname(plan.output_path)
     if output_dir:
         digest = await Get(Digest, AddPrefix(digest, output_dir))
-    return GoStaticBuild(digest=digest, output_path=request.output_path, link_log=stderr)
+    return GoStaticBuild(digest=digest, output_path=plan.output_path, link_log=stderr)
 
 
 def _build_failure(mode: BuildMode, plan: GoStaticPlan, exit_code: int, stderr: str) -> str:
@@ -154,12 +153,16 @@ async def build_and_check(
         raise PolicyError(
             "\n".join(v.render(plan.mode.address) for v in broken), tuple(v.code for v in broken)
         )
-    output_path = plan.output_path
-    built = await Get(GoStaticBuild, GoStaticBuildRequest(plan, output_path))
+    built = await Get(GoStaticBuild, GoStaticBuildRequest(plan))
     checked = await Get(
         StaticCheckResult,
         StaticCheckRequest(
-            plan.mode, built.digest, output_path, built.link_log, policy, field_set.max_size.bytes
+            plan.mode,
+            built.digest,
+            built.output_path,
+            built.link_log,
+            policy,
+            field_set.max_size.bytes,
         ),
     )
     return GoStaticCheckedBuild(built, checked)

@@ -90,8 +90,8 @@ class GoStaticPlan:
     main_dir: str
     input_digest: Digest
     # The std and pure-Go module-cache packages the module's graph uses, for the shared prebuild.
-    external_packages: tuple[str, ...] = ()
-    output_path: str = ""  # under dist/, with `{goarch}` filled in
+    external_packages: tuple[str, ...]
+    output_path: str  # under dist/, with `{goarch}` filled in
 
 
 def intent_for(

@@ -72,7 +72,7 @@ class SmokeRun:
 
 
 def wrapper_script(expected_exit_code: int) -> str:
-    """bash that runs bwrap and keeps its exit code in a file.
+    """POSIX sh that runs bwrap and keeps its exit code in a file.
 
     It exits 0 exactly when the binary exited as expected, so Pants caches those runs (a test
     expecting exit 3 is cached like one expecting 0) and re-runs the failing ones.

