@@ -65,10 +65,6 @@ C_GOARCHES = tuple(a.goarch for a in ARCHES.values() if a.zig_musl_target)
 UNCHECKABLE_GOARCHES = ("386", "arm", "mips", "mipsle", "mips64", "ppc64", "s390x")
 
 
-def arch(goarch: str) -> Arch | None:
-    return ARCHES.get(goarch)
-
-
 def goarch_for_machine(elf_machine: str) -> str | None:
     """The GOARCH whose binaries carry this e_machine, if it is one of ours."""
     return next((a.goarch for a in ARCHES.values() if a.elf_machine == elf_machine), None)

@@ -130,6 +130,7 @@ def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]
                         cgo.append(path)
                     elif field_name in C_SOURCE_FIELDS:
                         c_files.append(path)
+        module = obj.get("Module") or {}
         errors = [_format_error(obj["Error"])] if obj.get("Error") else []
         errors.extend(_format_error(e) for e in obj.get("DepsErrors") or ())
         packages[obj["ImportPath"]] = GoPackage(
@@ -137,15 +138,15 @@ def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]
             name=obj.get("Name", ""),
             dir=rel_dir,
             standard=bool(obj.get("Standard")),
-            main_module=bool((obj.get("Module") or {}).get("Main")),
+            main_module=bool(module.get("Main")),
             deps=tuple(obj.get("Deps") or ()),
             files=tuple(files),
             cgo_files=tuple(cgo),
             c_files=tuple(c_files),
             errors=tuple(dict.fromkeys(errors)),
             go_file_names=(*(obj.get("GoFiles") or ()), *(obj.get("CgoFiles") or ())),
-            module_path=(obj.get("Module") or {}).get("Path"),
-            module_version=(obj.get("Module") or {}).get("Version"),
+            module_path=module.get("Path"),
+            module_version=module.get("Version"),
         )
     return packages
 

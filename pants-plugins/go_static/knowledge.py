@@ -193,9 +193,9 @@ def parse_versions(spec: str, where: str) -> tuple[tuple[str, tuple[int, int, in
     for part in filter(None, (p.strip() for p in spec.split(","))):
         m = _CONSTRAINT.match(part)
         try:
-            out.append((m.group(1), _key(m.group(2))) if m else (None, None))
             if not m:
                 raise ValueError(part)
+            out.append((m.group(1), _key(m.group(2))))
         except ValueError:
             raise KnowledgeError(
                 f'{where}: {part!r} is not a version constraint; use e.g. ">=v2.3.0,<v3".'

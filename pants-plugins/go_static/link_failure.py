@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from go_static.libc import GLIBC, MUSL
+
 _LLD_UNDEF = re.compile(r"^ld\.lld: error: undefined symbol: (?P<sym>.+?)\s*$")
 _LLD_REF = re.compile(r"^>>>\s+.*? in archive (?P<archive>\S+)\s*$")
 _GNU_CONTEXT = re.compile(r"^(?:\S*/)?ld(?:\.bfd|\.gold)?: (?P<archive>/\S+?\.a)\([^)]+\)[:(]")
@@ -112,7 +114,7 @@ def explain(output: str, libc: str, address: str) -> str | None:
     """The cause and fix of a failed static build, or None when the output is not recognised."""
     found = parse(output)
     glibc_only = sorted(s for s in found.undefined if _GLIBC_ONLY.match(s))
-    if libc == "musl" and glibc_only:
+    if libc == MUSL and glibc_only:
         return (
             f"{address}: the link failed on symbols only glibc has ({', '.join(glibc_only[:6])}), "
             f"referenced by {_archives(found, glibc_only)}.\n"
@@ -136,13 +138,13 @@ def explain(output: str, libc: str, address: str) -> str | None:
             "or declare it in [go-static].cgo_modules (system_libs) so the plan refuses it "
             "before the compile."
         )
+    other = MUSL if libc == GLIBC else GLIBC
     mismatched = sorted(
         s
         for s, archives in found.undefined.items()
-        if any(("musl" if libc == "glibc" else "glibc") in a.rsplit("/", 1)[-1] for a in archives)
+        if any(other in a.rsplit("/", 1)[-1] for a in archives)
     )
     if mismatched:
-        other = "musl" if libc == "glibc" else "glibc"
         return (
             f"{address}: the link failed on {', '.join(mismatched[:6])}, referenced by "
             f"{_archives(found, mismatched)}: an archive built for {other}, linked with {libc}.\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from go_static.arches import arch, goarch_for_machine
+from go_static.arches import ARCHES, goarch_for_machine
 from go_static.buildinfo import LEGACY_VERSION
 from go_static.elf import ElfFacts
 from go_static.expectation import Expectation, Verdict, Violation
@@ -218,7 +218,7 @@ def _build_info(facts: ElfFacts, exp: Expectation, notes: list[str]) -> list[Vio
 
 
 def _machine(facts: ElfFacts, exp: Expectation) -> list[Violation]:
-    expected = arch(exp.goarch) if exp.goarch else None
+    expected = ARCHES.get(exp.goarch) if exp.goarch else None
     if expected is None or facts.machine == expected.elf_machine:
         return []
     found = goarch_for_machine(facts.machine) or "an arch go_static_binary doesn't build"
