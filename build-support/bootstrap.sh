@@ -10,27 +10,7 @@
 
 _repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PANTS_VENV="${PANTS_VENV:-${_repo_root}/.pants-venv}"
-
-_is_python39() {
-  [[ -n "$1" ]] &&
-    [[ "$("$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" == "3.9" ]]
-}
-
-_find_python39() {
-  local candidate
-  if [[ -n "${PANTS_PYTHON:-}" ]]; then
-    _is_python39 "${PANTS_PYTHON}" && { echo "${PANTS_PYTHON}"; return 0; }
-    return 1
-  fi
-  candidate="$(command -v python3.9 2>/dev/null || true)"
-  _is_python39 "${candidate}" && { echo "${candidate}"; return 0; }
-  local pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
-  if command -v pyenv >/dev/null 2>&1; then pyenv_root="$(pyenv root)"; fi
-  for candidate in $(ls -d "${pyenv_root}"/versions/3.9*/bin/python3.9 2>/dev/null | sort -rV); do
-    _is_python39 "${candidate}" && { echo "${candidate}"; return 0; }
-  done
-  return 1
-}
+source "${_repo_root}/build-support/lib.sh"
 
 _venv_is_current() {
   # The fast path runs on every ./pants call, so it only hashes files: no interpreter start-up.
@@ -42,7 +22,7 @@ _bootstrap_venv() {
   local python stamp="${PANTS_VENV}/.requirements-sha256" requirements_hash
   requirements_hash="$(cat "${_repo_root}"/3rdparty/python/*.txt | sha256sum | cut -d' ' -f1)"
   _venv_is_current && return 0
-  if ! python="$(_find_python39)"; then
+  if ! python="$(find_python PANTS_PYTHON python3.9 '3\.9' '3.9*/bin/python3.9')"; then
     echo "Pants 2.17 needs Python 3.9${PANTS_PYTHON:+ (PANTS_PYTHON=${PANTS_PYTHON} is not one)}:" \
       "install it (e.g. \`pyenv install 3.9\`) or point PANTS_PYTHON at a python3.9." >&2
     return 1
@@ -72,9 +52,11 @@ _bootstrap_venv() {
 # reproducible: it is checked against `[pex-cli].known_versions`, the one place the pin lives.
 # (Pants checks the same sha256 and size again whenever it loads the tool.)
 _pex_tool_pin() {
-  # Sets pin_version, pin_sha256, pin_size and pin_path from pants.toml's [pex-cli] section.
-  local line section="" template=""
+  # Sets pin_version, pin_sha256, pin_size and pin_path from pants.toml's [pex-cli] section: the
+  # known_versions entry for `version`, as Pants picks it (others may be listed during a bump).
+  local line section="" template="" entries=()
   local section_re='^\[([^]]+)\]'
+  local version_re='^version *= *"([^"]+)"'
   # A known_versions entry, on its own line or not.
   local pin_re='"(v[^|"]+)\|linux_x86_64\|([0-9a-f]{64})\|([0-9]+)"'
   local url_re='^url_template *= *"file://%\(buildroot\)s/([^"]+)"'
@@ -83,13 +65,22 @@ _pex_tool_pin() {
   while IFS= read -r line || [[ -n "${line}" ]]; do
     if [[ "${line}" =~ ${section_re} ]]; then
       section="${BASH_REMATCH[1]}"
-    elif [[ "${section}" == "pex-cli" && "${line}" =~ ${pin_re} ]]; then
-      pin_version="${BASH_REMATCH[1]}" pin_sha256="${BASH_REMATCH[2]}" pin_size="${BASH_REMATCH[3]}"
-    elif [[ "${section}" == "pex-cli" && "${line}" =~ ${url_re} ]]; then
+    elif [[ "${section}" != "pex-cli" ]]; then
+      continue
+    elif [[ "${line}" =~ ${version_re} ]]; then
+      pin_version="${BASH_REMATCH[1]}"
+    elif [[ "${line}" =~ ${pin_re} ]]; then
+      entries+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}")
+    elif [[ "${line}" =~ ${url_re} ]]; then
       template="${BASH_REMATCH[1]}"
     fi
   done <"${_repo_root}/pants.toml"
-  [[ -n "${pin_version}" && -n "${template}" ]] || return 0
+  local entry version sha256 size
+  for entry in "${entries[@]}"; do
+    read -r version sha256 size <<<"${entry}"
+    [[ "${version}" == "${pin_version}" ]] && pin_sha256="${sha256}" pin_size="${size}"
+  done
+  [[ -n "${pin_sha256}" && -n "${template}" ]] || { pin_version=""; return 0; }
   pin_path="${_repo_root}/${template//\{version\}/${pin_version}}"
 }
 
@@ -144,6 +135,9 @@ MISMATCH
 _bootstrap_venv || exit 1
 export PANTS_VENV
 _bootstrap_pex_tool || exit 1
+# The bootstrap's locks (fds 9 and 8) are released here, not inherited: `./pants` execs Pants,
+# whose pantsd would otherwise hold them, and the next bootstrap would wait on it forever.
+exec 8>&- 9>&-
 
 # Pants' own downloader (http_source files, tools fetched by URL) trusts only its built-in roots,
 # not the system's. Behind a TLS-intercepting proxy or a private CA (as on these machines, whose

@@ -31,9 +31,12 @@ def _python39() -> str | None:
 PYTHON39 = _python39()
 
 
-def source_bootstrap(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+def source_bootstrap(
+    repo: Path, env: dict[str, str], then: str = 'echo "venv=$PANTS_VENV"'
+) -> subprocess.CompletedProcess:
+    """Source the bootstrap as ./pants does (set -euo pipefail), then run `then` in that shell."""
     return subprocess.run(
-        ["bash", "-c", 'source build-support/bootstrap.sh && echo "venv=$PANTS_VENV"'],
+        ["bash", "-c", f"set -euo pipefail; source build-support/bootstrap.sh && {then}"],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -42,11 +45,17 @@ def source_bootstrap(repo: Path, env: dict[str, str]) -> subprocess.CompletedPro
     )
 
 
+def copy_bootstrap(repo: Path) -> None:
+    """The bootstrap and the helpers it sources, into a throwaway repo."""
+    (repo / "build-support").mkdir()
+    for script in ("bootstrap.sh", "lib.sh"):
+        shutil.copy(REPO_ROOT / "build-support" / script, repo / "build-support")
+
+
 @pytest.fixture
 def tiny_repo(tmp_path: Path) -> Path:
     """A repo with the real bootstrap script but pins that install nothing, so venvs are cheap."""
-    (tmp_path / "build-support").mkdir()
-    shutil.copy(REPO_ROOT / "build-support" / "bootstrap.sh", tmp_path / "build-support")
+    copy_bootstrap(tmp_path)
     (tmp_path / "3rdparty" / "python").mkdir(parents=True)
     (tmp_path / "3rdparty" / "python" / "requirements.txt").write_text("# no pins\n")
     return tmp_path
@@ -91,6 +100,16 @@ def test_venv_is_built_once_and_rebuilt_only_when_pins_change(tiny_repo: Path) -
     assert changed.returncode == 0 and "Bootstrapping the Pants venv" in changed.stderr
 
 
+@pytest.mark.skipif(PYTHON39 is None, reason="no pyenv Python 3.9 on this machine")
+def test_the_bootstrap_locks_are_not_left_open_for_pants(tiny_repo: Path) -> None:
+    # ./pants execs Pants in this shell: a lock fd still open would be held by pantsd.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tiny_repo), "PANTS_PYTHON": PYTHON39}
+    result = source_bootstrap(tiny_repo, env, then="ls /proc/$$/fd")
+    assert result.returncode == 0, result.stderr
+    assert "Bootstrapping the Pants venv" in result.stderr  # the locking path was taken
+    assert not {"8", "9"} & set(result.stdout.split())
+
+
 def test_pants_wrapper_silences_the_venv_script_deprecation() -> None:
     result = subprocess.run(
         [str(REPO_ROOT / "pants"), "--version"],
@@ -124,8 +143,7 @@ def pex_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if PYTHON39 is None:
         pytest.skip("no Python 3.9 on this machine (PATH or pyenv)")
     repo = tmp_path_factory.mktemp("pex-repo")
-    (repo / "build-support").mkdir()
-    shutil.copy(REPO_ROOT / "build-support" / "bootstrap.sh", repo / "build-support")
+    copy_bootstrap(repo)
     shutil.copy(REPO_ROOT / "pants.toml", repo)
     (repo / "3rdparty" / "python").mkdir(parents=True)
     # The same pex the real venv gets as a requirement of pantsbuild.pants 2.17.1.
@@ -179,16 +197,27 @@ def test_a_pex_tool_that_differs_from_the_pin_is_refused(pex_repo: Path) -> None
     assert {p.name: p.read_bytes() for p in tools.iterdir() if p.is_file()} == before
 
 
+def test_only_the_known_version_for_the_pinned_version_counts(pex_repo: Path) -> None:
+    # During a bump both versions are listed; Pants uses `version`, and so must the bootstrap,
+    # wherever the other version's entry stands.
+    assert source_bootstrap(pex_repo, outer_env()).returncode == 0  # installed, as pinned
+    toml_path = pex_repo / "pants.toml"
+    real = toml_path.read_text()
+    other = f'  "v9.9.9|linux_x86_64|{"1" * 64}|42",\n'
+    bumped = real.replace(f'{PIN_SIZE}",\n]', f'{PIN_SIZE}",\n{other}]')
+    assert bumped != real
+    toml_path.write_text(bumped)
+    try:
+        result = source_bootstrap(pex_repo, outer_env())
+    finally:
+        toml_path.write_text(real)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # the pinned tool is current: nothing built, nothing refused
+
+
 def test_pants_is_pointed_at_the_system_ca_bundle_unless_told_otherwise(pex_repo: Path) -> None:
     def ca_path(**extra: str) -> str:
-        result = subprocess.run(
-            ["bash", "-c", 'source build-support/bootstrap.sh && echo "$PANTS_CA_CERTS_PATH"'],
-            cwd=pex_repo,
-            env=outer_env(**extra),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        result = source_bootstrap(pex_repo, outer_env(**extra), then='echo "$PANTS_CA_CERTS_PATH"')
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
