@@ -28,21 +28,14 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "pants-plugins"))
+from plain_build import GO, NAMED, SITE, ZIG, named_cache
 
-from go_static.elf import elf_facts  # noqa: E402 (after the sys.path line above)
-from go_static.expectation import Expectation  # noqa: E402
-from go_static.verdict import evaluate  # noqa: E402
+# isort: split
+# plain_build put pants-plugins on sys.path.
+from go_static.elf import elf_facts
+from go_static.expectation import Expectation
+from go_static.verdict import evaluate
 
-SITE = (
-    Path(sys.prefix)
-    / "lib"
-    / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    / "site-packages"
-)
-GO, ZIG = SITE / "go" / "bin" / "go", SITE / "ziglang" / "zig"
-NAMED = Path.home() / ".cache" / "pants" / "named_caches"
 PACKAGES = {
     "archive/tar": "tar.NewReader",
     "archive/zip": "zip.NewReader",
@@ -167,9 +160,7 @@ def main() -> int:
 def bench(args: argparse.Namespace, workdir: Path) -> int:
     (workdir / "go.mod").write_text("module example.com/big\n\ngo 1.21\n")
     gocache = os.environ.get("GOCACHE") or str(NAMED / "go_static_gocache")
-    zigcache = (
-        str(NAMED / "go_static_zig") if (NAMED / "go_static_zig").is_dir() else str(workdir / "zig")
-    )
+    zigcache = named_cache("go_static_zig", workdir / "zig")
     base = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", str(workdir)),

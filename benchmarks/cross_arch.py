@@ -20,20 +20,17 @@ import argparse
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "pants-plugins"))
+from plain_build import GO, go_build_argv, mode_env, named_cache, plugin_mode
 
-from go_static.arches import ARCHES  # noqa: E402 (after the sys.path line above)
-from go_static.smoke import SmokeRun  # noqa: E402
+# isort: split
+# plain_build put pants-plugins on sys.path.
+from go_static.arches import ARCHES
+from go_static.smoke import SmokeRun
 
-SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-GO, ZIG = SITE / "site-packages" / "go" / "bin" / "go", SITE / "site-packages" / "ziglang" / "zig"
-NAMED = Path.home() / ".cache" / "pants" / "named_caches"
 MAIN = (
     'package main\n\nimport "fmt"\n\nvar edit = 0\n\n'
     'func main() { fmt.Println("hello", add(2, 3), edit) }\n'
@@ -46,17 +43,15 @@ NOCGO = "package main\n\nfunc add(a, b int) int { return a + b }\n"
 
 
 def build(src: Path, out: Path, goarch: str, cgo: bool, gocache: str, zigcache: str) -> float:
+    """One plain `go build` with the flags and environment the plugin resolves (libc="auto")."""
+    mode = plugin_mode(goarch, cgo)
     env = {
         "PATH": "/usr/bin:/bin", "HOME": str(src), "GOROOT": str(GO.parent.parent),
         "GOTOOLCHAIN": "local", "GOFLAGS": "", "GOENV": "off", "GOPROXY": "off",
-        "GOCACHE": gocache, "GOPATH": str(src / ".gopath"), "GOOS": "linux", "GOARCH": goarch,
-        "CGO_ENABLED": "1" if cgo else "0", "ZIG_GLOBAL_CACHE_DIR": zigcache,
-        "ZIG_LOCAL_CACHE_DIR": zigcache,
-        "CC": f"{ZIG} cc -target {ARCHES[goarch].zig_musl_target}",
+        "GOCACHE": gocache, "GOPATH": str(src / ".gopath"), "ZIG_GLOBAL_CACHE_DIR": zigcache,
+        "ZIG_LOCAL_CACHE_DIR": zigcache, **mode_env(mode),
     }  # fmt: skip
-    link = "-linkmode=external -extldflags=-static" if cgo else "-linkmode=internal"
-    argv = [str(GO), "build", "-trimpath", "-buildvcs=false", "-tags=netgo,osusergo",
-            f"-ldflags={link}", "-o", str(out), "."]  # fmt: skip
+    argv = go_build_argv(mode, str(out), ".")
     start = time.perf_counter()
     subprocess.run(argv, cwd=src, env=env, check=True, capture_output=True)
     return time.perf_counter() - start
@@ -67,14 +62,8 @@ def median_of(runs: list[float]) -> str:
 
 
 def bench_builds(args: argparse.Namespace, tmp: Path) -> None:
-    gocache = (
-        str(NAMED / "go_static_gocache")
-        if (NAMED / "go_static_gocache").is_dir()
-        else str(tmp / "gocache")
-    )
-    zigcache = (
-        str(NAMED / "go_static_zig") if (NAMED / "go_static_zig").is_dir() else str(tmp / "zig")
-    )
+    gocache = named_cache("go_static_gocache", tmp / "gocache")
+    zigcache = named_cache("go_static_zig", tmp / "zig")
     print(f"{'build':34}{'warm':>11}{'cold-go':>11}{'cold':>11}")
     for goarch, cgo in (
         ("amd64", True),

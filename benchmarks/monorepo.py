@@ -32,26 +32,20 @@ import time
 from itertools import groupby
 from pathlib import Path
 
+from plain_build import GO, NAMED, ZIG, go_build_argv, mode_env, plugin_mode
+
+# isort: split
+# plain_build put pants-plugins on sys.path.
+from go_static.mode import BuildMode
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
-SITE = next((VENV / "lib").glob("python3.*/site-packages"))
-GO = SITE / "go" / "bin" / "go"
-ZIG = SITE / "ziglang" / "zig"
-ZIG_CACHE = Path.home() / ".cache" / "pants" / "named_caches" / "go_static_zig"
+ZIG_CACHE = NAMED / "go_static_zig"
 REMOTE_CACHE = REPO_ROOT / "build-support" / "remote-cache"
 N_APPS, N_SHARED, CGO_EVERY = 20, 5, 4
-TAGS = "netgo,osusergo"
-# The two modes the plugin resolves for these targets (libc="auto", resolver="go"): its env and
-# -ldflags, as go_static/mode.py resolves them. A Makefile keys one `go build` on exactly these.
-PURE_GO = ((("CGO_ENABLED", "0"),), "-linkmode=internal")
-CGO_MUSL = (
-    (
-        ("CGO_ENABLED", "1"),
-        ("CC", f"{ZIG} cc -target x86_64-linux-musl"),
-        ("CGO_CFLAGS", "-O2 -g0"),
-    ),
-    "-linkmode=external -w -extldflags=-static",
-)
+# The two modes the plugin resolves for these targets (libc="auto", resolver="go"), from
+# go_static.mode itself. A Makefile keys one `go build` on each.
+PURE_GO, CGO_MUSL = plugin_mode(cgo=False), plugin_mode(cgo=True)
 COUNTERS = (
     "remote_cache_requests",
     "remote_cache_requests_cached",
@@ -67,7 +61,7 @@ def uses_cgo(i: int) -> bool:
     return i % CGO_EVERY == 0
 
 
-def app_mode(i: int) -> tuple[tuple[tuple[str, str], ...], str]:
+def app_mode(i: int) -> BuildMode:
     return CGO_MUSL if uses_cgo(i) else PURE_GO
 
 
@@ -157,17 +151,25 @@ def stop_pantsd(root: Path) -> None:
                 break
             time.sleep(0.1)
         else:
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:  # it exited just now
+                pass
 
 
 def link_zig_cache(caches: Path) -> None:
+    """Keep zig's cache warm in a cold run: the cache, and the toolchains named cache too. zig
+    keys its musl and compiler_rt builds by where zig is installed, and the plugin runs zig
+    from its copy in go_static_toolchains: a fresh copy elsewhere would rebuild musl (26-45 s).
+    Both are content-addressed, so sharing them leaves every Go and Pants cache cold."""
     named = caches / "named"
     named.mkdir(parents=True, exist_ok=True)
-    if ZIG_CACHE.exists() and not (named / "go_static_zig").exists():
-        (named / "go_static_zig").symlink_to(ZIG_CACHE)
+    for name in ("go_static_zig", "go_static_toolchains"):
+        if (NAMED / name).exists() and not (named / name).exists():
+            (named / name).symlink_to(NAMED / name)
 
 
-def go_build(root: Path, caches: Path, mode, packages: list[str], out: str) -> None:
+def go_build(root: Path, caches: Path, mode: BuildMode, packages: list[str], out: str) -> None:
     """One plain `go build` with the flags and environment the plugin uses for `mode`."""
     env = {
         "PATH": f"{GO.parent}:/usr/bin:/bin",
@@ -181,10 +183,9 @@ def go_build(root: Path, caches: Path, mode, packages: list[str], out: str) -> N
         "ZIG_GLOBAL_CACHE_DIR": str(ZIG_CACHE),
         "ZIG_LOCAL_CACHE_DIR": str(ZIG_CACHE),
         "LC_ALL": "C",
-        **dict(mode[0]),
+        **mode_env(mode),
     }
-    argv = [str(GO), "build", "-trimpath", "-buildvcs=false", "-mod=readonly"]
-    argv += [f"-tags={TAGS}", f"-ldflags={mode[1]}", "-o", out, *packages]
+    argv = go_build_argv(mode, out, *packages, mod_flag="-mod=readonly")
     subprocess.run(argv, cwd=root, env=env, check=True, capture_output=True)
 
 
@@ -204,8 +205,8 @@ def plain_loop(root: Path, caches: Path, n_apps: int) -> float:
 
 def per_mode(root: Path, caches: Path, n_apps: int) -> tuple[float, int]:
     """What a Makefile would do: one `go build -o DIR/ pkg...` per distinct mode, in turn."""
-    apps = sorted(range(n_apps), key=app_mode)
-    groups = [list(g) for _, g in groupby(apps, key=app_mode)]
+    apps = sorted(range(n_apps), key=uses_cgo)
+    groups = [list(g) for _, g in groupby(apps, key=uses_cgo)]
     start = time.perf_counter()
     for group in groups:
         out = str(caches / "out") + "/"
@@ -214,14 +215,18 @@ def per_mode(root: Path, caches: Path, n_apps: int) -> tuple[float, int]:
 
 
 def warm_zig() -> None:
-    """zig caches musl and compiler_rt by the content of its own sources; make sure that cache
-    holds them for this venv's zig before anything is timed (a no-op when it does)."""
+    """zig caches musl and compiler_rt per zig install path; make sure that cache holds them for
+    this venv's zig (the loops) and the plugin's copies of it (Pants) before anything is timed,
+    a no-op when it does. On a machine where Pants never ran zig there is no copy yet: the first
+    timed Pants build then pays for musl once."""
+    zigs = [ZIG, *sorted((NAMED / "go_static_toolchains").glob("cc-zig-*/zig"))]
     with tempfile.TemporaryDirectory(prefix="go-static-zig-") as tmp:
         (Path(tmp) / "t.c").write_text("int main(void) { return 0; }\n")
         env = {**os.environ, "ZIG_GLOBAL_CACHE_DIR": str(ZIG_CACHE)}
         env["ZIG_LOCAL_CACHE_DIR"] = str(ZIG_CACHE)
-        argv = [str(ZIG), "cc", "-target", "x86_64-linux-musl", "-O2", "-g0", "-static"]
-        subprocess.run([*argv, "t.c", "-o", "t"], cwd=tmp, env=env, check=True)
+        for zig in zigs:
+            argv = [str(zig), "cc", "-target", "x86_64-linux-musl", "-O2", "-g0", "-static"]
+            subprocess.run([*argv, "t.c", "-o", "t"], cwd=tmp, env=env, check=True)
 
 
 def counters(stderr: str) -> dict[str, int]:
@@ -237,10 +242,6 @@ def load() -> str:
 
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
-
-
-def fmt_runs(xs: list[float]) -> str:
-    return "[" + ", ".join(f"{x:.1f}" for x in xs) + "]"
 
 
 def bench_default(work: Path, n_apps: int, runs: int) -> None:

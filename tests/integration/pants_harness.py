@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Any, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Fixtures under tests/ are build-ignored, so `::` never builds them; this lets a test name them.
+WITH_FIXTURES = "--build-ignore=[]"
 
 
 def run_pants(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
@@ -20,6 +24,23 @@ def run_pants(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
         timeout=timeout,
         env={**os.environ, "NO_SCIE_WARNING": "1"},
     )
+
+
+def package(
+    distdir: Path, *targets: str, options: Sequence[str] = ()
+) -> subprocess.CompletedProcess:
+    """`./pants package TARGETS` (fixtures included) into a distdir of the test's own."""
+    return run_pants(WITH_FIXTURES, f"--pants-distdir={distdir}", *options, "package", *targets)
+
+
+def read_report(dist: Path, relpath: str) -> dict[str, Any]:
+    """The static report written beside the binary at `relpath` under `dist`."""
+    return json.loads((dist / f"{relpath}.static-report.json").read_text())
+
+
+def wrote_nothing(distdir: Path) -> bool:
+    """A failed build leaves nothing, not even a half-written artifact, in its distdir."""
+    return not distdir.exists() or not any(distdir.rglob("*"))
 
 
 def fresh_distdir() -> Path:

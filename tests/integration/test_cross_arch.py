@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
-from pants_harness import run_pants
+from pants_harness import WITH_FIXTURES, package, read_report, run_pants
 
 # output path -> (e_machine, GOARCH, qemu-user binary, first stdout line, libc, linkage)
 FOREIGN = {
@@ -30,7 +29,6 @@ FOREIGN = {
         "static-pie",
     ),
 }  # fmt: skip
-FIXTURES = ("--build-ignore=[]",)
 
 
 def test_foreign_samples_are_static_binaries_for_their_arch(packaged: Path) -> None:
@@ -41,7 +39,7 @@ def test_foreign_samples_are_static_binaries_for_their_arch(packaged: Path) -> N
             assert elf["e_machine"] == machine, relpath
             assert not [s for s in elf.iter_segments() if s["p_type"] in ("PT_INTERP",)]
             assert elf["e_type"] == ("ET_DYN" if linkage == "static-pie" else "ET_EXEC")
-        report = json.loads((packaged / f"{relpath}.static-report.json").read_text())
+        report = read_report(packaged, relpath)
         assert (report["machine"], report["goarch"], report["verdict"]) == (machine, goarch, "pass")
         assert (report["libc"], report["libc_detected"], report["linkage"]) == (libc, libc, linkage)
         assert report["needed"] == [] and report["interpreter"] is None
@@ -76,7 +74,7 @@ def test_pants_test_runs_every_smoke_test_in_an_empty_root() -> None:
 
 
 def test_an_expectation_that_holds_only_on_the_host_fails() -> None:
-    result = run_pants(*FIXTURES, "test", "tests/fixtures/go:host-only")
+    result = run_pants(WITH_FIXTURES, "test", "tests/fixtures/go:host-only")
     assert result.returncode != 0
     err = result.stderr
     assert "tests/fixtures/go:host-only: the smoke test failed: stdout does not match" in err
@@ -89,9 +87,9 @@ def test_an_expectation_that_holds_only_on_the_host_fails() -> None:
 
 
 def test_expected_exit_code_passes_and_is_cached() -> None:
-    first = run_pants(*FIXTURES, "test", "tests/fixtures/go:exits-3")
+    first = run_pants(WITH_FIXTURES, "test", "tests/fixtures/go:exits-3")
     assert first.returncode == 0, first.stderr
-    second = run_pants(*FIXTURES, "test", "tests/fixtures/go:exits-3")
+    second = run_pants(WITH_FIXTURES, "test", "tests/fixtures/go:exits-3")
     assert second.returncode == 0
     assert re.search(
         r"✓ tests/fixtures/go:exits-3 succeeded .*\((memoized|cached locally)\)", second.stderr
@@ -100,7 +98,7 @@ def test_expected_exit_code_passes_and_is_cached() -> None:
 
 def test_timeout_and_unchecked_binary_fail_with_the_reason() -> None:
     result = run_pants(
-        *FIXTURES, "test", "tests/fixtures/go:times-out", "tests/fixtures/go:unchecked"
+        WITH_FIXTURES, "test", "tests/fixtures/go:times-out", "tests/fixtures/go:unchecked"
     )
     assert result.returncode != 0
     timed_out = "tests/fixtures/go:times-out: the smoke test failed: it was still running after"
@@ -112,7 +110,7 @@ def test_timeout_and_unchecked_binary_fail_with_the_reason() -> None:
 
 def test_missing_bwrap_names_the_package() -> None:
     result = run_pants(
-        *FIXTURES,
+        WITH_FIXTURES,
         "--go-static-smoke-search-path=['/nonexistent']",
         "test",
         "tests/fixtures/go:exits-3",
@@ -126,15 +124,11 @@ def test_missing_bwrap_names_the_package() -> None:
 
 
 def test_glibc_for_arm64_uses_the_debian_cross_compiler(distdir: Path) -> None:
-    result = run_pants(*FIXTURES, "test", "tests/fixtures/go:cgo-glibc-arm64-smoke")
+    result = run_pants(WITH_FIXTURES, "test", "tests/fixtures/go:cgo-glibc-arm64-smoke")
     assert result.returncode == 0, result.stderr
-    packaged = run_pants(
-        *FIXTURES, f"--pants-distdir={distdir}", "package", "tests/fixtures/go:cgo-glibc-arm64"
-    )
+    packaged = package(distdir, "tests/fixtures/go:cgo-glibc-arm64")
     assert packaged.returncode == 0, packaged.stderr
-    report = json.loads(
-        (distdir / "tests.fixtures.go/cgo-glibc-arm64.static-report.json").read_text()
-    )
+    report = read_report(distdir, "tests.fixtures.go/cgo-glibc-arm64")
     assert (report["machine"], report["libc_detected"], report["linkage"]) == (
         "EM_AARCH64",
         "glibc",
@@ -149,7 +143,7 @@ def test_glibc_for_arm64_uses_the_debian_cross_compiler(distdir: Path) -> None:
 
 def test_missing_cross_compiler_fails_before_compiling_and_names_the_packages() -> None:
     result = run_pants(
-        *FIXTURES,
+        WITH_FIXTURES,
         "--go-static-glibc-cross-cc=/nonexistent/{triple}-gcc",
         "package",
         "tests/fixtures/go:cgo-glibc-arm64",
@@ -166,9 +160,7 @@ def test_missing_cross_compiler_fails_before_compiling_and_names_the_packages() 
 
 
 def test_glibc_static_pie_for_riscv64_is_rejected_up_front(distdir: Path) -> None:
-    result = run_pants(
-        *FIXTURES, f"--pants-distdir={distdir}", "package", "tests/fixtures/go:glibc-pie-riscv64"
-    )
+    result = package(distdir, "tests/fixtures/go:glibc-pie-riscv64")
     assert result.returncode != 0
     assert (
         'static_pie=True with libc="glibc" cannot be linked for goarch="riscv64"' in result.stderr
@@ -178,24 +170,18 @@ def test_glibc_static_pie_for_riscv64_is_rejected_up_front(distdir: Path) -> Non
 
 
 def test_nss_is_caught_on_arm64_too(distdir: Path) -> None:
-    result = run_pants(
-        *FIXTURES, f"--pants-distdir={distdir}", "package", "tests/fixtures/go:nss-glibc-arm64"
-    )
+    result = package(distdir, "tests/fixtures/go:nss-glibc-arm64")
     assert result.returncode != 0
     assert "nss-warning:" in result.stderr and "Using 'getpwnam'" in result.stderr
     assert not any(distdir.rglob("*nss-glibc-arm64*"))
 
 
 def test_parametrized_goarch_output_paths(distdir: Path) -> None:
-    same = run_pants(
-        *FIXTURES, f"--pants-distdir={distdir}", "package", "tests/fixtures/go:same-path"
-    )
+    same = package(distdir, "tests/fixtures/go:same-path")
     assert same.returncode != 0
     assert "output_path='bin/sleeper' is the same for every goarch" in same.stderr
     assert "Put {goarch} in it" in same.stderr and "Traceback" not in same.stderr
-    per_arch = run_pants(
-        *FIXTURES, f"--pants-distdir={distdir}", "package", "tests/fixtures/go:per-arch-path"
-    )
+    per_arch = package(distdir, "tests/fixtures/go:per-arch-path")
     assert per_arch.returncode == 0, per_arch.stderr
     for goarch, machine in (("amd64", "EM_X86_64"), ("arm64", "EM_AARCH64")):
         with (distdir / f"bin/sleeper-{goarch}").open("rb") as f:
@@ -203,14 +189,10 @@ def test_parametrized_goarch_output_paths(distdir: Path) -> None:
 
 
 def test_a_pure_go_only_arch_builds_checks_and_runs_under_qemu(distdir: Path) -> None:
-    result = run_pants(*FIXTURES, "test", "tests/fixtures/go:ppc64le-exits-3")
+    result = run_pants(WITH_FIXTURES, "test", "tests/fixtures/go:ppc64le-exits-3")
     assert result.returncode == 0, result.stderr
-    built = run_pants(
-        *FIXTURES, f"--pants-distdir={distdir}", "package", "tests/fixtures/go:sleeper-ppc64le"
-    )
+    built = package(distdir, "tests/fixtures/go:sleeper-ppc64le")
     assert built.returncode == 0, built.stderr
-    report = json.loads(
-        (distdir / "tests.fixtures.go/sleeper-ppc64le.static-report.json").read_text()
-    )
+    report = read_report(distdir, "tests.fixtures.go/sleeper-ppc64le")
     assert (report["machine"], report["goarch"], report["libc"]) == ("EM_PPC64", "ppc64le", "none")
     assert report["verdict"] == "pass"

@@ -7,7 +7,6 @@ test_docker_images.py.
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
 from go_static.toolchain import wheel_dir
-from pants_harness import run_pants
+from pants_harness import package, read_report, wrote_nothing
 
 # output path -> (stdout line, CGO_ENABLED, -tags, -buildmode, linker named in .comment or None)
 SAMPLES = {
@@ -124,12 +123,7 @@ def test_sample_is_static_runs_and_records_its_mode(packaged: Path, relpath: str
 
 
 def test_contradiction_fails_cleanly_and_writes_nothing(distdir: Path) -> None:
-    result = run_pants(
-        "--build-ignore=[]",
-        f"--pants-distdir={distdir}",
-        "package",
-        "tests/fixtures/go:glibc-libc-resolver",
-    )
+    result = package(distdir, "tests/fixtures/go:glibc-libc-resolver")
     assert result.returncode != 0
     assert (
         'tests/fixtures/go:glibc-libc-resolver: resolver="libc" with libc="glibc" cannot be static.'
@@ -137,16 +131,11 @@ def test_contradiction_fails_cleanly_and_writes_nothing(distdir: Path) -> None:
     )
     assert 'Fix: Set resolver="go"' in result.stderr
     assert "Traceback" not in result.stderr
-    assert not distdir.exists() or not any(distdir.rglob("*"))
+    assert wrote_nothing(distdir)
 
 
 def test_sqlite_without_its_tag_stops_before_compiling_and_names_the_tag(distdir: Path) -> None:
-    result = run_pants(
-        "--build-ignore=[]",
-        f"--pants-distdir={distdir}",
-        "package",
-        "tests/fixtures/go:sqlite-dlopen",
-    )
+    result = package(distdir, "tests/fixtures/go:sqlite-dlopen")
     assert result.returncode != 0
     assert (
         "tests/fixtures/go:sqlite-dlopen: github.com/mattn/go-sqlite3@v1.14.53 loads code at run "
@@ -154,7 +143,7 @@ def test_sqlite_without_its_tag_stops_before_compiling_and_names_the_tag(distdir
     )
     assert 'Fix: Add build_tags=["sqlite_omit_load_extension"]' in result.stderr
     assert "Building tests/fixtures/go:sqlite-dlopen" not in result.stderr
-    assert not distdir.exists() or not any(distdir.rglob("*"))
+    assert wrote_nothing(distdir)
 
 
 REPORT_KEYS = {
@@ -198,7 +187,7 @@ SCENARIOS = {
 
 @pytest.mark.parametrize("relpath", sorted(SCENARIOS))
 def test_each_binary_has_a_passing_report(packaged: Path, relpath: str) -> None:
-    report = json.loads((packaged / (relpath + ".static-report.json")).read_text())
+    report = read_report(packaged, relpath)
     assert REPORT_KEYS <= set(report)
     scenario, libc = SCENARIOS[relpath]
     assert (report["scenario"], report["libc"], report["libc_detected"]) == (scenario, libc, libc)

@@ -102,13 +102,13 @@ def run_in(checkout: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_second_checkout_rebuilds_nothing_and_a_third_rebuilds_the_same_bytes(
-    remote: str, checkout_b: Path, tmp_path: Path
+    remote: str, checkout_b: Path, tmp_path: Path, distdir: Path
 ) -> None:
     # A: this checkout, empty local store (the named caches may be warm): writes every action.
     a = run_pants(
         "--no-pantsd",
         f"--local-store-dir={tmp_path / 'a-store'}",
-        "--pants-distdir=dist/remote-cache-a",
+        f"--pants-distdir={distdir}",
         "--stats-log",
         *remote_flags(remote, write=True),
         "package",
@@ -134,7 +134,7 @@ def test_a_second_checkout_rebuilds_nothing_and_a_third_rebuilds_the_same_bytes(
     assert stats["remote_cache_requests_cached"] >= len(TARGETS)
     # With a remote answer on the way, Pants doesn't even start `go build` locally.
     assert "Starting: Building" not in b.stderr
-    dist_a, dist_b = REPO_ROOT / "dist" / "remote-cache-a", checkout_b / "dist" / "b"
+    dist_a, dist_b = distdir, checkout_b / "dist" / "b"
     for out in OUTPUTS:
         for name in (out, f"{out}.static-report.json"):
             assert (dist_b / name).read_bytes() == (dist_a / name).read_bytes(), name
@@ -160,4 +160,3 @@ def test_a_second_checkout_rebuilds_nothing_and_a_third_rebuilds_the_same_bytes(
         assert '"host_path_count": 0' in report
         data = (dist_a / out).read_bytes()
         assert not [s for s in re.findall(rb"[\x21-\x7e]{4,}", data) if host.search(s)], out
-    shutil.rmtree(dist_a, ignore_errors=True)

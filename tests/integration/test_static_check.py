@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pants_harness import run_pants
+from pants_harness import package, wrote_nothing
 
 FIXTURES = "tests/fixtures/go"
 # target -> (extra options, violation code, text that must be in the message)
@@ -33,13 +33,7 @@ CASES = {
 @pytest.mark.parametrize("target", sorted(CASES))
 def test_violation_fails_the_build_and_writes_nothing(target: str, distdir: Path) -> None:
     options, code, text = CASES[target]
-    result = run_pants(
-        "--build-ignore=[]",
-        f"--pants-distdir={distdir}",
-        *options,
-        "package",
-        f"{FIXTURES}:{target}",
-    )
+    result = package(distdir, f"{FIXTURES}:{target}", options=options)
     assert result.returncode != 0
     err = result.stderr
     assert (
@@ -50,17 +44,12 @@ def test_violation_fails_the_build_and_writes_nothing(target: str, distdir: Path
     assert text in err
     assert "    Why: " in err and "    Fix: " in err
     assert "Traceback" not in err
-    assert not distdir.exists() or not any(distdir.rglob("*"))
+    assert wrote_nothing(distdir)
 
 
 def test_allow_dlopen_accepts_the_same_binary(distdir: Path) -> None:
     # The same program and libc as dlopen-glibc; only the declared intent differs.
-    result = run_pants(
-        "--build-ignore=[]",
-        f"--pants-distdir={distdir}",
-        "package",
-        f"{FIXTURES}:dlopen-glibc-allowed",
-    )
+    result = package(distdir, f"{FIXTURES}:dlopen-glibc-allowed")
     assert result.returncode == 0, result.stderr
     assert "static check passed: static, glibc" in result.stderr
     assert (distdir / "tests.fixtures.go" / "dlopen-glibc-allowed.static-report.json").exists()

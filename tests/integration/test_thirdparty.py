@@ -7,30 +7,26 @@ plugin's module cache; later ones reuse it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from pants_harness import run_pants
+from pants_harness import WITH_FIXTURES, package, read_report, run_pants, wrote_nothing
 
 pytestmark = pytest.mark.thirdparty
-FIXTURES = ("--build-ignore=[]",)
 T = "tests/fixtures/thirdparty"
 KAFKA = "github.com/confluentinc/confluent-kafka-go/v2@v2.11.1"
 
 
 def test_kafka_auto_is_static_runs_in_an_empty_root_and_says_why_musl(distdir: Path) -> None:
     tests = run_pants(
-        *FIXTURES, "test", f"{T}:kafka-smoke@binary=amd64", f"{T}:kafka-smoke@binary=arm64"
+        WITH_FIXTURES, "test", f"{T}:kafka-smoke@binary=amd64", f"{T}:kafka-smoke@binary=arm64"
     )
     assert tests.returncode == 0, tests.stderr
     assert f"✓ {T}:kafka-smoke@binary=arm64 succeeded" in tests.stderr
-    built = run_pants(*FIXTURES, f"--pants-distdir={distdir}", "package", f"{T}:kafka@goarch=amd64")
+    built = package(distdir, f"{T}:kafka@goarch=amd64")
     assert built.returncode == 0, built.stderr
-    report = json.loads(
-        (distdir / "tests.fixtures.thirdparty/kafka@goarch=amd64.static-report.json").read_text()
-    )
+    report = read_report(distdir, "tests.fixtures.thirdparty/kafka@goarch=amd64")
     assert (report["verdict"], report["linkage"], report["libc_detected"]) == (
         "pass",
         "static",
@@ -86,25 +82,25 @@ def test_kafka_auto_is_static_runs_in_an_empty_root_and_says_why_musl(distdir: P
 def test_refused_before_the_compile_with_the_reason(
     target: str, expected: list, distdir: Path
 ) -> None:
-    result = run_pants(*FIXTURES, f"--pants-distdir={distdir}", "package", f"{T}:{target}")
+    result = package(distdir, f"{T}:{target}")
     assert result.returncode != 0
     assert f"{T}:{target}: " in result.stderr
     for text in expected:
         assert text in result.stderr
     assert f"Building {T}:{target}" not in result.stderr  # nothing compiled
     assert "Traceback" not in result.stderr
-    assert not distdir.exists() or not any(distdir.rglob("*"))
+    assert wrote_nothing(distdir)
 
 
 def test_allowed_plugin_runs_and_its_stub_says_so() -> None:
-    result = run_pants(*FIXTURES, "test", f"{T}:plugin-allowed-smoke")
+    result = run_pants(WITH_FIXTURES, "test", f"{T}:plugin-allowed-smoke")
     assert result.returncode == 0, result.stderr
 
 
 def test_link_failures_are_explained_above_the_raw_output() -> None:
     # forget-modules.toml replaces the table's entries, so the builds run into the linker.
     forget = f"--pants-config-files={T}/forget-modules.toml"
-    kafka = run_pants(*FIXTURES, forget, "package", f"{T}:kafka@goarch=amd64")
+    kafka = run_pants(WITH_FIXTURES, forget, "package", f"{T}:kafka@goarch=amd64")
     assert kafka.returncode != 0
     err = kafka.stderr
     head = (
@@ -114,7 +110,7 @@ def test_link_failures_are_explained_above_the_raw_output() -> None:
     )
     assert head in err and "the `musl` tag" in err
     assert err.index(head) < err.index("ld.lld: error: undefined symbol: getcontext")  # raw below
-    pcap = run_pants(*FIXTURES, forget, "package", f"{T}:pcap")
+    pcap = run_pants(WITH_FIXTURES, forget, "package", f"{T}:pcap")
     assert pcap.returncode != 0
     assert (
         f"{T}:pcap: the build needs the system C library or header pcap.h (wanted by "
@@ -127,7 +123,7 @@ def test_a_malformed_cgo_modules_entry_is_named(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text('[go-static.cgo_modules."example.com/acme/c"]\nmusl_tag = ["x"]\n')
     result = run_pants(
-        *FIXTURES, f"--pants-config-files={config}", "package", f"{T}:plugin-allowed"
+        WITH_FIXTURES, f"--pants-config-files={config}", "package", f"{T}:plugin-allowed"
     )
     assert result.returncode != 0
     assert (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from pants.core.goals.package import BuiltPackage
@@ -39,9 +40,11 @@ def rule_runner() -> RuleRunner:
     return runner
 
 
-def field_set(rule_runner: RuleRunner, spec_path: str, name: str) -> GoStaticBinaryFieldSet:
+def field_set(
+    rule_runner: RuleRunner, spec_path: str, name: str, parameters: dict[str, str] | None = None
+) -> GoStaticBinaryFieldSet:
     return GoStaticBinaryFieldSet.create(
-        rule_runner.get_target(Address(spec_path, target_name=name))
+        rule_runner.get_target(Address(spec_path, target_name=name, parameters=parameters))
     )
 
 
@@ -226,30 +229,24 @@ def test_goarch_is_checked_at_parse_time_and_resolved_into_the_mode(
         '    goarch=parametrize("arm64", "riscv64"))\n',
     )
     for goarch in ("arm64", "riscv64"):
-        fs = GoStaticBinaryFieldSet.create(
-            rule_runner.get_target(
-                Address("gb", target_name="hello", parameters={"goarch": goarch})
-            )
-        )
+        fs = field_set(rule_runner, "gb", "hello", {"goarch": goarch})
         result = rule_runner.request(GoStaticPlan, [GoStaticPlanRequest(fs)])
         assert (result.mode.goarch, result.mode.go_env()["GOARCH"]) == (goarch, goarch)
         assert result.output_path == f"gb/hello@goarch={goarch}"
 
 
-def test_an_in_repo_cgo_module_taught_through_cgo_modules_gets_its_musl_tag(tmp_path) -> None:
+def test_an_in_repo_cgo_module_taught_through_cgo_modules_gets_its_musl_tag(
+    rule_runner: RuleRunner, tmp_path: Path
+) -> None:
     # The musl variant of the package is selected only by the tag the knowledge entry adds, so
     # its file must reach the sandbox although `go list` (without that tag) ignored it.
     entry = (
         '{"example.com/rr": {"packages": ["example.com/rr/fastc"], "musl_tags": ["fastc_musl"], '
         '"tags_why": "fastc links its musl variant", "cite": "fastc/musl.go"}}'
     )
-    runner = RuleRunner(
-        rules=[*register.rules(), QueryRule(BuiltPackage, [GoStaticBinaryFieldSet])],
-        target_types=register.target_types(),
-    )
-    runner.set_options([f"--go-static-cgo-modules={entry}"], env_inherit={"PATH", "HOME"})
+    rule_runner.set_options([f"--go-static-cgo-modules={entry}"], env_inherit={"PATH", "HOME"})
     write_module(
-        runner,
+        rule_runner,
         "km",
         'go_static_binary(name="c", main="./cmd/c")\n',
         **{
@@ -271,8 +268,12 @@ def test_an_in_repo_cgo_module_taught_through_cgo_modules_gets_its_musl_tag(tmp_
             ),
         },
     )
-    built = runner.request(BuiltPackage, [field_set(runner, "km", "c")])
-    contents = {fc.path: fc.content for fc in runner.request(DigestContents, [built.digest])}
+    try:
+        built = rule_runner.request(BuiltPackage, [field_set(rule_runner, "km", "c")])
+        digest_contents = rule_runner.request(DigestContents, [built.digest])
+    finally:
+        rule_runner.set_options([], env_inherit={"PATH", "HOME"})
+    contents = {fc.path: fc.content for fc in digest_contents}
     binary = tmp_path / "c"
     binary.write_bytes(contents["km/c"])
     binary.chmod(0o755)

@@ -76,6 +76,8 @@ C_SOURCES = {
     "0;\n}\n",
 }
 STATIC_GLIBC = ("-linkmode=external", "-extldflags=-static")
+STATIC_PIE = ("-linkmode=external", "-extldflags=-static-pie")
+TRIMPATH = ("-trimpath",)
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,9 @@ class Lab:
     def musl_cc(self) -> str:
         return f"{ZIG} cc -target x86_64-linux-musl"
 
-    def cross(self, name: str, goarch: str, libc: str, *, flags=(), ldflags=STATIC_GLIBC) -> Built:
+    def cross(
+        self, name: str, goarch: str, libc: str, *, flags=TRIMPATH, ldflags=STATIC_GLIBC
+    ) -> Built:
         """A Go binary for a foreign arch: musl through zig, glibc through Debian's cross gcc."""
         zig_target, gcc = CROSS[goarch]
         if libc == "glibc":
@@ -175,10 +179,8 @@ class Lab:
         cc = f"{ZIG} cc -target {zig_target}" if libc == "musl" else gcc
         env = {"GOARCH": goarch}
         if libc == "none":
-            return self.go(name, cgo=False, flags=("-trimpath", *flags), extra_env=env)
-        return self.go(
-            name, cgo=True, cc=cc, flags=("-trimpath", *flags), ldflags=ldflags, extra_env=env
-        )
+            return self.go(name, cgo=False, flags=flags, extra_env=env)
+        return self.go(name, cgo=True, cc=cc, flags=flags, ldflags=ldflags, extra_env=env)
 
     def cross_cc(self, name: str, goarch: str, source: str, *args: str) -> Built:
         """A C program for a foreign arch with Debian's cross gcc."""
@@ -253,7 +255,7 @@ def _recipes(lab: Lab) -> dict[str, Callable[[], Built]]:
             cgo=True,
             cc=lab.musl_cc,
             flags=netgo + ("-buildmode=pie",),
-            ldflags=("-linkmode=external", "-extldflags=-static-pie"),
+            ldflags=STATIC_PIE,
         ),
         # The mode's zig flags: no DWARF (-w), no C debug info (-g0), so no host paths.
         "go_musl_no_debug": lambda: lab.go(
@@ -287,27 +289,25 @@ def _recipes(lab: Lab) -> dict[str, Callable[[], Built]]:
             "c_dlopen_musl_stripped", "zig", "dlopen.c", "-static", "-s"
         ),
         # Foreign arches: the checker must judge them exactly as it judges x86_64.
-        "arm64_none": lambda: lab.cross("arm64_none", "arm64", "none", flags=netgo[1:]),
-        "arm64_musl": lambda: lab.cross("arm64_musl", "arm64", "musl", flags=netgo[1:]),
+        "arm64_none": lambda: lab.cross("arm64_none", "arm64", "none", flags=netgo),
+        "arm64_musl": lambda: lab.cross("arm64_musl", "arm64", "musl", flags=netgo),
         "arm64_musl_pie": lambda: lab.cross(
             "arm64_musl_pie",
             "arm64",
             "musl",
-            flags=(*netgo[1:], "-buildmode=pie"),
-            ldflags=("-linkmode=external", "-extldflags=-static-pie"),
+            flags=(*netgo, "-buildmode=pie"),
+            ldflags=STATIC_PIE,
         ),
-        "arm64_glibc_netgo": lambda: lab.cross(
-            "arm64_glibc_netgo", "arm64", "glibc", flags=netgo[1:]
-        ),
+        "arm64_glibc_netgo": lambda: lab.cross("arm64_glibc_netgo", "arm64", "glibc", flags=netgo),
         "arm64_glibc_nss": lambda: lab.cross("arm64_glibc_nss", "arm64", "glibc"),
         "arm64_c_dynamic": lambda: lab.cross_cc("arm64_c_dynamic", "arm64", "hello.c"),
-        "riscv64_none": lambda: lab.cross("riscv64_none", "riscv64", "none", flags=netgo[1:]),
+        "riscv64_none": lambda: lab.cross("riscv64_none", "riscv64", "none", flags=netgo),
         "riscv64_musl_pie": lambda: lab.cross(
             "riscv64_musl_pie",
             "riscv64",
             "musl",
-            flags=(*netgo[1:], "-buildmode=pie"),
-            ldflags=("-linkmode=external", "-extldflags=-static-pie"),
+            flags=(*netgo, "-buildmode=pie"),
+            ldflags=STATIC_PIE,
         ),
         "riscv64_glibc_nss": lambda: lab.cross("riscv64_glibc_nss", "riscv64", "glibc"),
         "riscv64_c_dynamic": lambda: lab.cross_cc("riscv64_c_dynamic", "riscv64", "hello.c"),

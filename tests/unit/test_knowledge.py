@@ -165,4 +165,7 @@ def test_malformed_user_entries_say_what_is_wrong(raw: dict, message: str) -> No
         merged_table({"example.com/m": raw}, "[go-static].cgo_modules, set in pants.toml")
     assert str(caught.value).startswith("[go-static].cgo_modules, set in pants.toml: ")
     assert message in str(caught.value)
+
+
+def test_an_empty_entry_is_the_defaults() -> None:
     assert ModuleFacts.from_mapping("m", {}, "x") == ModuleFacts("m")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from elf_lab import REPO
+REPO = Path(__file__).resolve().parents[2]
 
 PATHS = ("pants-plugins", "tests", "benchmarks", "build-support")
 
