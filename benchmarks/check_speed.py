@@ -32,9 +32,9 @@ from plain_build import GO, NAMED, SITE, ZIG, named_cache
 
 # isort: split
 # plain_build put pants-plugins on sys.path.
-from go_static.elf import elf_facts
-from go_static.expectation import Expectation
-from go_static.verdict import evaluate
+from go_static.core.checker.elf import elf_facts
+from go_static.core.checker.expectation import Expectation
+from go_static.core.checker.verdict import evaluate
 
 PACKAGES = {
     "archive/tar": "tar.NewReader",

@@ -28,8 +28,8 @@ from plain_build import GO, go_build_argv, mode_env, named_cache, plugin_mode
 
 # isort: split
 # plain_build put pants-plugins on sys.path.
-from go_static.arches import ARCHES
-from go_static.smoke import SmokeRun
+from go_static.core.arches import ARCHES
+from go_static.core.smoke import SmokeRun
 
 MAIN = (
     'package main\n\nimport "fmt"\n\nvar edit = 0\n\n'

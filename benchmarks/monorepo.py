@@ -36,7 +36,7 @@ from plain_build import GO, NAMED, ZIG, go_build_argv, mode_env, plugin_mode
 
 # isort: split
 # plain_build put pants-plugins on sys.path.
-from go_static.mode import BuildMode
+from go_static.core.mode.build_mode import BuildMode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
@@ -44,7 +44,7 @@ ZIG_CACHE = NAMED / "go_static_zig"
 REMOTE_CACHE = REPO_ROOT / "build-support" / "remote-cache"
 N_APPS, N_SHARED, CGO_EVERY = 20, 5, 4
 # The two modes the plugin resolves for these targets (libc="auto", resolver="go"), from
-# go_static.mode itself. A Makefile keys one `go build` on each.
+# go_static.core.mode.build_mode itself. A Makefile keys one `go build` on each.
 PURE_GO, CGO_MUSL = plugin_mode(cgo=False), plugin_mode(cgo=True)
 COUNTERS = (
     "remote_cache_requests",

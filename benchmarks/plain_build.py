@@ -1,6 +1,6 @@
 """What the benchmarks share: the pinned venv's Go SDK and zig, Pants' named caches, and the
 plugin's own build mode, so that a plain `go build` timed here is exactly the build
-go_static_binary runs (flags from `go_static.mode`, never retyped).
+go_static_binary runs (flags from `go_static.core.mode.build_mode`, never retyped).
 
 The benchmark scripts run with the venv's python (their shell wrappers see to it).
 """
@@ -14,9 +14,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "pants-plugins"))
 
-from go_static.graph import GraphFacts  # noqa: E402 (after the sys.path line above)
-from go_static.intent import Intent  # noqa: E402
-from go_static.mode import REPRODUCIBLE_FLAGS, BuildMode, resolve  # noqa: E402
+# After the sys.path line above.
+from go_static.core.gograph.graph import GraphFacts  # noqa: E402
+from go_static.core.mode.build_mode import BuildMode, resolve  # noqa: E402
+from go_static.core.mode.intent import Intent  # noqa: E402
+from go_static.core.names import REPRODUCIBLE_FLAGS  # noqa: E402
 
 SITE = (
     Path(sys.prefix)

@@ -2,11 +2,12 @@
 
 - `dist/pants_go_static-<version>-py3-none-any.whl`: the go_static backend, built by setuptools
   from pyproject.toml. It is built from a clean copy of the sources, so no build/ or *.egg-info
-  lands in the work tree, and it is checked to hold only go_static/*.py plus metadata.
+  lands in the work tree, and it is checked to hold only go_static's modules plus metadata.
 - `dist/go-static-check.pex`: the standalone checker (`go_static.check`) as a single-file PEX. It
-  holds only the go_static modules the checker imports (found by reading their imports, skipping
-  `if TYPE_CHECKING:` blocks) and pyelftools at the pin in 3rdparty/python/requirements.txt. It is
-  built with the pex pinned in build-support/dist-requirements.txt, installed in its own venv.
+  holds only the go_static modules the checker imports (read from their source by
+  `import_graph.py`, skipping `if TYPE_CHECKING:` blocks) and pyelftools at the pin in
+  3rdparty/python/requirements.txt. It is built with the pex pinned in
+  build-support/dist-requirements.txt, installed in its own venv.
 
 Network: pip fetches the pinned setuptools (build-system.requires) and that pex, and pex fetches
 pyelftools, from the package index; all are cached after the first build.
@@ -15,7 +16,6 @@ pyelftools, from the package index; all are cached after the first build.
 from __future__ import annotations
 
 import argparse
-import ast
 import fcntl
 import hashlib
 import importlib.util
@@ -28,6 +28,8 @@ import sysconfig
 import tempfile
 import zipfile
 from pathlib import Path
+
+from import_graph import closure, import_graph, module_files
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = "go_static"
@@ -94,60 +96,21 @@ def _is_stdlib(top: str) -> bool:
     )
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _imported_names(tree: ast.AST, module: str) -> list[str]:
-    """Every module name `tree` imports at run time (anywhere), as absolute dotted names."""
-    names: list[str] = []
-    package = module.rsplit(".", 1)[0]
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for child in node.orelse:  # only the `else:` runs
-                visit(child)
-            return
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(parts + ([node.module] if node.module else []))
-            names.append(base)
-            names.extend(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import mod`
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return names
-
-
 def checker_modules() -> list[Path]:
-    """The go_static source files the checker needs at run time, found from its imports."""
-    pending, seen, files = [PACKAGE, CHECKER], set(), []
-    problems = []
-    while pending:
-        module = pending.pop()
-        if module in seen:
-            continue
-        seen.add(module)
-        rel = Path(*module.split("."))
-        path = SOURCE_ROOT / (f"{rel}/__init__.py" if module == PACKAGE else f"{rel}.py")
-        if not path.is_file():
-            continue  # `from go_static.x import Name`: Name is not a module
-        files.append(path)
-        for name in _imported_names(ast.parse(path.read_text(), str(path)), module):
-            top = name.split(".")[0]
-            if top == PACKAGE:
-                pending.append(name)
-            elif top not in CHECKER_THIRD_PARTY and not _is_stdlib(top):
-                problem = f"{path.relative_to(REPO)} imports {name}"
-                if not any(problem.startswith(p + ".") for p in problems):  # `from x import y`
-                    problems.append(problem)
+    """The go_static source files the checker needs at run time, found from its imports, with
+    the `__init__.py` of every package on the way."""
+    internal, external = import_graph(SOURCE_ROOT, PACKAGE, type_checking=False)
+    needed = closure(internal, CHECKER)
+    for module in list(needed):
+        parts = module.split(".")
+        needed.update(".".join(parts[:n]) for n in range(1, len(parts)))
+    files = module_files(SOURCE_ROOT, PACKAGE)
+    problems = [
+        f"{files[m].relative_to(REPO)} imports {top}"
+        for m in sorted(needed)
+        for top in sorted(external[m])
+        if top not in CHECKER_THIRD_PARTY and not _is_stdlib(top)
+    ]
     if problems:
         raise DistError(
             "The checker PEX may depend only on the stdlib and "
@@ -156,7 +119,7 @@ def checker_modules() -> list[Path]:
             + "\n  ".join(problems)
             + "\nFix: move that import out of the checker's modules, or under `if TYPE_CHECKING:`."
         )
-    return sorted(files)
+    return sorted(files[m] for m in needed)
 
 
 def pinned(requirement: str) -> str:
@@ -175,8 +138,10 @@ def build_wheel(dist: Path, work: Path) -> Path:
         if not (REPO / name).is_file():
             raise DistError(f"{name} is missing at the repo root; the wheel needs it.")
         shutil.copy2(REPO / name, stage / name)
-    for src in sorted((SOURCE_ROOT / PACKAGE).glob("*.py")):
-        shutil.copy2(src, stage / "pants-plugins" / PACKAGE / src.name)
+    for src in module_files(SOURCE_ROOT, PACKAGE).values():
+        dest = stage / "pants-plugins" / src.relative_to(SOURCE_ROOT)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
     out = work / "wheel-out"
     _run(
         [
@@ -199,7 +164,7 @@ def build_wheel(dist: Path, work: Path) -> Path:
         unexpected = [
             n
             for n in zf.namelist()
-            if not re.fullmatch(rf"{PACKAGE}/\w+\.py|pants_go_static-[^/]+\.dist-info/.+", n)
+            if not re.fullmatch(rf"{PACKAGE}/(\w+/)*\w+\.py|pants_go_static-[^/]+\.dist-info/.+", n)
         ]
     if unexpected:
         raise DistError(f"The wheel holds files it must not: {unexpected}")
@@ -210,9 +175,10 @@ def build_wheel(dist: Path, work: Path) -> Path:
 
 def build_pex(dist: Path, work: Path, pex: str) -> Path:
     stage = work / "pex-src"
-    (stage / PACKAGE).mkdir(parents=True)
     for src in checker_modules():
-        shutil.copy2(src, stage / PACKAGE / src.name)
+        dest = stage / src.relative_to(SOURCE_ROOT)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest)
     out = work / PEX_NAME  # moved into dist/ only once it runs
     _run(
         [

@@ -1,26 +1,22 @@
-"""The go_static backend: `backend_packages = ["go_static"]`. Only gathers; no logic here."""
+"""The go_static backend: `backend_packages = ["go_static"]`. Only gathers; no logic here.
 
-from go_static import (
-    check_goal,
-    docker_daemon,
-    docker_platform,
-    explain,
+Image support is the separate `go_static.docker` backend.
+"""
+
+from go_static.goals import check, explain, package, report, run, smoke_test, tailor
+from go_static.rules import (
+    build,
     host_tools,
     module,
-    package,
+    outcome,
     plan,
     postlink,
     prebuild,
     process,
-    report_goal,
-    run,
-    smoke_goal,
-    subsystem,
-    tailor,
     toolchain,
 )
-from go_static.smoke_target import GoStaticSmokeTestTarget
-from go_static.target_types import GoStaticBinaryTarget
+from go_static.subsystems import go_static
+from go_static.target_types import GoStaticBinaryTarget, GoStaticSmokeTestTarget
 
 
 def target_types():
@@ -29,21 +25,21 @@ def target_types():
 
 def rules():
     return [
-        *subsystem.rules(),
+        *go_static.rules(),
         *toolchain.rules(),
+        *host_tools.rules(),
         *process.rules(),
         *module.rules(),
         *prebuild.rules(),
         *plan.rules(),
         *postlink.rules(),
+        *build.rules(),
+        *outcome.rules(),
         *package.rules(),
-        *host_tools.rules(),
-        *run.rules(),
-        *check_goal.rules(),
-        *docker_daemon.rules(),
-        *docker_platform.rules(),
+        *check.rules(),
         *explain.rules(),
-        *report_goal.rules(),
+        *report.rules(),
+        *run.rules(),
         *tailor.rules(),
-        *smoke_goal.rules(),
+        *smoke_test.rules(),
     ]

@@ -1,4 +1,4 @@
-"""Tier 3: the release artifacts of `build-support/dist` (README "Shipping").
+"""Tier 3: the release artifacts of `build-support/dist` (docs/architecture.md).
 
 - The wheel: its contents and metadata, then an outside repo adopting it in each documented way.
 - The checker PEX: real static, dynamic and corrupt binaries, under every Python 3.9+ found.
@@ -57,7 +57,7 @@ class Artifacts:
     wheel: Path
     pex: Path
     readme: str  # README.md as it was when the wheel was built
-    modules: frozenset[str]  # pants-plugins/go_static/*.py then
+    modules: frozenset[str]  # pants-plugins/go_static/**/*.py then
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -83,7 +83,8 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
     out = tmp_path_factory.mktemp("dist")
     readme = (REPO_ROOT / "README.md").read_text()
     modules = frozenset(
-        f"go_static/{p.name}" for p in (REPO_ROOT / "pants-plugins" / "go_static").glob("*.py")
+        str(p.relative_to(REPO_ROOT / "pants-plugins"))
+        for p in (REPO_ROOT / "pants-plugins" / "go_static").rglob("*.py")
     )
     proc = run([REPO_ROOT / "build-support" / "dist", "--dist-dir", out], env={**os.environ})
     assert proc.returncode == 0, proc.stderr
@@ -235,7 +236,8 @@ def test_outside_repo_adopts_the_wheel_through_global_plugins(
     artifacts: Artifacts, scratch: Path
 ) -> None:
     """`[GLOBAL].plugins`: Pants resolves the wheel with its pex tool, which it would download
-    from GitHub. The README's fix: the tool ./pants built from PyPI, with this repo's pin."""
+    from GitHub. The fix docs/getting-started.md gives: the tool ./pants built from PyPI, with
+    this repo's pin."""
     pex_cli = toml.load(REPO_ROOT / "pants.toml")["pex-cli"]
     pex_tool = REPO_ROOT / ".pants-tools" / f"pex-{pex_cli['version']}.pex"
     assert pex_tool.is_file(), "tests/run bootstraps it, as ./pants does"
@@ -334,10 +336,14 @@ def test_checker_pex_holds_only_the_checker_and_pyelftools(artifacts: Artifacts)
         "pyelftools-0.32-py3-none-any.whl"
     ]
     assert info["entry_point"] == "go_static.check:main"
-    assert {"go_static/__init__.py", "go_static/check.py", "go_static/elf.py"} <= set(ours)
-    assert not {"go_static/register.py", "go_static/package.py", "go_static/subsystem.py"} & set(
+    # The checker's folder, the core's shared leaf modules, and the packages on the way.
+    folders = {n.rsplit("/", 1)[0] for n in ours}
+    assert folders == {"go_static", "go_static/core", "go_static/core/checker"}, folders
+    assert {"go_static/check.py", "go_static/core/names.py", "go_static/core/errors.py"} <= set(
         ours
     )
+    assert {"go_static/core/checker/elf.py", "go_static/core/checker/cli.py"} <= set(ours)
+    assert "go_static/register.py" not in ours
     assert not [n for n, text in ours.items() if "from pants" in text or "import pants" in text]
     assert artifacts.pex.read_bytes().startswith(b"#!/usr/bin/env python3\n")
 

@@ -99,7 +99,7 @@ def test_a_binary_failing_the_check_stops_its_image_before_docker_build(
     dockerd, distdir: Path
 ) -> None:
     # This image's binary has never passed the check, so no pantsd can hold an earlier
-    # `docker build` of it to replay (see README); the shared pantsd is fine here.
+    # `docker build` of it to replay (see docs/images.md); the shared pantsd is fine here.
     tag = f"{IMAGE_REPOSITORY}/nss-glibc-image:latest"
     result = package(
         distdir,
@@ -146,7 +146,7 @@ def test_a_missing_docker_client_is_named_with_where_pants_looked(distdir: Path)
         options=["--docker-executable-search-paths=['/nonexistent/bin']"],
     )
     assert result.returncode != 0
-    # Pants' own error: it looks for `docker` before any plugin hook runs (see README).
+    # Pants' own error: it looks for `docker` before any plugin hook runs (see docs/images.md).
     assert (
         "BinaryNotFoundError: Cannot find `docker` on `['/nonexistent/bin']`. Please ensure "
         "that it is installed so that Pants can interact with the docker daemon."

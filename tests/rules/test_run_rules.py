@@ -9,17 +9,15 @@ from pathlib import Path
 
 import pytest
 from pants.backend.docker.target_types import DockerImageTags, DockerImageTarget
-from pants.backend.docker.util_rules import docker_binary
 from pants.core.goals.run import RunRequest
 from pants.engine.addresses import Address
 from pants.engine.fs import DigestContents
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from go_static import register
-from go_static.docker_daemon import DockerDaemonCheckRequest
-from go_static.host_tools import HostTool, HostToolRequest
-from go_static.plan import GoStaticBinaryFieldSet
+from go_static.docker.daemon import DockerDaemonCheckRequest
+from go_static.rules.host_tools import HostTool, HostToolRequest
+from go_static.rules.plan import GoStaticBinaryFieldSet
 
 GO_MOD = "module example.com/run\n\ngo 1.21\n"
 ECHO = (
@@ -29,18 +27,14 @@ ECHO = (
 
 
 @pytest.fixture(scope="module")
-def rule_runner() -> RuleRunner:
-    runner = RuleRunner(
-        rules=[
-            *register.rules(),
-            *docker_binary.rules(),
-            QueryRule(RunRequest, [GoStaticBinaryFieldSet]),
-            QueryRule(DockerImageTags, [DockerDaemonCheckRequest]),
-            QueryRule(HostTool, [HostToolRequest]),
-        ],
-        target_types=[*register.target_types(), DockerImageTarget],
+def rule_runner(make_rule_runner) -> RuleRunner:
+    runner = make_rule_runner(
+        QueryRule(RunRequest, [GoStaticBinaryFieldSet]),
+        QueryRule(DockerImageTags, [DockerDaemonCheckRequest]),
+        QueryRule(HostTool, [HostToolRequest]),
+        target_types=[DockerImageTarget],
+        docker=True,
     )
-    runner.set_options([], env_inherit={"PATH", "HOME"})
     runner.write_files(
         {
             "run/go.mod": GO_MOD,
@@ -90,19 +84,16 @@ def test_a_binary_failing_the_check_gets_no_run_request(rule_runner: RuleRunner)
 @pytest.mark.skipif(not shutil.which("docker"), reason="no docker client; .ci/run installs it")
 def test_an_unreachable_daemon_names_the_image_and_the_fix(rule_runner: RuleRunner) -> None:
     # A socket nobody listens on: the same answer as a stopped daemon, without stopping one.
-    rule_runner.set_options(
-        [
-            "--docker-env-vars=['DOCKER_HOST=unix:///nonexistent/docker.sock']",
-            "--go-static-docker-start-hint=run `sudo start-docker`",
-        ],
-        env_inherit={"PATH", "HOME"},
+    rule_runner.configure(
+        "--docker-env-vars=['DOCKER_HOST=unix:///nonexistent/docker.sock']",
+        "--go-static-docker-start-hint=run `sudo start-docker`",
     )
     target = rule_runner.get_target(Address("run", target_name="img"))
     try:
         with pytest.raises(ExecutionError) as caught:
             rule_runner.request(DockerImageTags, [DockerDaemonCheckRequest(target)])
     finally:
-        rule_runner.set_options([], env_inherit={"PATH", "HOME"})
+        rule_runner.configure()
     message = str(caught.value)
     assert "DockerDaemonError: run:img: the Docker daemon does not answer" in message
     assert "unix:///nonexistent/docker.sock" in message

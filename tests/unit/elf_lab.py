@@ -19,6 +19,9 @@ from typing import Callable
 
 import pytest
 
+from go_static.core.checker.elf import ElfFacts, elf_facts
+from go_static.core.checker.expectation import Verdict
+
 REPO = Path(__file__).resolve().parents[2]
 SITE = (
     Path(sys.prefix)
@@ -363,3 +366,34 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
 @pytest.fixture(scope="session")
 def bins(lab: Lab) -> Binaries:
     return Binaries(lab)
+
+
+# ---- shared by the checker tests -----------------------------------------------------------------
+
+NETGO = ("netgo", "osusergo")
+GO_EXPECT = dict(goos="linux", goarch="amd64", buildmode="exe")
+
+
+def codes(result: Verdict | tuple) -> list[str]:
+    vs = result.violations if isinstance(result, Verdict) else result
+    return [v.code for v in vs]
+
+
+def facts(bins: Binaries, name: str) -> ElfFacts:
+    return elf_facts(bins.get(name).path)
+
+
+def layers_stripped(path: Path) -> dict:
+    """detect_libc's inputs with layers 0-3 emptied (as for a stripped non-x86_64 binary)."""
+    data = path.read_bytes()
+    return dict(
+        interp=None,
+        needed=(),
+        symbols=[],
+        notes=[],
+        entry_code=b"",
+        machine="EM_AARCH64",
+        data=data,
+        build_info=elf_facts(data).build_info,
+        has_comment=True,
+    )

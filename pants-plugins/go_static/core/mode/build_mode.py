@@ -1,0 +1,200 @@
+"""Declared intent + package-graph facts -> one frozen build mode (rules_go's `mode.bzl` pattern).
+
+Pants-free on purpose: the rules, the explain goal and the standalone checker all read the same
+`BuildMode`, and the whole decision table is unit-testable without an engine. `resolve` first
+validates (`validate.py`: every contradiction fails, with cause and fix), then derives each
+setting with the reason it was chosen (`derive.py`).
+
+Scenario numbers follow the seed's matrix (rows: how std `net`/`os/user` resolve; columns: the
+project's own C code):
+
+                             cgo + dlopen   cgo, no dlopen   no cgo
+    std via cgo (libc)            1               2             3
+    std via Go (netgo,osusergo)   4               5             6
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from go_static.core.checker.expectation import Expectation
+from go_static.core.mode import derive
+from go_static.core.mode.decision import Decision, render_decisions
+from go_static.core.mode.intent import Intent, build_tags, names
+from go_static.core.mode.validate import validate
+from go_static.core.names import (
+    BUILDMODE_EXE,
+    BUILDMODE_PIE,
+    CGO_CFLAGS_NO_DEBUG,
+    NONE,
+    REPRODUCIBLE_FLAGS,
+    SCENARIO_GLYPHS,
+    ZIG,
+)
+
+if TYPE_CHECKING:
+    from go_static.core.gograph.graph import GraphFacts
+
+
+@dataclass(frozen=True)
+class BuildMode:
+    """The resolved, immutable way to build one go_static_binary."""
+
+    address: str
+    goos: str
+    goarch: str
+    cgo_enabled: bool
+    libc: str  # "none" | "musl" | "glibc"
+    c_compiler: str | None  # "zig", "musl-gcc", "gcc", or another name from an option
+    c_target: str | None  # zig's -target triple, when the compiler is zig
+    tags: tuple[str, ...]
+    linkmode: str  # LINKMODE_INTERNAL | LINKMODE_EXTERNAL
+    extldflags: tuple[str, ...]
+    buildmode: str  # BUILDMODE_EXE | BUILDMODE_PIE
+    user_ldflags: tuple[str, ...]
+    resolver: str
+    static_pie: bool
+    allow_dlopen: bool
+    scenario: int
+    facts: GraphFacts
+    decisions: tuple[Decision, ...] = field(default=(), compare=False)
+    # No DWARF (-w) and no C debug info (-g0): see _reproducibility.
+    no_debug_info: bool = False
+
+    @property
+    def scenario_glyph(self) -> str:
+        return SCENARIO_GLYPHS[self.scenario]
+
+    @property
+    def ldflags(self) -> tuple[str, ...]:
+        """The full -ldflags list: the mode's link settings first, then the target's own."""
+        own = [f"-linkmode={self.linkmode}"]
+        if self.no_debug_info:
+            own.append("-w")
+        if self.extldflags:
+            own.append("-extldflags=" + " ".join(self.extldflags))
+        return (*own, *self.user_ldflags)
+
+    def go_build_flags(self) -> tuple[str, ...]:
+        """Flags for `go build`, after the always-on REPRODUCIBLE_FLAGS."""
+        tags = ("-tags=" + ",".join(self.tags),) if self.tags else ()
+        buildmode = (f"-buildmode={self.buildmode}",) if self.buildmode != BUILDMODE_EXE else ()
+        return (*tags, "-ldflags=" + " ".join(self.ldflags), *buildmode)
+
+    def compile_flags(self) -> tuple[str, ...]:
+        """The go build flags that change compiled packages (not the link): -tags, -buildmode."""
+        return tuple(f for f in self.go_build_flags() if not f.startswith("-ldflags="))
+
+    def go_env(self) -> dict[str, str]:
+        """The environment settings the mode owns (the C compiler is bound later)."""
+        env = {
+            "CGO_ENABLED": "1" if self.cgo_enabled else "0",
+            "GOOS": self.goos,
+            "GOARCH": self.goarch,
+        }
+        if self.no_debug_info:
+            env["CGO_CFLAGS"] = CGO_CFLAGS_NO_DEBUG
+        return env
+
+
+def expectation_for(mode: BuildMode) -> Expectation:
+    """What the checker must find in a binary built with this mode."""
+    return Expectation(
+        libc=mode.libc,
+        cgo_enabled=mode.cgo_enabled,
+        tags=tuple(mode.tags),
+        ldflags=tuple(mode.ldflags),
+        buildmode=mode.buildmode,
+        goos=mode.goos,
+        goarch=mode.goarch,
+        static_pie=mode.static_pie,
+        allow_dlopen=mode.allow_dlopen,
+        forbid_host_paths=True,
+    )
+
+
+def go_build_argv(
+    mode: BuildMode, module_root: str, main_dir: str, mod_flag: str, out_file: str
+) -> tuple[str, ...]:
+    """`go build` arguments, run in the module root; `out_file` is relative to the sandbox."""
+    relative_main = posixpath.relpath(main_dir or ".", module_root or ".")
+    return (
+        "build",
+        *REPRODUCIBLE_FLAGS,
+        mod_flag,
+        *mode.go_build_flags(),
+        "-o",
+        posixpath.relpath(out_file, module_root or "."),
+        "./" + relative_main if relative_main != "." else ".",
+    )
+
+
+def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
+    """Resolve intent against the graph once; raise ModeError on any contradiction."""
+    validate(intent, facts)
+    tags = build_tags(intent)
+    libc, libc_decision = derive.pick_libc(intent, facts)
+    cgo_enabled = libc != NONE
+    decisions = [derive.goarch_decision(intent), libc_decision]
+    if facts.dlopen_packages:
+        decisions.append(
+            Decision(
+                "allow_dlopen",
+                "True",
+                f"dlopen in {names(facts.dlopen_packages)} is accepted, though it fails at run "
+                "time under static musl and needs the linking glibc under static glibc.",
+                "field allow_dlopen",
+            )
+        )
+    decisions.append(
+        Decision(
+            "CGO_ENABLED",
+            "1" if cgo_enabled else "0",
+            f"C code is compiled and linked against {libc}."
+            if cgo_enabled
+            else "No C library: cgo off, so Go links internally and the binary is static by "
+            "construction.",
+            "libc",
+        )
+    )
+    c_compiler, c_target, cc_decision = derive.compiler(intent, libc)
+    tags_decision = derive.tags_decision(intent, facts, tags)
+    module_tags, module_decisions = derive.module_tags(facts, libc)
+    tags = tuple(dict.fromkeys((*tags, *module_tags)))
+    linkmode, extldflags, link_decisions = derive.link_decisions(intent, cgo_enabled)
+    scenario, scenario_decision = derive.scenario(intent, facts, cgo_enabled)
+    decisions += [d for d in (cc_decision, tags_decision) if d] + module_decisions
+    decisions += link_decisions
+    no_debug_info = c_compiler == ZIG
+    if no_debug_info:
+        decisions.append(derive.reproducibility_decision())
+    decisions.append(scenario_decision)
+    return BuildMode(
+        address=intent.address,
+        goos=intent.goos,
+        goarch=intent.goarch,
+        cgo_enabled=cgo_enabled,
+        libc=libc,
+        c_compiler=c_compiler,
+        c_target=c_target,
+        tags=tags,
+        linkmode=linkmode,
+        extldflags=extldflags,
+        buildmode=BUILDMODE_PIE if intent.static_pie else BUILDMODE_EXE,
+        user_ldflags=tuple(intent.ldflags),
+        resolver=intent.resolver,
+        static_pie=intent.static_pie,
+        allow_dlopen=intent.allow_dlopen,
+        scenario=scenario,
+        facts=facts,
+        decisions=tuple(decisions),
+        no_debug_info=no_debug_info,
+    )
+
+
+def explain(mode: BuildMode) -> str:
+    """A human-readable table of every decision, for logs and the explain goal."""
+    head = f"{mode.address}: scenario {mode.scenario_glyph}, goarch={mode.goarch}, libc={mode.libc}"
+    return "\n".join([head, *render_decisions(mode.decisions)])

@@ -1,0 +1,183 @@
+"""Each build setting derived from validated intent and graph facts, with the reason it was chosen.
+
+Pants-free. `build_mode.resolve` calls these after `validate` has rejected every contradiction
+(validate reads `pick_libc` too, for the libc "auto" resolves to), so nothing here fails: each
+function returns a value and the `Decision` that explains it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from go_static.core.arches import ARCHES
+from go_static.core.mode.decision import Decision
+from go_static.core.mode.intent import Intent, names
+from go_static.core.names import (
+    AUTO,
+    BUILDMODE_PIE,
+    CGO_CFLAGS_NO_DEBUG,
+    GLIBC,
+    LINKMODE_EXTERNAL,
+    LINKMODE_INTERNAL,
+    MUSL,
+    NONE,
+    RESOLVER_GO,
+    RESOLVER_LIBC,
+    SCENARIO_GLYPHS,
+    ZIG,
+)
+
+if TYPE_CHECKING:
+    from go_static.core.gograph.graph import GraphFacts
+
+
+def pick_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
+    if intent.libc != AUTO:
+        declared = f'libc="{intent.libc}" was declared.'
+        reason = 'libc="none": no C library, pure Go.' if intent.libc == NONE else declared
+        return intent.libc, Decision("libc", intent.libc, reason, "field libc")
+    if facts.cgo_packages:
+        why, trigger = f"the graph has cgo packages ({names(facts.cgo_packages)})", "go list"
+    elif intent.resolver == RESOLVER_LIBC:
+        why, trigger = 'resolver="libc" needs a C library', "field resolver"
+    elif intent.static_pie:
+        why, trigger = "static-pie needs external linking, hence a C toolchain", "field static_pie"
+    else:
+        return NONE, Decision(
+            "libc",
+            NONE,
+            'libc="auto" and the graph has no cgo packages, so no C library is linked.',
+            "field libc + go list",
+        )
+    return MUSL, Decision(
+        "libc",
+        MUSL,
+        f'libc="auto" and {why}; musl is always static and does no NSS, so it is the safe pick.',
+        f"field libc + {trigger}",
+    )
+
+
+def compiler(intent: Intent, libc: str) -> tuple[str | None, str | None, Decision | None]:
+    """(compiler name, zig target, decision) for the libc; all None without a C library."""
+    if libc == NONE:
+        return None, None, None
+    arch = ARCHES[intent.goarch]
+    if libc == GLIBC and intent.cross:
+        cc = intent.glibc_cross_cc.replace("{triple}", arch.gnu_triple or "")
+        reason = f"glibc for {arch.goarch} is linked statically with Debian's cross compiler."
+        return cc, None, Decision("CC", cc, reason, "option [go-static].glibc_cross_cc + goarch")
+    if libc == GLIBC:
+        reason = "glibc is linked statically with the system C compiler."
+        decision = Decision("CC", intent.glibc_cc, reason, "option [go-static].glibc_cc")
+        return intent.glibc_cc, None, decision
+    if intent.musl_cc == ZIG:
+        target = arch.zig_musl_target
+        reason = "musl via zig cc: hermetic (from the ziglang wheel), the same on every machine."
+        decision = Decision("CC", f"zig cc -target {target}", reason, "option [go-static].musl_cc")
+        return ZIG, target, decision
+    reason = f"musl via {intent.musl_cc}, as [go-static].musl_cc says."
+    return (
+        intent.musl_cc,
+        None,
+        Decision("CC", intent.musl_cc, reason, "option [go-static].musl_cc"),
+    )
+
+
+def goarch_decision(intent: Intent) -> Decision:
+    if not intent.goarch_declared:
+        reason = "The host's GOARCH (the target has no goarch field)."
+        return Decision("GOARCH", intent.goarch, reason, "host")
+    how = "cross-compiled" if intent.cross else "the host's own arch"
+    reason = f'goarch="{intent.goarch}" was declared ({how}; the host is {intent.host_goarch}).'
+    return Decision("GOARCH", intent.goarch, reason, "field goarch")
+
+
+def tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> Decision | None:
+    if intent.resolver == RESOLVER_GO:
+        uses = (
+            f" ({', '.join(facts.resolver_packages)} imported)" if facts.resolver_packages else ""
+        )
+        return Decision(
+            "-tags",
+            ",".join(tags),
+            f'resolver="go": std\'s pure-Go DNS and user lookups{uses}, so nothing loads NSS at '
+            "run time.",
+            "field resolver" + (" + field build_tags" if intent.build_tags else ""),
+        )
+    if tags:
+        return Decision("-tags", ",".join(tags), "Extra tags from build_tags.", "field build_tags")
+    return None
+
+
+def module_tags(facts: GraphFacts, libc: str) -> tuple[tuple[str, ...], list[Decision]]:
+    """Tags the knowledge table says a module needs under this libc (kafka's `musl`)."""
+    tags, decisions = [], []
+    for known in facts.known:
+        wanted = known.facts.tags_for(libc)
+        if wanted:
+            tags.extend(wanted)
+            reason = f"{known.label} under {libc}: {known.facts.tags_why} ({known.facts.cite})."
+            decisions.append(Decision("-tags", ",".join(wanted), reason, "knowledge table + libc"))
+    return tuple(tags), decisions
+
+
+def link_decisions(
+    intent: Intent, cgo_enabled: bool
+) -> tuple[str, tuple[str, ...], list[Decision]]:
+    """(linkmode, extldflags, decisions for -linkmode, -extldflags and -buildmode)."""
+    linkmode = LINKMODE_EXTERNAL if cgo_enabled else LINKMODE_INTERNAL
+    decisions = [
+        Decision(
+            "-linkmode",
+            linkmode,
+            "cgo objects must be linked by the C linker."
+            if cgo_enabled
+            else "Go's own linker needs no C toolchain and emits no interpreter.",
+            "libc",
+        )
+    ]
+    extldflags: tuple[str, ...] = ()
+    if cgo_enabled:
+        extldflags = ("-static-pie",) if intent.static_pie else ("-static",)
+        decisions.append(
+            Decision(
+                "-extldflags",
+                " ".join(extldflags),
+                "Link the C library statically: no PT_INTERP, no DT_NEEDED"
+                + (", position-independent." if intent.static_pie else "."),
+                "field static_pie" if intent.static_pie else "libc",
+            )
+        )
+    if intent.static_pie:
+        decisions.append(
+            Decision(
+                "-buildmode",
+                BUILDMODE_PIE,
+                "static_pie=True: a position-independent static executable.",
+                "field static_pie",
+            )
+        )
+    return linkmode, extldflags, decisions
+
+
+def reproducibility_decision() -> Decision:
+    return Decision(
+        "-w, CGO_CFLAGS",
+        f"-w, {CGO_CFLAGS_NO_DEBUG}",
+        "zig builds its own musl with debug info that holds zig's install dir and the sandbox it "
+        "first ran in, which no prefix map reaches: without DWARF (-w; zig's linker then drops "
+        ".symtab too) and C debug info (-g0) the binary is byte-identical on every machine and "
+        "holds no host path.",
+        "CC zig",
+    )
+
+
+def scenario(intent: Intent, facts: GraphFacts, cgo_enabled: bool) -> tuple[int, Decision]:
+    column = 1 if facts.dlopen_packages else 2 if facts.cgo_packages else 3
+    std_via_cgo = cgo_enabled and intent.resolver == RESOLVER_LIBC
+    scenario = column if std_via_cgo else column + 3
+    code = {1: "cgo code that calls dlopen.", 2: "cgo code.", 3: "no cgo code."}[column]
+    std = "std net/os/user via the C library; " if std_via_cgo else "std net/os/user in pure Go; "
+    return scenario, Decision(
+        "scenario", SCENARIO_GLYPHS[scenario], std + code, "go list + field resolver"
+    )

@@ -1,0 +1,106 @@
+"""Every variable in a `go` process's environment, each a `Decision` with its reason.
+
+Pants-free: the process rule sets exactly these, and the explain goal prints them. The sandbox
+paths are named caches, relative to the sandbox; a wrapper script makes them absolute inside it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from go_static.core.gograph.goenv import GoEnv
+from go_static.core.mode.decision import Decision
+from go_static.core.mode.toolchains import CCompiler, GoSdk
+
+# Named caches: Go's build and module caches and zig's cache survive across sandboxes, so
+# rebuilds are incremental; all tolerate concurrent writers. Neither their contents nor where
+# they live are part of a process's cache key, which is why the toolchain links live in one.
+GOCACHE_DIR, GOMODCACHE_DIR, ZIGCACHE_DIR, TOOLCHAINS_DIR = (
+    ".go-static-cache/go-build",
+    ".go-static-cache/go-mod",
+    ".go-static-cache/zig",
+    ".go-static-toolchains",
+)
+
+FIXED_ENV = (
+    ("GOTOOLCHAIN", "local", "never download another toolchain; go.mod's go line must fit the SDK"),
+    (
+        "GOENV",
+        "off",
+        "the host's `go env -w` file is read by the plugin, which passes on only network settings",
+    ),
+    (
+        "GOWORK",
+        "off",
+        "each binary builds against its nearest go.mod, as that go.mod says; go.work is ignored",
+    ),
+    ("GOFLAGS", "", "host GOFLAGS never override the mode"),
+    ("LC_ALL", "C", "English compiler and linker messages, so the post-link check can parse them"),
+)
+
+
+def go_env_settings(
+    cc: CCompiler | None,
+    go_env: GoEnv,
+    mode_env: Mapping[str, str],
+    offline: bool,
+    network: bool = False,
+) -> tuple[Decision, ...]:
+    """Every variable in a `go` process's key (the wrapper adds the sandbox's paths)."""
+    settings = []
+    if network and not offline:
+        settings += [
+            Decision(s.name, s.value, "network setting passed through to `go list`", s.source)
+            for s in go_env.passed
+        ]
+    settings += [
+        *(Decision(name, value, reason, "go_static") for name, value, reason in FIXED_ENV),
+        *(Decision(name, value, "the resolved mode", "mode") for name, value in mode_env.items()),
+    ]
+    if cc:
+        settings.append(
+            Decision(
+                "CC",
+                cc.cc,
+                "the mode's C compiler, by name: its dir leads the sandbox PATH",
+                "mode + [go-static] options",
+            )
+        )
+    if offline:
+        settings.append(
+            Decision(
+                "GOPROXY", "off", "vendor/ holds every module: build offline", "vendor/modules.txt"
+            )
+        )
+    elif not network:
+        settings.append(
+            Decision(
+                "GOPROXY",
+                "off",
+                "`go list` downloaded every module this build needs into the module cache",
+                "go_static",
+            )
+        )
+    return tuple(settings)
+
+
+def toolchain_settings(sdk: GoSdk, cc: CCompiler | None) -> tuple[Decision, ...]:
+    """GOROOT and PATH as the wrapper sets them: links named by release and content."""
+    cc_dir = (
+        f":<sandbox>/{TOOLCHAINS_DIR}/{cc.link_name} (-> {os.path.dirname(cc.path)})" if cc else ""
+    )
+    return (
+        Decision(
+            "GOROOT",
+            f"<sandbox>/{TOOLCHAINS_DIR}/{sdk.link_name} (-> {sdk.goroot})",
+            f"the {sdk.version} SDK, linked by release and content so no host path is in a key",
+            "[go-static].go_search_paths",
+        ),
+        Decision(
+            "PATH",
+            f"$GOROOT/bin{cc_dir}:/usr/bin:/bin",
+            "the Go SDK's and C compiler's dirs, then /usr/bin:/bin for as/ld",
+            "toolchains",
+        ),
+    )

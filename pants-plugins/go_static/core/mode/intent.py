@@ -1,0 +1,60 @@
+"""Declared intent: what a go_static_binary's fields and `[go-static]` options ask for.
+
+Pants-free. `validate.py` rejects contradictions in it; `build_mode.resolve` resolves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from go_static.core.errors import GoStaticError, Problem, render_problems
+from go_static.core.names import AUTO, PURE_GO_RESOLVER_TAGS, RESOLVER_GO, ZIG
+
+
+class ModeError(GoStaticError):
+    """Declared intent contradicts itself or the package graph; raised before any compile."""
+
+    code = "intent"
+
+    def __init__(self, address: str, problems: Sequence[Problem]) -> None:
+        self.address, self.problems = address, tuple(problems)
+        super().__init__(render_problems(address, self.problems))
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the BUILD file and `[go-static]` options ask for."""
+
+    address: str
+    libc: str = AUTO
+    resolver: str = RESOLVER_GO
+    allow_dlopen: bool = False
+    static_pie: bool = False
+    build_tags: tuple[str, ...] = ()
+    ldflags: tuple[str, ...] = ()
+    musl_cc: str = ZIG
+    glibc_cc: str = "gcc"
+    # For libc="glibc" when goarch differs from the host: `{triple}` becomes the GNU triple.
+    glibc_cross_cc: str = "{triple}-gcc"
+    goos: str = "linux"
+    goarch: str = "amd64"
+    host_goarch: str = "amd64"
+    goarch_declared: bool = False  # set by the target's `goarch` field, not taken from the host
+
+    @property
+    def cross(self) -> bool:
+        return self.goarch != self.host_goarch
+
+
+def names(packages: Iterable[str], limit: int = 5) -> str:
+    """A short list for messages: the first `limit` names, then how many more."""
+    packages = list(packages)
+    shown = ", ".join(packages[:limit])
+    return shown + (f" (+{len(packages) - limit} more)" if len(packages) > limit else "")
+
+
+def build_tags(intent: Intent) -> tuple[str, ...]:
+    """The -tags for this intent: the resolver's first, then the target's own, deduplicated."""
+    base = PURE_GO_RESOLVER_TAGS if intent.resolver == RESOLVER_GO else ()
+    return tuple(dict.fromkeys((*base, *intent.build_tags)))

@@ -1,0 +1,272 @@
+"""Every contradiction in a target's intent, alone or against its package graph: cause and fix.
+
+Pants-free; rules_go's `validate_mode`. `validate_intent` needs only the fields and options, so
+it runs before `go list`; `validate` adds the graph facts, before the mode is derived. Either
+raises one ModeError naming the target and every problem at once, each with why and fix.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import TYPE_CHECKING, Iterator
+
+from go_static.core.arches import ARCHES, C_GOARCHES, SUPPORTED_GOARCHES, UNCHECKABLE_GOARCHES
+from go_static.core.errors import Problem
+from go_static.core.mode.derive import pick_libc
+from go_static.core.mode.intent import Intent, ModeError, names
+from go_static.core.names import (
+    AUTO,
+    CGO_RESOLVER_TAGS,
+    GLIBC,
+    LIBCS,
+    MODE_OWNED_LDFLAGS,
+    MUSL,
+    MUSL_GCC,
+    NONE,
+    PURE_GO_RESOLVER_TAGS,
+    RESOLVER_GO,
+    RESOLVER_LIBC,
+    RESOLVERS,
+)
+
+if TYPE_CHECKING:
+    from go_static.core.gograph.graph import GraphFacts
+
+_TAG_RE = re.compile(r"^[A-Za-z0-9_.]+$")
+
+
+def problems(intent: Intent, facts: GraphFacts | None = None) -> list[Problem]:
+    """Every contradiction among the fields and options, and against the graph when given."""
+    found = [*_validate_choices(intent), *_validate_goarch(intent)]
+    if found:
+        return found  # the checks below assume a known libc, resolver and arch
+    found += [*_validate_tags(intent), *_validate_ldflags(intent)]
+    if facts is not None:
+        found += [
+            *_validate_system_libs(intent, facts),
+            *_validate_dlopen(intent, facts),
+            *_validate_libc(intent, facts),
+            *_validate_nss(intent, facts),
+            *_validate_arch_toolchain(intent, facts),
+        ]
+    return found
+
+
+def validate_intent(intent: Intent) -> None:
+    """Raise ModeError naming every contradiction among the fields and options alone."""
+    _raise(intent, problems(intent))
+
+
+def validate(intent: Intent, facts: GraphFacts) -> None:
+    """Raise ModeError naming every contradiction in the intent and against the graph."""
+    _raise(intent, problems(intent, facts))
+
+
+def _raise(intent: Intent, found: list[Problem]) -> None:
+    if found:
+        raise ModeError(intent.address, found)
+
+
+def _validate_arch_toolchain(intent: Intent, facts: GraphFacts) -> Iterator[Problem]:
+    """The C toolchain for a foreign (or pure-Go-only) GOARCH must exist before anything builds."""
+    libc, _ = pick_libc(intent, facts)
+    if libc == NONE:
+        return
+    goarch = intent.goarch
+    if goarch not in C_GOARCHES:
+        yield Problem(
+            f'libc="{libc}" for goarch="{goarch}": no C toolchain is wired up for that arch.',
+            f"go_static_binary links C (musl via zig, glibc via Debian's cross gcc) for "
+            f"{', '.join(C_GOARCHES)} only; {goarch} builds as pure Go.",
+            f'Set libc="none" (drop the cgo dependencies), or build for one of '
+            f"{', '.join(C_GOARCHES)}.",
+        )
+    if libc == MUSL and intent.cross and intent.musl_cc == MUSL_GCC:
+        yield Problem(
+            f'goarch="{goarch}" is not the host\'s ({intent.host_goarch}), but '
+            "[go-static].musl_cc is musl-gcc.",
+            "musl-gcc (Debian's musl-tools) compiles for the host only.",
+            'Set [go-static].musl_cc = "zig" (the default), which cross-compiles musl for '
+            f"{', '.join(C_GOARCHES)}.",
+        )
+    if libc == GLIBC and intent.static_pie and not ARCHES[goarch].glibc_static_pie:
+        yield Problem(
+            f'static_pie=True with libc="glibc" cannot be linked for goarch="{goarch}".',
+            f"Debian's {goarch} glibc ships no rcrt1.o, the static-pie start file, so the link "
+            "fails with `cannot find rcrt1.o`.",
+            'Set libc="musl" (zig links a musl static-pie for it), or drop static_pie.',
+        )
+
+
+def _validate_dlopen(intent: Intent, facts: GraphFacts) -> Iterator[Problem]:
+    if not facts.dlopen_packages or intent.allow_dlopen:
+        return
+    hints = facts.dlopen_hints
+    known = facts.known_dlopen()
+    scanned = [p for p in facts.dlopen_packages if not any(p in k.packages for k in known)]
+    parts = [f"C code in {names(scanned)} calls dlopen"] if scanned else []
+    if known:
+        verb = "loads" if len(known) == 1 else "load"
+        parts.append(f"{names(k.label for k in known)} {verb} code at run time (dlopen)")
+    what = "; ".join(parts)
+    reasons = "".join(f" {k.facts.module}: {k.facts.dlopen} ({k.facts.cite})." for k in known)
+    yield Problem(
+        f"{what}.",
+        "dlopen cannot work in a static binary: static musl always fails it, and static glibc "
+        "needs the exact glibc it was linked with at run time." + reasons,
+        "".join(f'Add build_tags=["{tag}"] ({why}). ' for _, tag, why in hints)
+        + ("Or" if hints else "Remove that dependency, or")
+        + " set allow_dlopen=True to accept that it fails at run time.",
+    )
+
+
+def _validate_system_libs(intent: Intent, facts: GraphFacts) -> Iterator[Problem]:
+    for known in facts.known:
+        entry = known.facts
+        if not entry.system_libs:
+            continue
+        yield Problem(
+            f"{names(known.packages)} ({known.label}) needs the system C library "
+            f"{' and '.join(entry.system_libs)}, which can't be linked statically and "
+            "hermetically here.",
+            f"{entry.system_libs_why} ({entry.cite}).",
+            entry.fix or f"Drop the dependency on {names(known.packages)}.",
+        )
+
+
+def _validate_nss(intent: Intent, facts: GraphFacts) -> Iterator[Problem]:
+    libc = intent.libc if intent.libc != AUTO else None  # auto never picks glibc
+    if libc != GLIBC:
+        return
+    for known in facts.known:
+        functions = known.facts.nss_under_glibc
+        if functions:
+            yield Problem(
+                f'libc="glibc", but the C code of {known.label} calls {", ".join(functions)}.',
+                "In a static glibc binary these go through NSS, which loads libnss_*.so at run "
+                'time and crashes or misbehaves on a host with another glibc; resolver="go" '
+                f"can't help, since the calls are in the module's own C ({known.facts.cite}).",
+                'Set libc="musl" (or "auto"): musl has no NSS'
+                + (
+                    f", and the mode adds the {', '.join(known.facts.musl_tags)} tag it needs."
+                    if known.facts.musl_tags
+                    else "."
+                ),
+            )
+
+
+def _validate_libc(intent: Intent, facts: GraphFacts) -> Iterator[Problem]:
+    if intent.libc == NONE and facts.cgo_packages:
+        yield Problem(
+            f'libc="none" but the dependency graph has cgo packages: {names(facts.cgo_packages)}.',
+            "cgo code must be compiled and linked against a C library.",
+            'Set libc="auto" (musl via zig cc) or libc="musl"/"glibc", '
+            "or drop the cgo dependencies.",
+        )
+    if intent.libc == NONE and intent.resolver == RESOLVER_LIBC:
+        yield Problem(
+            'resolver="libc" needs a C library, but libc="none".',
+            "std's C-library resolver is cgo code; without a C library there is none to call.",
+            'Set resolver="go" (pure-Go DNS and user lookups), or libc="musl".',
+        )
+    if intent.libc == NONE and intent.static_pie:
+        yield Problem(
+            'static_pie=True needs a C toolchain, but libc="none".',
+            "Go links static-pie only with -linkmode=external, i.e. through a C linker.",
+            'Set libc="musl" (hermetic zig cc) or libc="auto", or drop static_pie.',
+        )
+    if intent.libc == GLIBC and intent.resolver == RESOLVER_LIBC:
+        yield Problem(
+            'resolver="libc" with libc="glibc" cannot be static.',
+            "glibc's getaddrinfo/getpwnam_r go through NSS, which dlopens libnss_*.so at run "
+            "time; a static binary then crashes or misbehaves on hosts with a different glibc.",
+            'Set resolver="go" (adds netgo,osusergo), or libc="musl" (no NSS).',
+        )
+
+
+def _validate_tags(intent: Intent) -> Iterator[Problem]:
+    for tag in intent.build_tags:
+        if not _TAG_RE.match(tag):
+            yield Problem(
+                f"build_tags entry {tag!r} is not a Go build tag.",
+                "Go build tags are single words of letters, digits, '_' and '.'; lists are "
+                "separated by the plugin, not inside an entry.",
+                "Split it into separate entries, e.g. "
+                f"build_tags={tag.replace(' ', ',').split(',')!r}.",
+            )
+        if tag in PURE_GO_RESOLVER_TAGS and intent.resolver == RESOLVER_LIBC:
+            yield Problem(
+                f'build_tags contains {tag!r} but resolver="libc".',
+                f"{tag!r} switches std to its pure-Go resolver, the opposite of what "
+                'resolver="libc" asks for.',
+                f'Remove {tag!r} from build_tags, or set resolver="go" (which adds it for you).',
+            )
+        if tag in CGO_RESOLVER_TAGS and intent.resolver == RESOLVER_GO:
+            yield Problem(
+                f'build_tags contains {tag!r} but resolver="go".',
+                f'{tag!r} forces std\'s cgo (C library) resolver, which resolver="go" exists to '
+                "avoid: under static glibc it loads libnss_*.so at run time.",
+                f'Remove {tag!r} from build_tags, or set resolver="libc" with libc="musl".',
+            )
+
+
+def _validate_ldflags(intent: Intent) -> Iterator[Problem]:
+    for entry in intent.ldflags:
+        try:
+            words = shlex.split(entry)
+        except ValueError as e:
+            yield Problem(
+                f"ldflags entry {entry!r} does not parse ({e}).",
+                "Go splits -ldflags on spaces, honouring quotes, so quotes must balance.",
+                "Balance the quotes, e.g. ldflags=[\"-X 'main.greeting=hello world'\"].",
+            )
+            continue
+        for word in words:
+            flag = word.split("=", 1)[0]
+            if flag in MODE_OWNED_LDFLAGS:
+                yield Problem(
+                    f"ldflags entry {entry!r} sets {flag}, which go_static_binary owns.",
+                    "The link mode and external linker flags come from libc, static_pie and "
+                    "resolver; overriding them here would silently undo the static guarantee.",
+                    f"Remove {flag} from ldflags and declare the intent instead "
+                    '(libc="musl"|"glibc", static_pie=True).',
+                )
+
+
+def _validate_goarch(intent: Intent) -> Iterator[Problem]:
+    if intent.goarch in SUPPORTED_GOARCHES:
+        return
+    why = (
+        "The post-link check reads 64-bit little-endian ELF only, and this arch is 32-bit or "
+        "big-endian."
+        if intent.goarch in UNCHECKABLE_GOARCHES
+        else "It is not an arch go_static_binary knows."
+    )
+    yield Problem(
+        f'goarch="{intent.goarch}" is not supported.',
+        why,
+        f"Use one of {', '.join(SUPPORTED_GOARCHES)}.",
+    )
+
+
+def _validate_choices(intent: Intent) -> Iterator[Problem]:
+    # Pants fields check these too; Intents built elsewhere (tests, tools) may not.
+    if intent.libc not in LIBCS:
+        yield Problem(
+            f"libc={intent.libc!r} is not one of {LIBCS}.",
+            "The plugin only knows these C library choices.",
+            f"Use one of {LIBCS}.",
+        )
+    if intent.resolver not in RESOLVERS:
+        yield Problem(
+            f"resolver={intent.resolver!r} is not one of {RESOLVERS}.",
+            "The plugin only knows these resolver choices.",
+            f"Use one of {RESOLVERS}.",
+        )
+    if intent.goos != "linux":
+        yield Problem(
+            f"GOOS={intent.goos} is not supported.",
+            "Static linking and the ELF check are defined for Linux only.",
+            "Build on Linux (GOOS=linux).",
+        )

@@ -1,0 +1,44 @@
+"""The build mode's vocabulary: one home for the names the mode, the checker and policy share.
+
+Pants-free and import-free, so the checker PEX can carry it. The values are what users write in
+BUILD files and `pants.toml`, and what reports print.
+"""
+
+# C libraries. "unknown" is only ever a detection result, never a choice.
+NONE, MUSL, GLIBC, UNKNOWN = "none", "musl", "glibc", "unknown"
+# What a binary can link: no C library, or one of the two this plugin links statically.
+STATIC_LIBCS = (NONE, MUSL, GLIBC)
+AUTO = "auto"
+# The `libc` field's choices.
+LIBCS = (AUTO, NONE, MUSL, GLIBC)
+
+# How std's `net` and `os/user` resolve names: Go's own code, or the C library's (NSS).
+RESOLVER_GO, RESOLVER_LIBC = "go", "libc"
+RESOLVERS = (RESOLVER_GO, RESOLVER_LIBC)
+PURE_GO_RESOLVER_TAGS = ("netgo", "osusergo")
+# Tags that select the C-library resolver in std; they contradict resolver="go".
+CGO_RESOLVER_TAGS = ("netcgo", "osusercgo")
+
+# The `[go-static].musl_cc` values the plugin knows: zig (from its wheel; cross-compiles) and
+# Debian's musl-gcc (host arch only).
+ZIG, MUSL_GCC = "zig", "musl-gcc"
+
+# `go build -buildmode` values, as build info records them.
+BUILDMODE_EXE, BUILDMODE_PIE = "exe", "pie"
+# `-ldflags=-linkmode` values: Go's own linker, or the C toolchain's (needed for any cgo).
+LINKMODE_INTERNAL, LINKMODE_EXTERNAL = "internal", "external"
+# Link settings the mode owns: letting `ldflags` override them would silently undo the mode.
+MODE_OWNED_LDFLAGS = ("-linkmode", "-extldflags", "-extld", "-buildmode", "-d")
+# Always on, for every go build: no host paths in binaries or cache keys, no VCS stamping.
+REPRODUCIBLE_FLAGS = ("-trimpath", "-buildvcs=false")
+# Go's default CGO_CFLAGS is "-O2 -g"; -g0 keeps zig's header paths out of cgo objects.
+CGO_CFLAGS_NO_DEBUG = "-O2 -g0"
+
+# The six scenarios (rows: how std resolves names; columns: the project's own C code):
+#                              cgo + dlopen   cgo, no dlopen   no cgo
+#     std via cgo (libc)            1               2             3
+#     std via Go (netgo,osusergo)   4               5             6
+SCENARIO_GLYPHS = {1: "①", 2: "②", 3: "③", 4: "④", 5: "⑤", 6: "⑥"}
+
+# A verdict.
+PASS, FAIL = "pass", "fail"

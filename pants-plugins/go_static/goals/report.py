@@ -1,0 +1,118 @@
+"""The `go-static-report` goal: a linkage table for every binary, and a diff reviewers can paste.
+
+It builds and checks (like `pants check`), never writes binaries to dist/, and exits non-zero if
+any target fails its policy or its post-link check.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pants.base.build_root import BuildRoot
+from pants.engine.console import Console
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.target import Targets
+from pants.option.option_types import StrOption
+from pants.util.strutil import softwrap
+
+from go_static.core.review.linkage import changes, from_json, render_changes, table, to_json
+from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
+from go_static.rules.plan import GoStaticBinaryFieldSet
+
+
+class GoStaticReportSubsystem(GoalSubsystem):
+    name = "go-static-report"
+    help = softwrap(
+        """
+        Tabulate every go_static_binary's linkage: target, scenario, libc, cgo, tags, linkmode,
+        size,
+        verdict.
+
+        Builds and checks without writing binaries to dist/. Exits non-zero if any target fails its
+        policy or its post-link check.
+        """
+    )
+
+    output_file = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            Write the report as Markdown to this path, and as JSON beside it (same name, `.json`).
+
+            Keep the JSON: it is the `--baseline` for the next run.
+            """
+        ),
+    )
+    baseline = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            A JSON report from an earlier run: print (and write) only what changed since, e.g. a
+            binary
+            that moved from ⑥ to ⑤, a new cgo package, another libc, or a size change.
+            """
+        ),
+    )
+
+
+class GoStaticReport(Goal):
+    subsystem_cls = GoStaticReportSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+def _resolve(path: str, build_root: str) -> Path:
+    return Path(path if os.path.isabs(path) else os.path.join(build_root, path))
+
+
+@goal_rule
+async def go_static_report(
+    console: Console, targets: Targets, subsystem: GoStaticReportSubsystem, build_root: BuildRoot
+) -> GoStaticReport:
+    field_sets = [
+        GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)
+    ]
+    outcomes = await MultiGet(Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in field_sets)
+    rows = sorted((o.row for o in outcomes), key=lambda r: r.target)
+    baseline = None
+    if subsystem.baseline:
+        path = _resolve(subsystem.baseline, build_root.path)
+        try:
+            baseline = from_json(path.read_text(), str(path))
+        except (OSError, ValueError) as e:
+            console.print_stderr(
+                f"[go-static-report].baseline: can't use {subsystem.baseline}: {e}\n"
+                "Fix: pass a JSON report written by an earlier `--go-static-report-output-file` "
+                "run."
+            )
+            return GoStaticReport(exit_code=2)
+
+    def render(markdown: bool) -> str:
+        if baseline is not None:
+            return render_changes(changes(baseline, rows), markdown)
+        return table(rows, markdown)
+
+    console.print_stdout(render(markdown=False))
+    failures = [o for o in outcomes if not o.passed]
+    for outcome in failures:
+        console.print_stderr(f"\n{outcome.failure}")
+    if subsystem.output_file:
+        markdown_path = _resolve(subsystem.output_file, build_root.path)
+        json_path = markdown_path.with_suffix(".json")
+        if json_path == markdown_path:
+            console.print_stderr(
+                f"[go-static-report].output_file: {subsystem.output_file} ends in .json, where "
+                "the JSON beside the Markdown goes.\nFix: name the Markdown file, e.g. "
+                "reports/linkage.md (linkage.json is written beside it)."
+            )
+            return GoStaticReport(exit_code=2)
+        markdown_path.parent.mkdir(parents=True, exist_ok=True)
+        markdown_path.write_text(render(markdown=True) + "\n")
+        json_path.write_text(to_json(rows))
+        console.print_stderr(f"Wrote {markdown_path} and {json_path}")
+    return GoStaticReport(exit_code=1 if failures else 0)
+
+
+def rules():
+    return collect_rules()

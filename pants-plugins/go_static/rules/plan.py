@@ -1,0 +1,210 @@
+"""Rules: a go_static_binary's fields -> its resolved plan (mode, module, exact inputs).
+
+Everything before the compile: the intent from the fields and `[go-static]`, its validation, one
+`go list` per module, the graph facts, the frozen BuildMode, and the C compiler the mode names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pants.core.goals.package import PackageFieldSet
+from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
+from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.logging import LogLevel
+
+from go_static.core.arches import ARCHES
+from go_static.core.errors import GoStaticError, Problem
+from go_static.core.gograph.goenv import GoEnv
+from go_static.core.gograph.golist import GoListError, closure_of
+from go_static.core.gograph.graph import cgo_source_files
+from go_static.core.gograph.knowledge import KnowledgeTable
+from go_static.core.mode.build_mode import BuildMode, resolve
+from go_static.core.mode.intent import Intent, ModeError, build_tags
+from go_static.core.mode.toolchains import GoSdk
+from go_static.core.mode.validate import validate_intent
+from go_static.core.names import GLIBC
+from go_static.rules.module import (
+    GoListRequest,
+    GoModule,
+    GoModuleRoot,
+    GoModuleRootRequest,
+    GoPackageGraph,
+    with_diagnosis,
+)
+from go_static.rules.toolchain import CCompilerRequest
+from go_static.subsystems.go_static import GoStaticSubsystem
+from go_static.target_types import (
+    GoStaticAllowDlopenField,
+    GoStaticBuildTagsField,
+    GoStaticGoarchField,
+    GoStaticLdflagsField,
+    GoStaticLibcField,
+    GoStaticMainField,
+    GoStaticMaxSizeField,
+    GoStaticOutputPathField,
+    GoStaticResolverField,
+    GoStaticStaticPieField,
+)
+
+
+class GoStaticPlanError(GoStaticError):
+    """`go list` found the packages the target needs broken, or missing."""
+
+    code = "module"
+
+
+@dataclass(frozen=True)
+class GoStaticBinaryFieldSet(PackageFieldSet, RunFieldSet):
+    """A go_static_binary as `package`, `run` (go_static.goals.run) and `check` see it."""
+
+    required_fields = (GoStaticMainField,)
+    # The run only needs the built binary and its args, so it may be cached in a sandbox.
+    run_in_sandbox_behavior = RunInSandboxBehavior.RUN_REQUEST_HERMETIC
+
+    main: GoStaticMainField
+    libc: GoStaticLibcField
+    resolver: GoStaticResolverField
+    allow_dlopen: GoStaticAllowDlopenField
+    static_pie: GoStaticStaticPieField
+    build_tags: GoStaticBuildTagsField
+    ldflags: GoStaticLdflagsField
+    max_size: GoStaticMaxSizeField
+    goarch: GoStaticGoarchField
+    output_path: GoStaticOutputPathField
+
+
+@dataclass(frozen=True)
+class GoStaticPlanRequest:
+    """Resolve one target's intent against its package graph."""
+
+    field_set: GoStaticBinaryFieldSet
+
+
+@dataclass(frozen=True)
+class GoStaticPlan:
+    """A target's resolved mode plus exactly the repo files its build reads."""
+
+    mode: BuildMode
+    module: GoModule
+    main_dir: str
+    input_digest: Digest
+    # The std and pure-Go module-cache packages the module's graph uses, for the shared prebuild.
+    external_packages: tuple[str, ...]
+    output_path: str  # under dist/, with `{goarch}` filled in
+
+
+def intent_for(
+    field_set: GoStaticBinaryFieldSet, subsystem: GoStaticSubsystem, sdk: GoSdk
+) -> Intent:
+    return Intent(
+        address=str(field_set.address),
+        libc=field_set.libc.value,
+        resolver=field_set.resolver.value,
+        allow_dlopen=field_set.allow_dlopen.value,
+        static_pie=field_set.static_pie.value,
+        build_tags=tuple(field_set.build_tags.value or ()),
+        ldflags=tuple(field_set.ldflags.value or ()),
+        musl_cc=subsystem.musl_cc,
+        glibc_cc=subsystem.glibc_cc,
+        glibc_cross_cc=subsystem.glibc_cross_cc,
+        goos=sdk.goos,
+        goarch=field_set.goarch.value or sdk.goarch,
+        host_goarch=sdk.goarch,
+        goarch_declared=field_set.goarch.value is not None,
+    )
+
+
+def output_path_for(field_set: GoStaticBinaryFieldSet, goarch: str) -> str:
+    """Where the binary goes under dist/; raise ModeError if goarch variants would collide."""
+    explicit = field_set.output_path.value
+    if explicit and "goarch" in field_set.address.parameters and "{goarch}" not in explicit:
+        problem = Problem(
+            f"output_path={explicit!r} is the same for every goarch this target is "
+            "parametrized with.",
+            "Each variant would be written to the same file in dist/, and Pants refuses to "
+            "merge two different files at one path.",
+            'Put {goarch} in it (output_path="bin/server-{goarch}"), or drop output_path: the '
+            "default (`<dir>/<name>@goarch=<arch>`) is unique per variant.",
+        )
+        raise ModeError(str(field_set.address), [problem])
+    return field_set.output_path.value_or_default(file_ending=None).replace("{goarch}", goarch)
+
+
+@rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
+async def plan_go_static_binary(
+    request: GoStaticPlanRequest,
+    subsystem: GoStaticSubsystem,
+    sdk: GoSdk,
+    go_env: GoEnv,
+    knowledge: KnowledgeTable,
+) -> GoStaticPlan:
+    field_set = request.field_set
+    address = str(field_set.address)
+    intent = intent_for(field_set, subsystem, sdk)
+    validate_intent(intent)  # before `go list`: contradictions in the fields need no graph
+    tags = build_tags(intent)
+    main_dir = field_set.main.package_dir
+    root = await Get(GoModuleRoot, GoModuleRootRequest(main_dir, address))
+    module = await Get(GoModule, GoModuleRoot, root)
+    graph = await Get(GoPackageGraph, GoListRequest(module, tags, intent.goos, intent.goarch))
+    try:
+        closure = closure_of(graph.packages, main_dir, address)
+    except GoListError as e:
+        raise GoStaticPlanError(with_diagnosis(str(e), module, go_env)) from None
+    scanned = await Get(
+        DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure)))
+    )
+    facts = closure.facts({fc.path: fc.content for fc in scanned}, knowledge.entries)
+    build_mode = resolve(intent, facts)
+    input_digest = await Get(
+        Digest,
+        DigestSubset(
+            module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))
+        ),
+    )
+    # Std and pure-Go modules are shared by every target of a mode: the prebuild compiles them
+    # once. A third-party cgo package (sqlite's, zstd's C) is left to the targets that use it,
+    # so a mode doesn't pay a minute of C for packages only one target imports.
+    external = tuple(
+        sorted(
+            p.import_path
+            for p in graph.packages.values()
+            if p.dir is None and (p.standard or not p.cgo_files)
+        )
+    )
+    return GoStaticPlan(
+        mode=build_mode,
+        module=module,
+        main_dir=main_dir,
+        input_digest=input_digest,
+        external_packages=external,
+        output_path=output_path_for(field_set, intent.goarch),
+    )
+
+
+def compiler_request(mode: BuildMode, host_goarch: str) -> CCompilerRequest | None:
+    """The C compiler the mode names, and what its static link needs to find."""
+    if not mode.c_compiler:
+        return None
+    if mode.libc != GLIBC:
+        return CCompilerRequest(mode.c_compiler, mode.c_target, "[go-static].musl_cc")
+    required = ("libc.a", "rcrt1.o") if mode.static_pie else ("libc.a",)
+    if mode.goarch == host_goarch:
+        return CCompilerRequest(
+            mode.c_compiler, None, "[go-static].glibc_cc", required, "gcc and libc6-dev (Debian)"
+        )
+    packages = " and ".join(ARCHES[mode.goarch].debian_cross_packages)
+    return CCompilerRequest(
+        mode.c_compiler,
+        None,
+        "[go-static].glibc_cross_cc",
+        required,
+        f"Debian's {packages} (`apt-get install {packages.replace(' and ', ' ')}`)",
+        f'set libc="musl": zig cross-compiles musl for {mode.goarch} with nothing to install',
+    )
+
+
+def rules():
+    return collect_rules()

