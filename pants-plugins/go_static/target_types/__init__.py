@@ -1,0 +1,1 @@
+"""The targets this backend defines, one module per target family."""

@@ -1,0 +1,265 @@
+"""The `go_static_binary` target: declared static-linking intent for one Go main package."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Optional, Union
+
+from pants.core.goals.package import OutputPathField
+from pants.engine.addresses import Address
+from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
+    AsyncFieldMixin,
+    BoolField,
+    Dependencies,
+    Field,
+    InvalidFieldException,
+    InvalidFieldTypeException,
+    StringField,
+    StringSequenceField,
+    Target,
+)
+from pants.util.strutil import help_text
+
+from go_static.core.arches import C_GOARCHES, SUPPORTED_GOARCHES
+from go_static.core.names import LIBCS, RESOLVERS
+from go_static.core.sizes import parse_size
+
+
+class GoStaticMainField(StringField, AsyncFieldMixin):
+    alias = "main"
+    default = "."
+    help = help_text(
+        """
+        The directory of the Go package holding `package main`, relative to this BUILD file's
+        directory.
+
+        The module root is the nearest `go.mod` at or above this directory. Use `./cmd/server` style
+        paths; the default `.` means this BUILD file's own directory.
+        """
+    )
+    value: str
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address) or "."
+        if value.startswith("/"):
+            raise InvalidFieldException(
+                f"The `main` field of {address} must be a directory relative to its BUILD file "
+                f'(e.g. main="./cmd/server"), not {value!r}.'
+            )
+        resolved = posixpath.normpath(posixpath.join(address.spec_path, value))
+        if resolved == ".." or resolved.startswith("../"):
+            raise InvalidFieldException(
+                f"The `main` field of {address} ({value!r}) points outside the build root, "
+                "where Pants can't read sources. Fix: point `main` at a directory inside the "
+                'repo, relative to the BUILD file (e.g. main="./cmd/server").'
+            )
+        return value
+
+    @property
+    def package_dir(self) -> str:
+        """The main package's directory, relative to the build root ('' for the root)."""
+        resolved = posixpath.normpath(posixpath.join(self.address.spec_path, self.value))
+        return "" if resolved == "." else resolved
+
+
+class GoStaticLibcField(StringField):
+    alias = "libc"
+    default = "auto"
+    valid_choices = LIBCS
+    help = help_text(
+        """
+        Which C library to link statically: "auto", "none", "musl" or "glibc".
+
+        "auto": no cgo in the dependency graph means no C library (CGO_ENABLED=0, Go's internal
+        linker); cgo present means musl through `zig cc`, which is hermetic and always static.
+        "none": require a cgo-free graph, and fail before building, naming the cgo packages, if it
+        isn't. "musl": link musl (`[go-static].musl_cc`, default zig). "glibc": link glibc
+        statically
+        with the system C compiler (`[go-static].glibc_cc`); this requires resolver="go".
+        """
+    )
+
+
+class GoStaticResolverField(StringField):
+    alias = "resolver"
+    default = "go"
+    valid_choices = RESOLVERS
+    help = help_text(
+        """
+        How std's `net` and `os/user` resolve hosts and users: "go" (pure Go) or "libc".
+
+        "go" adds the build tags `netgo,osusergo`, so nothing loads NSS modules at run time. "libc"
+        uses the C library's getaddrinfo/getpwnam_r; that is safe only with musl, which has no NSS,
+        so it is rejected with libc="glibc".
+        """
+    )
+
+
+class GoStaticAllowDlopenField(BoolField):
+    alias = "allow_dlopen"
+    default = False
+    help = help_text(
+        """
+        Accept C code that calls dlopen in this static binary.
+
+        A static binary can't really dlopen: static musl always fails it, and static glibc needs the
+        exact glibc it was linked with at run time. So a dlopen call is an error unless this is
+        True.
+        """
+    )
+
+
+class GoStaticStaticPieField(BoolField):
+    alias = "static_pie"
+    default = False
+    help = help_text(
+        """
+        Build a static-pie: position-independent (ET_DYN), with no interpreter and no DT_NEEDED.
+
+        Uses `-buildmode=pie -linkmode=external -extldflags=-static-pie`. External linking needs a C
+        toolchain, so with libc="auto" and a cgo-free graph this picks musl via zig cc.
+        """
+    )
+
+
+class GoStaticBuildTagsField(StringSequenceField):
+    alias = "build_tags"
+    default = ()
+    help = help_text(
+        """
+        Extra Go build tags, added after the ones the mode picks (`netgo,osusergo` for
+        resolver="go").
+
+        Tags that contradict the resolver (`netcgo`/`osusercgo` with resolver="go",
+        `netgo`/`osusergo`
+        with resolver="libc") are rejected.
+        """
+    )
+
+
+class GoStaticLdflagsField(StringSequenceField):
+    alias = "ldflags"
+    default = ()
+    help = help_text(
+        """
+        Extra `-ldflags` entries, e.g. `["-s", "-w", "-X main.version=1.2"]`.
+
+        They follow the mode's own link flags. Go splits each entry on spaces, honouring quotes.
+        `-linkmode`, `-extldflags`, `-extld` and `-d` are owned by the mode and rejected here:
+        declare
+        `libc` and `static_pie` instead.
+        """
+    )
+
+
+class GoStaticMaxSizeField(Field):
+    alias = "max_size"
+    default = None
+    help = help_text(
+        """
+        A size budget for this binary, e.g. "20MiB" or a number of bytes; the build fails above it.
+
+        It can only tighten `[go-static].max_size`, never loosen it: a larger value fails with a
+        policy error. Set it for a whole directory with `__defaults__`.
+        """
+    )
+    value: Optional[Union[int, str]]
+
+    @classmethod
+    def compute_value(
+        cls, raw_value: Optional[Union[int, str]], address: Address
+    ) -> Optional[Union[int, str]]:
+        value = super().compute_value(raw_value, address)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise InvalidFieldTypeException(
+                address, cls.alias, raw_value, expected_type='a size such as "20MiB" or an int'
+            )
+        try:
+            parse_size(value, "max_size")
+        except ValueError as e:
+            raise InvalidFieldException(f"The `max_size` field of {address}: {e}.")
+        return value
+
+    @property
+    def bytes(self) -> Optional[int]:
+        return None if self.value is None else parse_size(self.value, "max_size")
+
+
+class GoStaticGoarchField(StringField):
+    alias = "goarch"
+    default = None
+    help = help_text(
+        f"""
+        The CPU architecture to build for (GOARCH), one of {", ".join(SUPPORTED_GOARCHES)}; the
+        default is the host's. Others fail before anything builds, saying why (the post-link
+        check reads 64-bit little-endian ELF only).
+
+        {", ".join(C_GOARCHES)} build with any libc: musl through `zig cc -target
+        <arch>-linux-musl` (hermetic, from the ziglang wheel), glibc through Debian's cross gcc
+        (`[go-static].glibc_cross_cc`, e.g. `aarch64-linux-gnu-gcc` from gcc-aarch64-linux-gnu
+        plus libc6-dev-arm64-cross). ppc64le and loong64 build as pure Go only (libc="none").
+
+        Build one target for several arches with `goarch=parametrize("amd64", "arm64")`: each
+        variant is its own address (`:server@goarch=arm64`) and, by default, its own file under
+        dist/ (`src.go/server@goarch=arm64`). An explicit `output_path` must then contain
+        `{{goarch}}`, which is replaced by the arch, so the variants don't overwrite each other.
+        """
+    )
+
+
+class GoStaticOutputPathField(OutputPathField):
+    help = help_text(
+        """
+        Where the binary is written under dist/, and its report beside it
+        (`<output_path>.static-report.json`).
+
+        The default is `<dir, dotted>/<name>`, plus `@goarch=<arch>` for a target parametrized
+        by goarch. `{goarch}` in the value is replaced by the target's arch.
+        """
+    )
+
+
+class GoStaticBinaryDependenciesField(Dependencies):
+    help = help_text(
+        """
+        Addresses this binary depends on. Usually leave it empty: the plugin infers a dependency
+        on the owner of every repo file the build reads (its package closure's sources, cgo C
+        and headers, embedded files, go.mod and go.sum), from `go list -deps`.
+        """
+    )
+
+
+class GoStaticBinaryTarget(Target):
+    alias = "go_static_binary"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        GoStaticMainField,
+        GoStaticLibcField,
+        GoStaticResolverField,
+        GoStaticAllowDlopenField,
+        GoStaticStaticPieField,
+        GoStaticBuildTagsField,
+        GoStaticLdflagsField,
+        GoStaticMaxSizeField,
+        GoStaticGoarchField,
+        GoStaticOutputPathField,
+        GoStaticBinaryDependenciesField,
+    )
+    help = help_text(
+        """
+        A fully static Linux binary built from a Go main package with the real `go build`.
+
+        You declare intent (libc, resolver, allow_dlopen, static_pie); the plugin resolves it,
+        against `go list -deps` facts, into build tags, CGO_ENABLED, the C compiler and the link
+        mode, and fails up front on contradictions. Every binary is checked after the link.
+
+        `pants package` writes it to dist/; `pants run ADDRESS -- ARGS` runs it from the build
+        root; a `docker_image` that depends on it gets it in its build context at `output_path`
+        (e.g. `COPY src.go.cmd.server/server /server` in a FROM scratch image). A binary that
+        fails the check is never written, run or copied.
+        """
+    )
