@@ -6,6 +6,7 @@ Image support is the separate `go_static.docker` backend.
 from go_static.goals import check, explain, package, report, run, smoke_test, tailor
 from go_static.rules import (
     build,
+    dependencies,
     host_tools,
     module,
     outcome,
@@ -16,11 +17,13 @@ from go_static.rules import (
     toolchain,
 )
 from go_static.subsystems import go_static
-from go_static.target_types import GoStaticBinaryTarget, GoStaticSmokeTestTarget
+from go_static.target_types.binary import GoStaticBinaryTarget
+from go_static.target_types.smoke_test import GoStaticSmokeTestTarget
+from go_static.target_types.sources import GoStaticModTarget, GoStaticSourcesTarget
 
 
 def target_types():
-    return [GoStaticBinaryTarget, GoStaticSmokeTestTarget]
+    return [GoStaticBinaryTarget, GoStaticSmokeTestTarget, GoStaticSourcesTarget, GoStaticModTarget]
 
 
 def rules():
@@ -32,6 +35,7 @@ def rules():
         *module.rules(),
         *prebuild.rules(),
         *plan.rules(),
+        *dependencies.rules(),
         *postlink.rules(),
         *build.rules(),
         *outcome.rules(),

@@ -84,6 +84,7 @@ def _explanation(
             "go",
             *go_build_argv(mode, plan.module.root, plan.main_dir, plan.module.mod_flag, output),
         ],
+        "inputs": list(plan.input_files),
         "decisions": [d.as_dict() for d in mode.decisions],
         "env": [s.as_dict() for s in env],
     }

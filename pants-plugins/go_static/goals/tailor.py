@@ -1,20 +1,33 @@
-"""`pants tailor`: propose a go_static_binary for each `package main` directory without a target."""
+"""`pants tailor`: a go_static_binary for each `package main` directory without a target, and
+go_static_sources / go_static_mod targets for every file Go builds read that no target owns."""
 
 from __future__ import annotations
 
+import logging
 import posixpath
+from dataclasses import dataclass
 
 from pants.base.specs import DirLiteralSpec, RawSpecs
 from pants.core.goals.tailor import PutativeTarget, PutativeTargets, PutativeTargetsRequest
-from pants.engine.fs import DigestContents, PathGlobs, Paths
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.fs import DigestContents, DigestSubset, PathGlobs, Paths, Snapshot
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import AllUnexpandedTargets, RegisteredTargetTypes, UnexpandedTargets
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
+from go_static.core.errors import GoStaticError
+from go_static.core.gograph.graph import input_globs
+from go_static.core.gograph.ownership import proposals
 from go_static.core.gograph.repo_dirs import ancestors, main_package_dirs
+from go_static.core.mode.toolchains import GoSdk
+from go_static.core.names import PURE_GO_RESOLVER_TAGS
+from go_static.rules.dependencies import InputOwners, InputOwnersRequest
+from go_static.rules.module import GoListRequest, GoModule, GoModuleRoot, GoPackageGraph
 from go_static.subsystems.go_static import GoStaticSubsystem
-from go_static.target_types import GoStaticBinaryTarget, GoStaticMainField
+from go_static.target_types.binary import GoStaticBinaryTarget, GoStaticMainField
+from go_static.target_types.sources import GoStaticModTarget, GoStaticSourcesTarget
+
+logger = logging.getLogger(__name__)
 
 
 class PutativeGoStaticTargetsRequest(PutativeTargetsRequest):
@@ -61,5 +74,76 @@ async def find_putative_go_static_targets(
     )
 
 
+class PutativeGoStaticSourcesRequest(PutativeTargetsRequest):
+    pass
+
+
+@dataclass(frozen=True)
+class ModuleInputsRequest:
+    """The repo files any build of one module's packages may read."""
+
+    root: str
+
+
+@dataclass(frozen=True)
+class ModuleInputs:
+    """Those files (none when the module's packages can't be listed)."""
+
+    files: tuple[str, ...]
+
+
+@rule(desc="List the files a Go module's builds read", level=LogLevel.DEBUG)
+async def module_inputs(request: ModuleInputsRequest, sdk: GoSdk) -> ModuleInputs:
+    module = await Get(GoModule, GoModuleRoot(request.root))
+    try:
+        graph = await Get(
+            GoPackageGraph, GoListRequest(module, PURE_GO_RESOLVER_TAGS, sdk.goos, sdk.goarch)
+        )
+    except GoStaticError as e:
+        # Tailoring the rest of the repo is still worth it; the build will report this module.
+        logger.warning(f"Not tailoring Go sources in {request.root or '.'}: {e}")
+        return ModuleInputs(())
+    in_repo = [p for p in graph.packages.values() if p.dir is not None]
+    globs = input_globs(in_repo, module.root, module.replacements)
+    snapshot = await Get(Snapshot, DigestSubset(module.digest, PathGlobs(globs)))
+    return ModuleInputs(snapshot.files)
+
+
+@rule(level=LogLevel.DEBUG, desc="Find Go build inputs without an owning target")
+async def find_putative_go_static_sources(
+    request: PutativeGoStaticSourcesRequest,
+    subsystem: GoStaticSubsystem,
+    registered: RegisteredTargetTypes,
+) -> PutativeTargets:
+    if not subsystem.tailor:
+        return PutativeTargets()
+    go_mods = await Get(Paths, PathGlobs, request.path_globs("go.mod"))
+    roots = sorted(posixpath.dirname(p) for p in go_mods.files)
+    per_module = await MultiGet(Get(ModuleInputs, ModuleInputsRequest(r)) for r in roots)
+    requested = set(request.dirs)
+    files = tuple(
+        sorted({f for m in per_module for f in m.files if posixpath.dirname(f) in requested})
+    )
+    found = await Get(InputOwners, InputOwnersRequest(files))
+    by_alias = {
+        GoStaticSourcesTarget.alias: GoStaticSourcesTarget,
+        GoStaticModTarget.alias: GoStaticModTarget,
+    }
+    return PutativeTargets(
+        PutativeTarget.for_target_type(
+            by_alias[p.alias],
+            path=p.directory,
+            name=p.name,
+            triggering_sources=p.files,
+            kwargs={"sources": p.sources} if p.sources is not None else None,
+        )
+        for p in proposals(found.unowned, roots, go_backend="go_package" in registered.aliases)
+    )
+
+
 def rules():
-    return (*collect_rules(), UnionRule(PutativeTargetsRequest, PutativeGoStaticTargetsRequest))
+    return (
+        *collect_rules(),
+        UnionRule(PutativeTargetsRequest, PutativeGoStaticTargetsRequest),
+        UnionRule(PutativeTargetsRequest, PutativeGoStaticSourcesRequest),
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pants.core.goals.package import PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
-from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs
+from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs, Snapshot
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
@@ -18,7 +18,7 @@ from go_static.core.arches import ARCHES
 from go_static.core.errors import GoStaticError, Problem
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.gograph.golist import GoListError, closure_of
-from go_static.core.gograph.graph import cgo_source_files
+from go_static.core.gograph.graph import Closure, cgo_source_files
 from go_static.core.gograph.knowledge import KnowledgeTable
 from go_static.core.mode.build_mode import BuildMode, resolve
 from go_static.core.mode.intent import Intent, ModeError, build_tags
@@ -35,7 +35,7 @@ from go_static.rules.module import (
 )
 from go_static.rules.toolchain import CCompilerRequest
 from go_static.subsystems.go_static import GoStaticSubsystem
-from go_static.target_types import (
+from go_static.target_types.binary import (
     GoStaticAllowDlopenField,
     GoStaticBuildTagsField,
     GoStaticGoarchField,
@@ -90,6 +90,7 @@ class GoStaticPlan:
     module: GoModule
     main_dir: str
     input_digest: Digest
+    input_files: tuple[str, ...]  # what input_digest holds
     # The std and pure-Go module-cache packages the module's graph uses, for the shared prebuild.
     external_packages: tuple[str, ...]
     output_path: str  # under dist/, with `{goarch}` filled in
@@ -132,38 +133,64 @@ def output_path_for(field_set: GoStaticBinaryFieldSet, goarch: str) -> str:
     return field_set.output_path.value_or_default(file_ending=None).replace("{goarch}", goarch)
 
 
-@rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
-async def plan_go_static_binary(
-    request: GoStaticPlanRequest,
-    subsystem: GoStaticSubsystem,
-    sdk: GoSdk,
-    go_env: GoEnv,
-    knowledge: KnowledgeTable,
-) -> GoStaticPlan:
+@dataclass(frozen=True)
+class GoStaticInputsRequest:
+    """Find exactly the repo files one target's build reads."""
+
+    field_set: GoStaticBinaryFieldSet
+
+
+@dataclass(frozen=True)
+class GoStaticInputs:
+    """The one list of repo files a target's build reads: its input digest and its inferred
+    dependencies both come from here, so no input can escape the dependency graph."""
+
+    intent: Intent
+    module: GoModule
+    graph: GoPackageGraph
+    closure: Closure
+    main_dir: str
+    snapshot: Snapshot
+
+
+@rule(desc="Find the files a go_static_binary reads", level=LogLevel.DEBUG)
+async def find_go_static_inputs(
+    request: GoStaticInputsRequest, subsystem: GoStaticSubsystem, sdk: GoSdk, go_env: GoEnv
+) -> GoStaticInputs:
     field_set = request.field_set
     address = str(field_set.address)
     intent = intent_for(field_set, subsystem, sdk)
     validate_intent(intent)  # before `go list`: contradictions in the fields need no graph
-    tags = build_tags(intent)
     main_dir = field_set.main.package_dir
     root = await Get(GoModuleRoot, GoModuleRootRequest(main_dir, address))
     module = await Get(GoModule, GoModuleRoot, root)
-    graph = await Get(GoPackageGraph, GoListRequest(module, tags, intent.goos, intent.goarch))
+    graph = await Get(
+        GoPackageGraph, GoListRequest(module, build_tags(intent), intent.goos, intent.goarch)
+    )
     try:
         closure = closure_of(graph.packages, main_dir, address)
     except GoListError as e:
         raise GoStaticPlanError(with_diagnosis(str(e), module, go_env)) from None
+    snapshot = await Get(
+        Snapshot,
+        DigestSubset(
+            module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))
+        ),
+    )
+    return GoStaticInputs(intent, module, graph, closure, main_dir, snapshot)
+
+
+@rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
+async def plan_go_static_binary(
+    request: GoStaticPlanRequest, knowledge: KnowledgeTable
+) -> GoStaticPlan:
+    inputs = await Get(GoStaticInputs, GoStaticInputsRequest(request.field_set))
+    intent, module, graph, closure = inputs.intent, inputs.module, inputs.graph, inputs.closure
     scanned = await Get(
         DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure)))
     )
     facts = closure.facts({fc.path: fc.content for fc in scanned}, knowledge.entries)
     build_mode = resolve(intent, facts)
-    input_digest = await Get(
-        Digest,
-        DigestSubset(
-            module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))
-        ),
-    )
     # Std and pure-Go modules are shared by every target of a mode: the prebuild compiles them
     # once. A third-party cgo package (sqlite's, zstd's C) is left to the targets that use it,
     # so a mode doesn't pay a minute of C for packages only one target imports.
@@ -177,10 +204,11 @@ async def plan_go_static_binary(
     return GoStaticPlan(
         mode=build_mode,
         module=module,
-        main_dir=main_dir,
-        input_digest=input_digest,
+        main_dir=inputs.main_dir,
+        input_digest=inputs.snapshot.digest,
+        input_files=inputs.snapshot.files,
         external_packages=external,
-        output_path=output_path_for(field_set, intent.goarch),
+        output_path=output_path_for(request.field_set, intent.goarch),
     )
 
 

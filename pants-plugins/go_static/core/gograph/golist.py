@@ -104,6 +104,8 @@ def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]
         else:
             for field_name in SOURCE_FIELDS:
                 for name in obj.get(field_name) or ():
+                    if name.endswith("_test.go"):
+                        continue  # listed among IgnoredGoFiles, but `go build` never reads it
                     path = posixpath.join(rel_dir, name)
                     files.append(path)
                     if field_name == "CgoFiles":

@@ -95,17 +95,8 @@ class Closure:
         return tuple(dict.fromkeys(e for p in self.packages for e in p.errors))
 
     def input_globs(self, module_root: str, replacements: Iterable[str] = ()) -> tuple[str, ...]:
-        """Exactly the repo files `go build` of this main package reads.
-
-        `replacements` are the repo dirs of modules the main go.mod `replace`s locally: go reads
-        their go.mod files too.
-        """
-        files = [f for p in self.packages for f in p.files]
-        files.extend(posixpath.join(module_root, f) for f in MODULE_FILES)
-        files.extend(posixpath.join(d, f) for d in replacements for f in ("go.mod", "go.sum"))
-        if self.cgo_packages:
-            files.extend(posixpath.join(module_root, g) for g in CGO_SIDE_FILE_GLOBS)
-        return tuple(dict.fromkeys(files))
+        """Exactly the repo files `go build` of this main package reads."""
+        return input_globs(self.packages, module_root, replacements)
 
     def facts(
         self, sources: Mapping[str, bytes], table: tuple[ModuleFacts, ...] = ()
@@ -190,3 +181,19 @@ def cgo_source_files(closure: Closure) -> tuple[str, ...]:
     return tuple(
         f for p in closure.cgo_packages if p.dir is not None for f in (*p.cgo_files, *p.c_files)
     )
+
+
+def input_globs(
+    packages: Iterable[GoPackage], module_root: str, replacements: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The repo files `go build` of these packages reads: theirs, the module's go.mod, go.sum
+    and vendor/modules.txt, and with cgo every header and archive in the module (cgo may
+    `#include` them by relative path). `replacements` are the repo dirs of modules the main
+    go.mod `replace`s locally: go reads their go.mod files too."""
+    packages = tuple(packages)
+    files = [f for p in packages for f in p.files]
+    files.extend(posixpath.join(module_root, f) for f in MODULE_FILES)
+    files.extend(posixpath.join(d, f) for d in replacements for f in ("go.mod", "go.sum"))
+    if any(p.cgo_files and not p.standard for p in packages):
+        files.extend(posixpath.join(module_root, g) for g in CGO_SIDE_FILE_GLOBS)
+    return tuple(dict.fromkeys(files))
