@@ -125,10 +125,7 @@ async def find_putative_go_static_sources(
         sorted({f for m in per_module for f in m.files if posixpath.dirname(f) in requested})
     )
     found = await Get(InputOwners, InputOwnersRequest(files))
-    by_alias = {
-        GoStaticSourcesTarget.alias: GoStaticSourcesTarget,
-        GoStaticModTarget.alias: GoStaticModTarget,
-    }
+    by_alias = {t.alias: t for t in (GoStaticSourcesTarget, GoStaticModTarget)}
     return PutativeTargets(
         PutativeTarget.for_target_type(
             by_alias[p.alias],

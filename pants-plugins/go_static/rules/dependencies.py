@@ -29,6 +29,7 @@ from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError, Problem
+from go_static.core.mode.intent import names
 from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticInputs, GoStaticInputsRequest
 from go_static.target_types.binary import GoStaticBinaryDependenciesField, GoStaticMainField
 
@@ -58,16 +59,13 @@ class InferGoStaticBinaryDependencies(InferDependenciesRequest):
 def unowned_problem(unowned: list[str]) -> Problem:
     """Why inputs without an owner break `--changed-since`, and how to give them one."""
     dirs = sorted({posixpath.dirname(f) or "." for f in unowned})
-    shown = ", ".join(unowned[:_SHOWN]) + (
-        f" (+{len(unowned) - _SHOWN} more)" if len(unowned) > _SHOWN else ""
-    )
     return Problem(
-        f"the build reads {len(unowned)} file(s) that no target owns: {shown}.",
+        f"the build reads {len(unowned)} file(s) that no target owns: {names(unowned, _SHOWN)}.",
         "Pants selects targets by the files they own: an edit to one of these would not select "
         "this binary under --changed-since, so its static check would be skipped on exactly "
         "the change that needs it.",
         f"run `pants tailor ::` (it adds go_static_sources / go_static_mod targets in "
-        f"{', '.join(dirs[:_SHOWN])}), or add the files to the sources of an existing target.",
+        f"{names(dirs, _SHOWN)}), or add the files to the sources of an existing target.",
     )
 
 
