@@ -14,6 +14,7 @@ from go_static.rules import (
     postlink,
     prebuild,
     process,
+    stamp,
     toolchain,
 )
 from go_static.subsystems import go_static
@@ -34,6 +35,7 @@ def rules():
         *process.rules(),
         *module.rules(),
         *prebuild.rules(),
+        *stamp.rules(),
         *plan.rules(),
         *dependencies.rules(),
         *postlink.rules(),

@@ -1,9 +1,10 @@
 """Tier 1: the folders are the architecture, and imports follow it.
 
-`core/` runs with only the stdlib and pyelftools: the standalone checker and its PEX depend on
-it, and it is what makes the decision table unit-testable. Each folder may import only the
-folders listed for it in ALLOWED, goals never import other goals, and there is no import
-circle. Imports under `if TYPE_CHECKING:` count: an annotation that needs a module is a link.
+`core/` runs without Pants (stdlib and pyelftools; `core/sbom` adds cyclonedx-python-lib): the
+standalone checker and its PEX depend on it, and it is what makes the decision table
+unit-testable. Each folder may import only the folders listed for it in ALLOWED, goals never
+import other goals, and there is no import circle. Imports under `if TYPE_CHECKING:` count: an
+annotation that needs a module is a link.
 The walker is build-support/import_graph.py, the same one `build-support/dist` uses to pick
 the checker PEX's modules.
 """
@@ -28,7 +29,16 @@ PACKAGES = {m for m, p in module_files(SOURCE_ROOT, "go_static").items() if p.st
 
 # Core's top-level modules: the vocabulary and the leaf helpers every layer shares.
 SHARED = "core.shared"
-CORE = ("core.shared", "core.checker", "core.gograph", "core.mode", "core.review", "core.smoke")
+CORE = (
+    "core.shared",
+    "core.checker",
+    "core.gograph",
+    "core.mode",
+    "core.review",
+    "core.smoke",
+    "core.sbom",
+    "core.oci",
+)
 # The folders (areas) each area may import besides itself. Anything not here is a violation.
 ALLOWED = {
     "core.shared": set(),
@@ -37,6 +47,8 @@ ALLOWED = {
     "core.smoke": {SHARED},
     "core.mode": {SHARED, "core.checker", "core.gograph"},
     "core.review": {SHARED, "core.checker", "core.mode"},
+    "core.sbom": {SHARED, "core.checker", "core.gograph"},
+    "core.oci": {SHARED},
     "check": {"core.checker"},
     "subsystems": set(CORE),
     "target_types": set(CORE),

@@ -6,6 +6,7 @@ Everything before the compile: the intent from the fields and `[go-static]`, its
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from pants.core.goals.package import PackageFieldSet
@@ -22,6 +23,13 @@ from go_static.core.gograph.graph import Closure, cgo_source_files
 from go_static.core.gograph.knowledge import KnowledgeTable
 from go_static.core.mode.build_mode import BuildMode, resolve
 from go_static.core.mode.intent import Intent, ModeError, build_tags
+from go_static.core.mode.stamp import (
+    GIT_COMMIT,
+    GIT_DESCRIBE,
+    StampValues,
+    env_names,
+    placeholders,
+)
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.mode.validate import validate_intent
 from go_static.core.names import GLIBC
@@ -33,6 +41,7 @@ from go_static.rules.module import (
     GoPackageGraph,
     with_diagnosis,
 )
+from go_static.rules.stamp import StampRequest
 from go_static.rules.toolchain import CCompilerRequest
 from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.target_types.binary import (
@@ -46,6 +55,7 @@ from go_static.target_types.binary import (
     GoStaticOutputPathField,
     GoStaticResolverField,
     GoStaticStaticPieField,
+    GoStaticXDefsField,
 )
 
 
@@ -70,6 +80,7 @@ class GoStaticBinaryFieldSet(PackageFieldSet, RunFieldSet):
     static_pie: GoStaticStaticPieField
     build_tags: GoStaticBuildTagsField
     ldflags: GoStaticLdflagsField
+    x_defs: GoStaticXDefsField
     max_size: GoStaticMaxSizeField
     goarch: GoStaticGoarchField
     output_path: GoStaticOutputPathField
@@ -107,6 +118,7 @@ def intent_for(
         static_pie=field_set.static_pie.value,
         build_tags=tuple(field_set.build_tags.value or ()),
         ldflags=tuple(field_set.ldflags.value or ()),
+        x_defs=tuple(sorted((field_set.x_defs.value or {}).items())),
         musl_cc=subsystem.musl_cc,
         glibc_cc=subsystem.glibc_cc,
         glibc_cross_cc=subsystem.glibc_cross_cc,
@@ -182,10 +194,21 @@ async def find_go_static_inputs(
 
 @rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
 async def plan_go_static_binary(
-    request: GoStaticPlanRequest, knowledge: KnowledgeTable
+    request: GoStaticPlanRequest, knowledge: KnowledgeTable, subsystem: GoStaticSubsystem
 ) -> GoStaticPlan:
     inputs = await Get(GoStaticInputs, GoStaticInputsRequest(request.field_set))
     intent, module, graph, closure = inputs.intent, inputs.module, inputs.graph, inputs.closure
+    stamped = [p for _, value in intent.x_defs for p in placeholders(value)]
+    if subsystem.stamp and stamped:
+        values = await Get(
+            StampValues,
+            StampRequest(
+                intent.address,
+                env_names(dict(intent.x_defs)),
+                needs_git=bool({GIT_COMMIT, GIT_DESCRIBE} & set(stamped)),
+            ),
+        )
+        intent = dataclasses.replace(intent, stamp=values)
     scanned = await Get(
         DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure)))
     )

@@ -101,6 +101,7 @@ async def check_static_binary(
             host_markers=host_markers(
                 build_root.path, os.path.dirname(sdk.goroot), str(named_caches.val)
             ),
+            expected_strings=tuple(x.value for x in mode.x_defs if x.applied and x.value),
         )
     except ElfError as e:
         raise GoStaticCheckError(
@@ -122,6 +123,10 @@ async def check_static_binary(
         go_build_ldflags=mode.ldflags,
         go_env=go_env.as_dict(),
         decisions=tuple(d.as_dict() for d in mode.decisions),
+        x_defs=tuple(
+            {"symbol": x.symbol, "value": x.value, "template": x.template, "applied": x.applied}
+            for x in mode.x_defs
+        ),
     )
     report = binary_report(verdict, request.output_path, context)
     report_json = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

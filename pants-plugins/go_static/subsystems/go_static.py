@@ -163,6 +163,21 @@ class GoStaticSubsystem(Subsystem):
             """
         ),
     )
+    stamp = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            Fill the `{git_commit}`, `{git_describe}` and `{env:NAME}` placeholders in
+            go_static_binary `x_defs`, for release builds.
+
+            Off by default: a value with a placeholder is then left out, so a build's flags,
+            cache key and bytes don't change between commits that touch none of its inputs. On
+            (`--go-static-stamp`), the values are read from git (`git rev-parse HEAD`, `git
+            describe --tags --always --dirty`) and the environment in every run, and only the
+            binaries whose x_defs use them are rebuilt when they change.
+            """
+        ),
+    )
     docker_start_hint = StrOption(
         default="start it, as root: `dockerd &` (or `systemctl start docker`)",
         help=softwrap(

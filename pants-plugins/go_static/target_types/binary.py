@@ -12,6 +12,7 @@ from pants.engine.target import (
     AsyncFieldMixin,
     BoolField,
     Dependencies,
+    DictStringToStringField,
     Field,
     InvalidFieldException,
     InvalidFieldTypeException,
@@ -154,6 +155,25 @@ class GoStaticLdflagsField(StringSequenceField):
     )
 
 
+class GoStaticXDefsField(DictStringToStringField):
+    alias = "x_defs"
+    help = help_text(
+        """
+        String variables to set at link time, as `{"importpath.name": "value"}`; values may be
+        stamped with `{git_commit}`, `{git_describe}` or `{env:NAME}`.
+
+        Each entry becomes `-X importpath.name=value`, e.g.
+        `x_defs={"main.version": "{git_describe}", "main.channel": "stable"}`. Literal values are
+        always linked in. A value with a placeholder is linked in only when stamping is on
+        (`[go-static].stamp`, or `--go-static-stamp` for a release build); otherwise the
+        variable keeps its default in the source (`var version = "dev"`), so unstamped builds
+        stay reproducible and cached. Go's linker sets only string variables that are
+        uninitialized or initialized to a constant; the post-link check fails a binary whose
+        stamped value isn't in it. The values show in the static report.
+        """
+    )
+
+
 class GoStaticMaxSizeField(Field):
     alias = "max_size"
     default = None
@@ -244,6 +264,7 @@ class GoStaticBinaryTarget(Target):
         GoStaticStaticPieField,
         GoStaticBuildTagsField,
         GoStaticLdflagsField,
+        GoStaticXDefsField,
         GoStaticMaxSizeField,
         GoStaticGoarchField,
         GoStaticOutputPathField,

@@ -226,6 +226,7 @@ def test_one_report_schema_for_the_cli_and_the_rule(bins: Binaries) -> None:
             "linkage",
             "host_path_count",
             "host_paths",
+            "x_defs",
         }
     )
     assert report["output"] == "dist/app"

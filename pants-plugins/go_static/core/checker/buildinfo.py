@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from go_static.core.errors import GoStaticError
 from go_static.core.names import BUILDMODE_EXE
@@ -27,6 +27,28 @@ class BuildInfoError(GoStaticError, ValueError):
     """The .go.buildinfo blob is present but malformed."""
 
     code = "unusable-input"
+
+
+@dataclass(frozen=True)
+class GoModule:
+    """One module line of build info: `mod`/`dep` path, version, `h1:` sum, and its `=>` replace."""
+
+    path: str
+    version: str  # "(devel)" for the main module; "" for a replacement by a local directory
+    sum: str = ""  # "h1:<base64 SHA-256>"; "" for the main module, a local or a replaced module
+    replaced_by: GoModule | None = None
+
+    @property
+    def effective(self) -> GoModule:
+        """The module whose code is in the binary: the replacement, if there is one."""
+        return self.replaced_by or self
+
+
+def _module(fields: list[str]) -> GoModule | None:
+    # Go writes "path\tversion\tsum", or "path\tversion" when a `=>` line follows.
+    if len(fields) not in (2, 3):
+        return None
+    return GoModule(fields[0], fields[1], fields[2] if len(fields) == 3 else "")
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,31 @@ class GoBuildInfo:
             if raw.startswith(("build\t" + key + "=", 'build\t"' + key)):
                 return raw
         return f"build\t{key} (absent)"
+
+    @property
+    def main_module(self) -> GoModule | None:
+        """The `mod` line: the main module (version "(devel)" unless built from a module zip)."""
+        return next((m for word, m in self._module_lines() if word == "mod"), None)
+
+    @property
+    def modules(self) -> tuple[GoModule, ...]:
+        """The `dep` lines in Go's order, each with its `=>` replacement; not the main module."""
+        return tuple(m for word, m in self._module_lines() if word == "dep")
+
+    def _module_lines(self) -> list[tuple[str, GoModule]]:
+        # As debug/buildinfo's ParseBuildInfo: a `=>` line replaces the module just before it.
+        found: list[tuple[str, GoModule]] = []
+        for raw in self.lines:
+            word, _, rest = raw.partition("\t")
+            module = _module(rest.split("\t")) if word in ("mod", "dep", "=>") else None
+            if module is None:
+                continue
+            if word != "=>":
+                found.append((word, module))
+            elif found and found[-1][1].replaced_by is None:
+                last_word, last = found[-1]
+                found[-1] = (last_word, replace(last, replaced_by=module))
+        return found
 
     @property
     def cgo_enabled(self) -> bool | None:

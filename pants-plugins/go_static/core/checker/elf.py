@@ -72,6 +72,8 @@ class ElfFacts:
     # Build-host paths in the bytes (host_paths.py): how many, and a few of them.
     host_path_count: int = 0
     host_paths: tuple[str, ...] = ()
+    # Of the strings the caller expected in the bytes (stamped -X values), those not there.
+    missing_strings: tuple[str, ...] = ()
 
     @property
     def linkage(self) -> str:
@@ -89,6 +91,7 @@ def elf_facts(
     *,
     hash_file: bool = True,
     host_markers: tuple[bytes, ...] = HOST_PATH_MARKERS,
+    expected_strings: tuple[str, ...] = (),
 ) -> ElfFacts:
     """Facts about one ELF file (a path or its bytes); raise ElfError if it is unusable.
 
@@ -101,19 +104,23 @@ def elf_facts(
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         # BytesIO shares, does not copy, the bytes.
-        return _guarded(data, io.BytesIO(data), sha256, host_markers)
+        return _guarded(data, io.BytesIO(data), sha256, host_markers, expected_strings)
     try:
         with open(source, "rb") as f:
             if os.fstat(f.fileno()).st_size == 0:
                 raise ElfError("empty file")
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                return _guarded(data, f, sha256, host_markers)
+                return _guarded(data, f, sha256, host_markers, expected_strings)
     except OSError as e:
         raise ElfError(f"cannot read {os.fspath(source)}: {e.strerror or e}") from None
 
 
 def _guarded(
-    data: Buffer, stream: BinaryIO, sha256: str | None, host_markers: tuple[bytes, ...]
+    data: Buffer,
+    stream: BinaryIO,
+    sha256: str | None,
+    host_markers: tuple[bytes, ...],
+    expected_strings: tuple[str, ...] = (),
 ) -> ElfFacts:
     digest: list[str] = [] if sha256 is None else [sha256]
     # hashlib releases the GIL: hash on a second thread while the headers are parsed.
@@ -124,6 +131,7 @@ def _guarded(
             hasher.start()
         facts = _facts(data, stream)
         count, examples = find_host_paths(data, host_markers)
+        missing = tuple(s for s in expected_strings if data.find(s.encode()) < 0)
     except (ElfError, BuildInfoError) as e:
         raise ElfError(str(e)) from None
     except Exception as e:  # pyelftools, struct and construct errors on corrupt input
@@ -132,7 +140,13 @@ def _guarded(
     finally:
         if hasher.ident is not None:
             hasher.join()
-    return dataclasses.replace(facts, sha256=digest[0], host_path_count=count, host_paths=examples)
+    return dataclasses.replace(
+        facts,
+        sha256=digest[0],
+        host_path_count=count,
+        host_paths=examples,
+        missing_strings=missing,
+    )
 
 
 def _notes(data: Buffer, offset: int, size: int, align: int) -> list[tuple[bytes, int]]:

@@ -27,6 +27,8 @@ class Expectation:
     static_pie: bool = False
     allow_dlopen: bool = False
     forbid_host_paths: bool = False  # a build-host path in the binary is a violation
+    # (symbol, value) of every -X the link was given: each value must be in the binary.
+    x_defs: tuple[tuple[str, str], ...] = ()
 
     @property
     def expects_go(self) -> bool:

@@ -33,6 +33,8 @@ class BuildContext:
     go_build_ldflags: tuple[str, ...]
     go_env: Mapping[str, Any]
     decisions: tuple[Mapping[str, str], ...]
+    # The x_defs entries: symbol, value, template, and whether -X set them (stamping).
+    x_defs: tuple[Mapping[str, Any], ...] = ()
 
 
 def violation_dict(v: Violation) -> dict[str, str]:
@@ -87,6 +89,10 @@ def binary_report(
         "notes": list(verdict.notes),
         "decisions": [dict(d) for d in build.decisions] if build else [],
         "go_env": dict(build.go_env) if build else None,
+        "x_defs": [
+            {**x, "in_binary": x["applied"] and x["value"] not in facts.missing_strings}
+            for x in (build.x_defs if build else ())
+        ],
     }
 
 

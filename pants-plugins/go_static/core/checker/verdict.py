@@ -255,6 +255,22 @@ def _host_paths(facts: ElfFacts, exp: Expectation) -> list[Violation]:
     ]
 
 
+def _x_defs(facts: ElfFacts, exp: Expectation) -> list[Violation]:
+    # Go's linker ignores an -X whose name matches no string variable, without a word.
+    return [
+        Violation(
+            "x-def-not-set",
+            f"-X {symbol}={value}: the value is nowhere in the binary",
+            "the link was told to set this variable, but it holds its old value, so the binary "
+            "reports a version (or other stamp) it was not given",
+            f"check that {symbol} names a package-level string variable (importpath.name, e.g. "
+            "main.version), and that it is uninitialized or initialized to a constant string",
+        )
+        for symbol, value in exp.x_defs
+        if value and value in facts.missing_strings
+    ]
+
+
 def _libc(facts: ElfFacts, exp: Expectation) -> list[Violation]:
     # "unknown" fails only when a libc was expected: then nothing confirms the build did what the
     # mode says. With no expectation (plain CLI use) an unidentified libc is just reported.
@@ -295,5 +311,5 @@ def evaluate(
     has_nss = any(v.code == "nss-warning" for v in found)
     found += _dlopen_and_nss(facts, exp, link_log, has_nss, notes)
     found += _build_info(facts, exp, notes) + _machine(facts, exp) + _libc(facts, exp)
-    found += _host_paths(facts, exp)
+    found += _host_paths(facts, exp) + _x_defs(facts, exp)
     return Verdict(facts, exp, warnings, tuple(found), tuple(notes))

@@ -21,7 +21,7 @@ An entry is keyed by module path (or a std import path, for std packages) and ma
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
 from go_static.core.errors import GoStaticError
@@ -220,3 +220,97 @@ def version_matches(version: str | None, spec: str) -> bool:
         if not ok:
             return False
     return True
+
+
+@dataclass(frozen=True)
+class BundledC:
+    """A C library a Go module compiles or links from its own files, and where its version is."""
+
+    module: str
+    name: str
+    # Where the version is written, relative to the module root (the module zip's layout); the
+    # first file that matches `pattern` wins.
+    files: tuple[str, ...]
+    pattern: str  # a regex over the file's text; `decode` turns its groups into the version
+    # "text": group 1; "dotted": the groups joined by "."; "rdkafka": RD_KAFKA_VERSION's hex
+    decode: str
+    license: str  # an SPDX id or expression
+    purl: str = ""  # "{version}" is filled in
+    cpe: str = ""  # "{version}" is filled in
+    versions: str = ""  # the module versions this applies to, as ModuleFacts.versions
+    package: str = ""  # the import path whose cgo compiles or links it
+    # Build tags that make the module use the system's copy instead: nothing is bundled then.
+    without_tags: tuple[str, ...] = ()
+    cite: str = ""
+
+
+# RD_KAFKA_VERSION is 0xMMmmrrpp: major, minor, revision, then 0xff for a release (rdkafka.h).
+_LIBRDKAFKA_V2 = BundledC(
+    module="github.com/confluentinc/confluent-kafka-go/v2",
+    name="librdkafka",
+    files=("kafka/librdkafka_vendor/rdkafka.h",),
+    pattern=r"#define\s+RD_KAFKA_VERSION\s+(0x[0-9A-Fa-f]{8})\b",
+    decode="rdkafka",
+    license="BSD-2-Clause",
+    purl="pkg:github/confluentinc/librdkafka@v{version}",
+    versions=">=v2.0.0",
+    package="github.com/confluentinc/confluent-kafka-go/v2/kafka",
+    without_tags=("dynamic",),
+    cite="confluent-kafka-go/v2@v2.11.1 kafka/librdkafka_vendor/rdkafka.h:170 "
+    "`#define RD_KAFKA_VERSION 0x020b01ff`; kafka/build_dynamic.go:1 `//go:build dynamic` links "
+    "the system's librdkafka (pkg-config rdkafka) instead of the vendored archives",
+)
+# The C each module bundles, checked against the module zips named in `cite`. The versions are
+# read from the module's own files when the SBOM is made, never written down here.
+BUNDLED_C: tuple[BundledC, ...] = (
+    _LIBRDKAFKA_V2,
+    replace(
+        _LIBRDKAFKA_V2,
+        module="github.com/confluentinc/confluent-kafka-go",
+        # v1.4.0 was the first to bundle librdkafka, in kafka/librdkafka/ (v1.3.0 links the
+        # system's); later v1 releases moved it to kafka/librdkafka_vendor/.
+        versions=">=v1.4.0",
+        files=("kafka/librdkafka_vendor/rdkafka.h", "kafka/librdkafka/rdkafka.h"),
+        package="github.com/confluentinc/confluent-kafka-go/kafka",
+        cite="confluent-kafka-go@v1.9.2 kafka/librdkafka_vendor/rdkafka.h:168 "
+        "`#define RD_KAFKA_VERSION 0x010902ff`; @v1.4.0 kafka/librdkafka/rdkafka.h:151 "
+        "0x010400ff; kafka/build_dynamic.go:1 `// +build dynamic`",
+    ),
+    BundledC(
+        module="github.com/mattn/go-sqlite3",
+        name="SQLite",
+        files=("sqlite3-binding.h", "sqlite3-binding.c"),
+        pattern=r'#define\s+SQLITE_VERSION\s+"(\d+\.\d+\.\d+(?:\.\d+)?)"',
+        decode="text",
+        license="blessing",  # SQLite is public domain; SPDX calls its dedication "blessing"
+        cpe="cpe:2.3:a:sqlite:sqlite:{version}:*:*:*:*:*:*:*",
+        package="github.com/mattn/go-sqlite3",
+        without_tags=("libsqlite3",),
+        cite='go-sqlite3@v1.14.53 sqlite3-binding.h:150 `#define SQLITE_VERSION "3.54.1"`; '
+        "sqlite3_libsqlite3.go:6 `//go:build libsqlite3` links -lsqlite3 and "
+        "sqlite3-binding.c:1 `#ifndef USE_LIBSQLITE3` compiles the amalgamation out",
+    ),
+    BundledC(
+        module="github.com/DataDog/zstd",
+        name="zstd",
+        files=("zstd.h",),
+        pattern=r"#define\s+ZSTD_VERSION_MAJOR\s+(\d+)\s+#define\s+ZSTD_VERSION_MINOR\s+(\d+)"
+        r"\s+#define\s+ZSTD_VERSION_RELEASE\s+(\d+)",
+        decode="dotted",
+        license="BSD-3-Clause OR GPL-2.0-only",  # ZSTD_LICENSE; every .c offers both
+        purl="pkg:github/facebook/zstd@v{version}",
+        cpe="cpe:2.3:a:facebook:zstandard:{version}:*:*:*:*:*:*:*",
+        package="github.com/DataDog/zstd",
+        without_tags=("external_libzstd",),
+        cite="DataDog/zstd@v1.5.7 zstd.h:113-115 ZSTD_VERSION_MAJOR/MINOR/RELEASE 1, 5, 7; "
+        "external_zstd.go:1 `//go:build external_libzstd` defines USE_EXTERNAL_ZSTD, which "
+        "every vendored .c file checks first",
+    ),
+)
+
+
+def bundled_c(module: str, version: str | None) -> tuple[BundledC, ...]:
+    """The C libraries `module` at `version` bundles, from BUNDLED_C."""
+    return tuple(
+        b for b in BUNDLED_C if b.module == module and version_matches(version, b.versions)
+    )

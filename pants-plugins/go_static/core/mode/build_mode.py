@@ -23,6 +23,7 @@ from go_static.core.checker.expectation import Expectation
 from go_static.core.mode import derive
 from go_static.core.mode.decision import Decision, render_decisions
 from go_static.core.mode.intent import Intent, build_tags, names
+from go_static.core.mode.stamp import AppliedXDef, apply_x_defs
 from go_static.core.mode.validate import validate
 from go_static.core.names import (
     BUILDMODE_EXE,
@@ -62,6 +63,8 @@ class BuildMode:
     decisions: tuple[Decision, ...] = field(default=(), compare=False)
     # No DWARF (-w) and no C debug info (-g0): see _reproducibility.
     no_debug_info: bool = False
+    # The x_defs field, with placeholders filled when stamping; the applied ones end -ldflags.
+    x_defs: tuple[AppliedXDef, ...] = ()
 
     @property
     def scenario_glyph(self) -> str:
@@ -75,7 +78,8 @@ class BuildMode:
             own.append("-w")
         if self.extldflags:
             own.append("-extldflags=" + " ".join(self.extldflags))
-        return (*own, *self.user_ldflags)
+        x_defs = (x.flag() for x in self.x_defs if x.applied)
+        return (*own, *self.user_ldflags, *x_defs)
 
     def go_build_flags(self) -> tuple[str, ...]:
         """Flags for `go build`, after the always-on REPRODUCIBLE_FLAGS."""
@@ -112,6 +116,7 @@ def expectation_for(mode: BuildMode) -> Expectation:
         static_pie=mode.static_pie,
         allow_dlopen=mode.allow_dlopen,
         forbid_host_paths=True,
+        x_defs=tuple((x.symbol, x.value) for x in mode.x_defs if x.applied),
     )
 
 
@@ -167,6 +172,8 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     scenario, scenario_decision = derive.scenario(intent, facts, cgo_enabled)
     decisions += [d for d in (cc_decision, tags_decision) if d] + module_decisions
     decisions += link_decisions
+    x_defs = apply_x_defs(dict(intent.x_defs), intent.stamp)
+    decisions += derive.x_def_decisions(x_defs)
     no_debug_info = c_compiler == ZIG
     if no_debug_info:
         decisions.append(derive.reproducibility_decision())
@@ -191,6 +198,7 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
         facts=facts,
         decisions=tuple(decisions),
         no_debug_info=no_debug_info,
+        x_defs=x_defs,
     )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from go_static.core.arches import ARCHES
 from go_static.core.mode.decision import Decision
 from go_static.core.mode.intent import Intent, names
+from go_static.core.mode.stamp import AppliedXDef
 from go_static.core.names import (
     AUTO,
     BUILDMODE_PIE,
@@ -170,6 +171,23 @@ def reproducibility_decision() -> Decision:
         "holds no host path.",
         "CC zig",
     )
+
+
+def x_def_decisions(x_defs: tuple[AppliedXDef, ...]) -> list[Decision]:
+    """One decision per x_defs entry: what `-X` sets it to, or why it is left out."""
+    decisions = []
+    for x in x_defs:
+        if not x.stamped:
+            reason = "a literal value, linked in with -X"
+        elif x.applied:
+            reason = f"stamped from {x.template!r}: [go-static].stamp is on"
+        else:
+            reason = (
+                f"not linked in: {x.template!r} needs stamping, and [go-static].stamp is off, so "
+                "the variable keeps its default in the source and the build stays reproducible"
+            )
+        decisions.append(Decision(f"-X {x.symbol}", x.value if x.applied else "", reason, "x_defs"))
+    return decisions
 
 
 def scenario(intent: Intent, facts: GraphFacts, cgo_enabled: bool) -> tuple[int, Decision]:

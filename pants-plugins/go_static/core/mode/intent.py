@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
+from go_static.core.mode.stamp import StampValues
 from go_static.core.names import AUTO, PURE_GO_RESOLVER_TAGS, RESOLVER_GO, ZIG
 
 
@@ -33,6 +34,9 @@ class Intent:
     static_pie: bool = False
     build_tags: tuple[str, ...] = ()
     ldflags: tuple[str, ...] = ()
+    x_defs: tuple[tuple[str, str], ...] = ()  # (symbol, value template), sorted
+    # The placeholder values when `[go-static].stamp` is on; None leaves stamped x_defs out.
+    stamp: StampValues | None = None
     musl_cc: str = ZIG
     glibc_cc: str = "gcc"
     # For libc="glibc" when goarch differs from the host: `{triple}` becomes the GNU triple.

@@ -15,6 +15,7 @@ from go_static.core.arches import ARCHES, C_GOARCHES, SUPPORTED_GOARCHES, UNCHEC
 from go_static.core.errors import Problem
 from go_static.core.mode.derive import pick_libc
 from go_static.core.mode.intent import Intent, ModeError, names
+from go_static.core.mode.stamp import x_def_problems
 from go_static.core.names import (
     AUTO,
     CGO_RESOLVER_TAGS,
@@ -41,7 +42,11 @@ def problems(intent: Intent, facts: GraphFacts | None = None) -> list[Problem]:
     found = [*_validate_choices(intent), *_validate_goarch(intent)]
     if found:
         return found  # the checks below assume a known libc, resolver and arch
-    found += [*_validate_tags(intent), *_validate_ldflags(intent)]
+    found += [
+        *_validate_tags(intent),
+        *_validate_ldflags(intent),
+        *x_def_problems(dict(intent.x_defs)),
+    ]
     if facts is not None:
         found += [
             *_validate_system_libs(intent, facts),

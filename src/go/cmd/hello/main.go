@@ -9,7 +9,7 @@ import (
 	"example.com/monorepo/internal/lookup"
 )
 
-// version is set at link time through the target's `ldflags` field.
+// version is set at link time through the target's `x_defs` field.
 var version = "dev"
 
 func main() {
