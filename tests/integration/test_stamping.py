@@ -1,0 +1,134 @@
+"""Tier 3: x_defs stamping with real Pants, git and Go, on a generated repo committed to git.
+
+Unstamped, a commit that touches no input leaves the build's flags, cache key and bytes alone;
+with `--go-static-stamp` the binary prints `git describe` and the report says so; a name that
+matches no variable fails the post-link check instead of shipping a silently unstamped binary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pants_harness import REPO_ROOT
+
+VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
+MAIN = """package main
+
+import "fmt"
+
+var version = "dev"
+var channel = "none"
+
+func main() { fmt.Println(version, channel) }
+"""
+
+
+def pants(root: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(VENV / "bin" / "pants"), "--no-pantsd", "--stats-log", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "NO_SCIE_WARNING": "1", "RELEASE_CHANNEL": "beta"},
+    )
+    assert (result.returncode == 0) == ok, result.stderr[-4000:]
+    return result
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def write_build(root: Path, symbol: str = "main.version") -> None:
+    (root / "BUILD").write_text(
+        "go_static_binary(name='app', x_defs={"
+        f"'{symbol}': '{{git_describe}}', 'main.channel': '{{env:RELEASE_CHANNEL}}'}})\n"
+        "go_static_sources(name='sources')\ngo_static_mod(name='mod')\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("stamp") / "repo"
+    root.mkdir()
+    (root / "go.mod").write_text("module example.com/stamp\n\ngo 1.21\n")
+    # A fresh comment per session: the first build below must really run, not come from the cache.
+    (root / "main.go").write_text(MAIN + f"\n// {uuid.uuid4()}\n")
+    (root / "pants.toml").write_text(
+        '[GLOBAL]\npants_version = "2.17.1"\nbackend_packages = ["go_static"]\n'
+        f'pythonpath = ["{REPO_ROOT / "pants-plugins"}"]\n\n'
+        "[anonymous-telemetry]\nenabled = false\n"
+    )
+    write_build(root)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "first")
+    git(root, "tag", "v1.2.3")
+    return root
+
+
+def binary(root: Path) -> tuple[str, str]:
+    path = root / "dist" / "app"
+    out = subprocess.run([str(path)], capture_output=True, text=True, check=True).stdout.strip()
+    return out, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_unstamped_builds_ignore_the_commit_and_stamped_ones_carry_it(repo: Path) -> None:
+    built = pants(repo, "package", ":app")
+    assert "Building //:app" in built.stderr
+    out, first = binary(repo)
+    assert out == "dev none"  # placeholders left out: the defaults in the source
+    (repo / "NOTES.md").write_text("not an input\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "second")
+    again = pants(repo, "package", ":app")
+    # Same flags, same key: the build came from the cache, not from a new `go build`.
+    assert "Building //:app" not in again.stderr
+    assert binary(repo) == (out, first)
+
+    pants(repo, "--go-static-stamp", "package", ":app")
+    out, stamped = binary(repo)
+    assert out == "v1.2.3-1-g" + out.split("-g", 1)[1].split()[0] + " beta"
+    assert stamped != first
+    report = json.loads((repo / "dist" / "app.static-report.json").read_text())
+    by_symbol = {x["symbol"]: x for x in report["x_defs"]}
+    assert by_symbol["main.version"]["value"].startswith("v1.2.3-1-g")
+    assert by_symbol["main.version"]["template"] == "{git_describe}"
+    assert by_symbol["main.channel"]["value"] == "beta"
+    assert all(x["applied"] and x["in_binary"] for x in by_symbol.values())
+
+
+def test_a_name_that_matches_no_variable_fails_the_check(repo: Path) -> None:
+    write_build(repo, symbol="main.verison")
+    try:
+        failed = pants(repo, "--go-static-stamp", "package", ":app", ok=False)
+    finally:
+        write_build(repo)
+    assert "x-def-not-set" in failed.stderr and "main.verison" in failed.stderr
+    assert "Traceback" not in failed.stderr
+
+
+def test_a_bad_placeholder_fails_before_the_compile_naming_the_field(repo: Path) -> None:
+    (repo / "BUILD").write_text(
+        "go_static_binary(name='app', x_defs={'main.version': '{git_sha}', 'version': 'x'})\n"
+        "go_static_sources(name='sources')\ngo_static_mod(name='mod')\n"
+    )
+    try:
+        failed = pants(repo, "package", ":app", ok=False)
+    finally:
+        write_build(repo)
+    assert "{git_sha}" in failed.stderr and "'version'" in failed.stderr
+    assert "x_defs" in failed.stderr and "Traceback" not in failed.stderr
