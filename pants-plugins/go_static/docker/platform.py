@@ -1,4 +1,6 @@
-"""`build_platform` on docker_image: `docker build --platform`, so an arm64 binary's image is arm64.
+"""`go_static_platform` on docker_image: `docker build --platform`, so an arm64 binary's image is
+arm64. Named for the plugin so it can't clash with the `build_platform` field later Pants
+versions add to docker_image natively.
 
 Pants 2.17's docker_image has no such field, and Docker ignores `FROM --platform=…` for
 `scratch`. A FROM scratch image runs nothing while it builds, so the daemon builds it for another
@@ -15,7 +17,7 @@ from pants.util.strutil import help_text
 
 
 class DockerImageBuildPlatformField(DockerBuildOptionFieldMixin, StringSequenceField):
-    alias = "build_platform"
+    alias = "go_static_platform"
     help = help_text(
         """
         The platform to build the image for, passed to `docker build --platform`, e.g.
