@@ -132,6 +132,13 @@ MISMATCH
   rm -rf "${build}"
 }
 
+# The Debian packages the samples need (`./pants`), or the tests too (tests/run sets
+# GO_STATIC_DEBIAN_SCOPE=tests), from build-support/debian-packages: installed as root, else the
+# one `sudo apt-get install` line is printed and nothing starts. GO_STATIC_DEBIAN_SCOPE=none skips
+# it (the bootstrap's own tests, and machines whose packages are managed elsewhere).
+if [[ "${GO_STATIC_DEBIAN_SCOPE:-samples}" != none ]]; then
+  install_debian_packages "${GO_STATIC_DEBIAN_SCOPE:-samples}" || exit 1
+fi
 _bootstrap_venv || exit 1
 export PANTS_VENV
 _bootstrap_pex_tool || exit 1

@@ -56,3 +56,36 @@ stop_pid() {
   done
   return 1
 }
+
+# missing_debian_packages SCOPE: print the packages of build-support/debian-packages that SCOPE
+# needs (`samples`, or `tests` for all of them) and that this machine lacks, one line, spaces.
+missing_debian_packages() {
+  # No dirname: this must work on a PATH that lacks coreutils too.
+  local scope="$1" list="${BASH_SOURCE[0]%/*}/debian-packages"
+  local package needs kind what rest missing=()
+  while read -r package needs kind what rest; do
+    [[ -z "${package}" || "${package}" == \#* ]] && continue
+    [[ "${scope}" == "tests" || "${needs}" == "${scope}" ]] || continue
+    case "${kind}" in
+      cmd) command -v "${what}" >/dev/null 2>&1 && continue ;;
+      file) [[ -f "${what}" ]] && continue ;;
+      gcc-file) [[ -f "$(gcc -print-file-name="${what}" 2>/dev/null)" ]] && continue ;;
+    esac
+    missing+=("${package}")
+  done <"${list}"
+  echo "${missing[*]}"
+}
+
+# install_debian_packages SCOPE: install what SCOPE lacks, saying what; not as root, print the one
+# command that would, and fail.
+install_debian_packages() {
+  local missing
+  missing="$(missing_debian_packages "$1")"
+  [[ -z "${missing}" ]] && return 0
+  if [[ "$(id -u)" != 0 ]]; then
+    echo "Missing Debian packages; run: sudo apt-get install -y ${missing}" >&2
+    return 1
+  fi
+  echo "Installing the Debian packages this repo's ${1} need: ${missing}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing} >&2
+}

@@ -34,11 +34,13 @@ PYTHON39 = _python39()
 def source_bootstrap(
     repo: Path, env: dict[str, str], then: str = 'echo "venv=$PANTS_VENV"'
 ) -> subprocess.CompletedProcess:
-    """Source the bootstrap as ./pants does (set -euo pipefail), then run `then` in that shell."""
+    """Source the bootstrap as ./pants does (set -euo pipefail), then run `then` in that shell.
+    Its Debian package step is skipped: these tests' PATHs hide real tools, and must not install
+    anything."""
     return subprocess.run(
         ["bash", "-c", f"set -euo pipefail; source build-support/bootstrap.sh && {then}"],
         cwd=repo,
-        env=env,
+        env={"GO_STATIC_DEBIAN_SCOPE": "none", **env},
         capture_output=True,
         text=True,
         timeout=600,
@@ -48,7 +50,7 @@ def source_bootstrap(
 def copy_bootstrap(repo: Path) -> None:
     """The bootstrap and the helpers it sources, into a throwaway repo."""
     (repo / "build-support").mkdir()
-    for script in ("bootstrap.sh", "lib.sh"):
+    for script in ("bootstrap.sh", "lib.sh", "debian-packages"):
         shutil.copy(REPO_ROOT / "build-support" / script, repo / "build-support")
 
 
@@ -224,3 +226,25 @@ def test_pants_is_pointed_at_the_system_ca_bundle_unless_told_otherwise(pex_repo
     system = "/etc/ssl/certs/ca-certificates.crt"
     assert ca_path() == (system if os.path.isfile(system) else "")
     assert ca_path(PANTS_CA_CERTS_PATH="/opt/corp-ca.pem") == "/opt/corp-ca.pem"
+
+
+def test_not_as_root_a_machine_without_the_packages_gets_one_sudo_line(tmp_path: Path) -> None:
+    # A PATH with only a fake `id` (uid 1000): no gcc, no dockerd, no bwrap is found.
+    (tmp_path / "id").write_text("#!/bin/sh\necho 1000\n")
+    (tmp_path / "id").chmod(0o755)
+    script = (
+        f"source {REPO_ROOT / 'build-support' / 'lib.sh'}\n"
+        'echo "samples: $(missing_debian_packages samples)"\n'
+        "install_debian_packages samples; echo rc=$?\n"
+    )
+    proc = subprocess.run(
+        ["/bin/bash", "-c", script],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(tmp_path)},
+    )
+    samples = proc.stdout.splitlines()[0].split()[1:]
+    assert "gcc" in samples and "docker.io" in samples and "bubblewrap" not in samples
+    assert proc.stdout.splitlines()[-1] == "rc=1"
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("Missing Debian packages; run: sudo apt-get install -y gcc ")
