@@ -14,6 +14,7 @@ from go_static.rules import (
     postlink,
     prebuild,
     process,
+    sbom,
     stamp,
     toolchain,
 )
@@ -35,6 +36,7 @@ def rules():
         *process.rules(),
         *module.rules(),
         *prebuild.rules(),
+        *sbom.rules(),
         *stamp.rules(),
         *plan.rules(),
         *dependencies.rules(),

@@ -38,6 +38,20 @@ def read_report(dist: Path, relpath: str) -> dict[str, Any]:
     return json.loads((dist / f"{relpath}.static-report.json").read_text())
 
 
+def sbom_c_parts(path: Path) -> dict[str, str]:
+    """The C components of a written SBOM, name -> version, after validating it against the
+    CycloneDX schema with cyclonedx-python-lib's own validator."""
+    from go_static.core.sbom.bom import schema_errors
+
+    document = path.read_text()
+    assert schema_errors(document) is None, schema_errors(document)
+    return {
+        c["name"]: c.get("version")
+        for c in json.loads(document)["components"]
+        if not c.get("purl", "").startswith("pkg:golang/")
+    }
+
+
 def wrote_nothing(distdir: Path) -> bool:
     """A failed build leaves nothing, not even a half-written artifact, in its distdir."""
     return not distdir.exists() or not any(distdir.rglob("*"))

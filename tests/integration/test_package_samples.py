@@ -15,7 +15,7 @@ from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
 from go_static.rules.toolchain import wheel_dir
-from pants_harness import package, read_report, wrote_nothing
+from pants_harness import package, read_report, sbom_c_parts, wrote_nothing
 
 # output path -> (stdout line, CGO_ENABLED, -tags, -buildmode, linker named in .comment or None)
 SAMPLES = {
@@ -201,3 +201,27 @@ def test_each_binary_has_a_passing_report(packaged: Path, relpath: str) -> None:
     assert report["size"] == (packaged / relpath).stat().st_size
     assert report["output"] == relpath and report["target"].startswith("src/go")
     assert (report["goos"], report["goarch"]) == ("linux", "amd64")
+
+
+@pytest.mark.parametrize(
+    "relpath, c_parts",
+    [
+        ("src.go.cmd.hello/hello", {}),
+        ("src.go/cgocalc-musl", {"musl": "1.2.5"}),
+        ("src.go/cgocalc-glibc", {"glibc": "2.36"}),
+        ("src.go.cmd.sqlite/sqlite-musl", {"musl": "1.2.5", "SQLite": "3.54.1"}),
+        ("src.go.cmd.zstd/zstd-glibc", {"glibc": "2.36", "zstd": "1.5.7"}),
+    ],
+)
+def test_each_binary_has_an_sbom_that_sees_the_c_inside(
+    packaged: Path, relpath: str, c_parts: dict[str, str]
+) -> None:
+    report = read_report(packaged, relpath)
+    sbom = packaged / Path(relpath).parent / report["sbom"]
+    assert sbom.name == Path(relpath).name + ".cdx.json"
+    assert sbom_c_parts(sbom) == c_parts
+    document = sbom.read_text()
+    # The binary itself, by digest, and its Go modules from build info.
+    assert report["sha256"] in document
+    if "sqlite" in relpath:
+        assert "pkg:golang/github.com/mattn/go-sqlite3@v1.14.53" in document

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from pants_harness import WITH_FIXTURES, package, read_report, run_pants, wrote_nothing
+from pants_harness import (
+    WITH_FIXTURES,
+    package,
+    read_report,
+    run_pants,
+    sbom_c_parts,
+    wrote_nothing,
+)
 
 pytestmark = pytest.mark.thirdparty
 T = "tests/fixtures/thirdparty"
@@ -27,6 +34,12 @@ def test_kafka_auto_is_static_runs_in_an_empty_root_and_says_why_musl(distdir: P
     built = package(distdir, f"{T}:kafka@goarch=amd64")
     assert built.returncode == 0, built.stderr
     report = read_report(distdir, "tests.fixtures.thirdparty/kafka@goarch=amd64")
+    # The SBOM beside it sees the C inside: librdkafka from the module's own header, and musl.
+    assert report["sbom"] == "kafka@goarch=amd64.cdx.json"
+    assert sbom_c_parts(distdir / "tests.fixtures.thirdparty" / report["sbom"]) == {
+        "librdkafka": "2.11.1",
+        "musl": "1.2.5",
+    }
     assert (report["verdict"], report["linkage"], report["libc_detected"]) == (
         "pass",
         "static",

@@ -38,8 +38,11 @@ from go_static.core.checker.verdict import evaluate
 from go_static.core.errors import GoStaticError
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.mode.build_mode import BuildMode, expectation_for
-from go_static.core.mode.toolchains import GoSdk
+from go_static.core.mode.toolchains import CCompiler, GoSdk
 from go_static.core.review.policy import Policy, effective_max_size, size_violation
+from go_static.rules.plan import compiler_request
+from go_static.rules.sbom import Sbom, SbomRequest
+from go_static.rules.toolchain import CCompilerRequest
 
 
 class GoStaticCheckError(GoStaticError):
@@ -113,6 +116,14 @@ async def check_static_binary(
     over_budget = size_violation(request.policy, request.target_max_size, facts.size)
     if over_budget:
         verdict = dataclasses.replace(verdict, violations=(*verdict.violations, over_budget))
+    sbom = None
+    if verdict.passed and facts.build_info is not None:
+        cc_request = compiler_request(mode, sdk.goarch)
+        cc = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
+        sbom = await Get(
+            Sbom,
+            SbomRequest(mode, request.output_path, facts.sha256, facts.build_info, cc),
+        )
     context = BuildContext(
         target=mode.address,
         scenario=mode.scenario,
@@ -127,12 +138,19 @@ async def check_static_binary(
             {"symbol": x.symbol, "value": x.value, "template": x.template, "applied": x.applied}
             for x in mode.x_defs
         ),
+        sbom=os.path.basename(sbom.path) if sbom else None,
     )
     report = binary_report(verdict, request.output_path, context)
     report_json = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     report_path = request.output_path + REPORT_SUFFIX
     report_digest = await Get(
-        Digest, CreateDigest([FileContent(report_path, report_json.encode())])
+        Digest,
+        CreateDigest(
+            [
+                FileContent(report_path, report_json.encode()),
+                *([FileContent(sbom.path, sbom.content)] if sbom else []),
+            ]
+        ),
     )
     return StaticCheckResult(
         address=mode.address,

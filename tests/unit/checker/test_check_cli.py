@@ -227,6 +227,7 @@ def test_one_report_schema_for_the_cli_and_the_rule(bins: Binaries) -> None:
             "host_path_count",
             "host_paths",
             "x_defs",
+            "sbom",
         }
     )
     assert report["output"] == "dist/app"

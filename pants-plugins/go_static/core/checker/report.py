@@ -35,6 +35,7 @@ class BuildContext:
     decisions: tuple[Mapping[str, str], ...]
     # The x_defs entries: symbol, value, template, and whether -X set them (stamping).
     x_defs: tuple[Mapping[str, Any], ...] = ()
+    sbom: str | None = None  # the CycloneDX SBOM beside the binary (file name), once it passed
 
 
 def violation_dict(v: Violation) -> dict[str, str]:
@@ -89,6 +90,7 @@ def binary_report(
         "notes": list(verdict.notes),
         "decisions": [dict(d) for d in build.decisions] if build else [],
         "go_env": dict(build.go_env) if build else None,
+        "sbom": build.sbom if build else None,
         "x_defs": [
             {**x, "in_binary": x["applied"] and x["value"] not in facts.missing_strings}
             for x in (build.x_defs if build else ())

@@ -1,0 +1,138 @@
+"""Rules: the CycloneDX SBOM of one checked binary, `<output_path>.cdx.json`.
+
+Go's build info names the modules; what static linking hides is the C. One sandboxed process
+copies out the raw inputs that say which C went in: the musl version header of the zig that
+linked it, or the `libc.a` the link used, and the headers of the C libraries cgo modules bundle,
+from the module cache. `go_static.core.sbom` turns them into the document.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+
+from pants.engine.fs import Digest, DigestContents
+from pants.engine.process import Process, ProcessCacheScope, ProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from go_static.core.checker.buildinfo import GoBuildInfo
+from go_static.core.mode.build_mode import BuildMode
+from go_static.core.mode.environment import GOMODCACHE_DIR
+from go_static.core.mode.toolchains import CCompiler
+from go_static.core.names import GLIBC, MUSL, ZIG
+from go_static.core.sbom.bom import sbom_json
+from go_static.core.sbom.components import (
+    ZIG_MUSL_VERSION_FILE,
+    bundled_c_components,
+    bundled_c_files,
+    detect_libc,
+)
+from go_static.rules.toolchain import toolchain_path
+
+SBOM_SUFFIX = ".cdx.json"
+_OUT = "__go_static_sbom_inputs"
+# Copies the libc marker and each module file that exists; a missing header only costs that C
+# library its version in the document.
+_GATHER = f"""\
+set -e
+mkdir -p {_OUT}/mod
+case "$__LIBC_SOURCE" in
+  file:*) cp "${{__LIBC_SOURCE#file:}}" {_OUT}/libc ;;
+  cc:*) cp "$(${{__LIBC_SOURCE#cc:}} -print-file-name=libc.a)" {_OUT}/libc ;;
+esac
+for f in "$@"; do
+  if [ -f "{GOMODCACHE_DIR}/$f" ]; then
+    mkdir -p "{_OUT}/mod/${{f%/*}}"
+    cp "{GOMODCACHE_DIR}/$f" "{_OUT}/mod/$f"
+  fi
+done
+"""
+
+
+@dataclass(frozen=True)
+class SbomRequest:
+    """One checked binary: its mode, build info and digest, and the C compiler that linked it."""
+
+    mode: BuildMode
+    output_path: str
+    binary_sha256: str
+    build_info: GoBuildInfo
+    c_compiler: CCompiler | None
+
+
+@dataclass(frozen=True)
+class Sbom:
+    """The SBOM document, at `<output_path>.cdx.json`."""
+
+    path: str
+    content: bytes
+
+
+def _libc_source(mode: BuildMode, cc: CCompiler | None) -> tuple[str, str]:
+    """(what the gather script copies, what the document says it read: no host path)."""
+    if cc is None or mode.libc not in (MUSL, GLIBC):
+        return "", ""
+    if mode.libc == MUSL and cc.cc.startswith(ZIG + " "):
+        version_h = os.path.join(os.path.dirname(cc.path), ZIG_MUSL_VERSION_FILE)
+        return f"file:{version_h}", f"zig's musl ({ZIG_MUSL_VERSION_FILE})"
+    if mode.libc == MUSL:
+        # musl-gcc's -print-file-name answers with glibc's archive; Debian's musl lives here.
+        archive = f"/usr/lib/{platform.machine()}-linux-musl/libc.a"
+        return f"file:{archive}", archive
+    name = os.path.basename(cc.path)
+    return f"cc:{name}", f"`{name} -print-file-name=libc.a`"
+
+
+@rule(desc="Write a go_static_binary's SBOM", level=LogLevel.DEBUG)
+async def go_static_sbom(request: SbomRequest) -> Sbom:
+    files = bundled_c_files(request.build_info)
+    libc_source, libc_said = _libc_source(request.mode, request.c_compiler)
+    cc = request.c_compiler
+    gathered = await Get(
+        ProcessResult,
+        Process(
+            ("/bin/sh", "-c", _GATHER, "gather", *(f.cache_path for f in files)),
+            description=f"Read the C versions for {request.mode.address}'s SBOM",
+            env={
+                "PATH": toolchain_path(cc.path) if cc else "/usr/bin:/bin",
+                "__LIBC_SOURCE": libc_source,
+                # The compiler's identity covers the libc.a it links: a new one re-reads it.
+                "__CC_FINGERPRINT": cc.fingerprint if cc else "",
+            },
+            append_only_caches=FrozenDict({"go_static_gomodcache": GOMODCACHE_DIR}),
+            output_directories=(_OUT,),
+            level=LogLevel.DEBUG,
+            cache_scope=ProcessCacheScope.SUCCESSFUL,
+        ),
+    )
+    contents = {
+        fc.path[len(_OUT) + 1 :]: fc.content
+        for fc in await Get(DigestContents, Digest, gathered.output_digest)
+    }
+    libc_input = contents.get("libc")
+    is_header = libc_source.endswith(ZIG_MUSL_VERSION_FILE)
+    libc = detect_libc(
+        request.mode.libc,
+        zig_version_h=libc_input if is_header else None,
+        libc_a=None if is_header else libc_input,
+        source=libc_said,
+    )
+    bundled = bundled_c_components(
+        request.build_info, lambda f: contents.get(f"mod/{f.cache_path}")
+    )
+    document = sbom_json(
+        binary_name=os.path.basename(request.output_path),
+        binary_sha256=request.binary_sha256,
+        address=request.mode.address,
+        build_info=request.build_info,
+        libc=libc,
+        c_components=bundled,
+    )
+    return Sbom(request.output_path + SBOM_SUFFIX, document.encode())
+
+
+def rules():
+    return collect_rules()
