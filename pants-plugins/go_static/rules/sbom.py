@@ -19,6 +19,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.core.checker.buildinfo import GoBuildInfo
+from go_static.core.errors import Problem, render_problems
 from go_static.core.mode.build_mode import BuildMode
 from go_static.core.mode.environment import GOMODCACHE_DIR
 from go_static.core.mode.toolchains import CCompiler
@@ -26,6 +27,7 @@ from go_static.core.names import GLIBC, MUSL, ZIG
 from go_static.core.sbom.bom import sbom_json
 from go_static.core.sbom.components import (
     ZIG_MUSL_VERSION_FILE,
+    SbomError,
     bundled_c_components,
     bundled_c_files,
     detect_libc,
@@ -123,14 +125,23 @@ async def go_static_sbom(request: SbomRequest) -> Sbom:
     bundled = bundled_c_components(
         request.build_info, lambda f: contents.get(f"mod/{f.cache_path}")
     )
-    document = sbom_json(
-        binary_name=os.path.basename(request.output_path),
-        binary_sha256=request.binary_sha256,
-        address=request.mode.address,
-        build_info=request.build_info,
-        libc=libc,
-        c_components=bundled,
-    )
+    try:
+        document = sbom_json(
+            binary_name=os.path.basename(request.output_path),
+            binary_sha256=request.binary_sha256,
+            address=request.mode.address,
+            build_info=request.build_info,
+            libc=libc,
+            c_components=bundled,
+        )
+    except ValueError as e:  # cyclonedx and packageurl reject a value they can't represent
+        problem = Problem(
+            f"its SBOM can't be written: {e}",
+            "The binary passed the check, but dist/ gets no binary without its SBOM.",
+            "Report it with the binary's `go version -m` output; the module line it names is "
+            "the one CycloneDX refused.",
+        )
+        raise SbomError(render_problems(request.mode.address, [problem])) from None
     return Sbom(request.output_path + SBOM_SUFFIX, document.encode())
 
 

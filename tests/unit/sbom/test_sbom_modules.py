@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from go_static.core.checker.buildinfo import GoModule, parse_modinfo
 
 SUM = "h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0="
@@ -46,3 +48,24 @@ def test_a_replaced_main_module_and_malformed_lines() -> None:
     )
     assert info.modules == ()
     assert parse_modinfo("go1.27.3", "").main_module is None
+
+
+def test_a_directory_replacement_as_go_really_writes_it_gets_no_purl() -> None:
+    # Go 1.27 writes `=> ../ (devel)` for `replace example.com/monorepo => ../` (seen in a
+    # sample's build info): a directory, not a module version, so no purl and no cache read.
+    from go_static.core.sbom.bom import sbom_json
+    from go_static.core.sbom.components import bundled_c_files
+
+    info = parse_modinfo(
+        "go1.27.3",
+        "path\texample.com/tools/cmd/modinfo\n"
+        "mod\texample.com/tools\t(devel)\t\n"
+        "dep\texample.com/monorepo\tv0.0.0\n"
+        "=>\t../\t(devel)\t\n",
+    )
+    document = json.loads(
+        sbom_json(binary_name="modinfo", binary_sha256="0" * 64, address="a:b", build_info=info)
+    )
+    (module,) = [c for c in document["components"] if c["name"] == "example.com/monorepo"]
+    assert "purl" not in module and "version" not in module
+    assert bundled_c_files(info) == ()

@@ -104,7 +104,10 @@ def _module(dep: GoModule) -> Component:
     # A replaced module is the replacement's code: its path, version and sum identify it (as
     # syft does), and a property keeps the original. A local directory has no version or sum.
     used = dep.effective
-    local = dep.replaced_by is not None and not used.version
+    # Go writes a directory replacement as `=> ../dir (devel)`: a path, not a module version.
+    local = dep.replaced_by is not None and (
+        not used.version or used.version == "(devel)" or used.path.startswith((".", "/"))
+    )
     path, version = (dep.path, "") if local else (used.path, used.version)
     props = []
     if used.sum:

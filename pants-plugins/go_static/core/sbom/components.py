@@ -224,7 +224,8 @@ def _bundled(
 
 def _readable(dep: GoModule) -> bool:
     # A replacement by a local directory has no version and no module-cache copy.
-    return bool(dep.effective.version)
+    used = dep.effective
+    return bool(used.version) and used.version != "(devel)" and not used.path.startswith((".", "/"))
 
 
 def bundled_c_files(
