@@ -3,7 +3,7 @@
 Image support is the separate `go_static.docker` backend.
 """
 
-from go_static.goals import check, explain, package, report, run, smoke_test, tailor
+from go_static.goals import check, explain, image, package, report, run, smoke_test, tailor
 from go_static.rules import (
     build,
     dependencies,
@@ -20,12 +20,19 @@ from go_static.rules import (
 )
 from go_static.subsystems import go_static
 from go_static.target_types.binary import GoStaticBinaryTarget
+from go_static.target_types.image import GoStaticImageTarget
 from go_static.target_types.smoke_test import GoStaticSmokeTestTarget
 from go_static.target_types.sources import GoStaticModTarget, GoStaticSourcesTarget
 
 
 def target_types():
-    return [GoStaticBinaryTarget, GoStaticSmokeTestTarget, GoStaticSourcesTarget, GoStaticModTarget]
+    return [
+        GoStaticBinaryTarget,
+        GoStaticImageTarget,
+        GoStaticSmokeTestTarget,
+        GoStaticSourcesTarget,
+        GoStaticModTarget,
+    ]
 
 
 def rules():
@@ -44,6 +51,7 @@ def rules():
         *build.rules(),
         *outcome.rules(),
         *package.rules(),
+        *image.rules(),
         *check.rules(),
         *explain.rules(),
         *report.rules(),

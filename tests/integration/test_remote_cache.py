@@ -26,7 +26,10 @@ TARGETS = (
     "src/go:cgocalc-musl",  # cgo, musl via zig
     "src/go:cgocalc-glibc",  # cgo, glibc via gcc
     "src/go:cgocalc-musl-arm64",  # cgo, musl via zig, for arm64
+    "src/go:cgocalc-oci",  # the daemon-free image of the two cgocalc-musl binaries
 )
+# The image's tarball holds its whole layout: the same bytes mean the same image digest.
+IMAGE = "src.go/cgocalc-oci.oci.tar"
 OUTPUTS = (
     "src.go.cmd.hello/hello",
     "src.go/cgocalc-musl",
@@ -136,8 +139,9 @@ def test_a_second_checkout_rebuilds_nothing_and_a_third_rebuilds_the_same_bytes(
     assert "Starting: Building" not in b.stderr
     dist_a, dist_b = distdir, checkout_b / "dist" / "b"
     for out in OUTPUTS:
-        for name in (out, f"{out}.static-report.json"):
+        for name in (out, f"{out}.static-report.json", f"{out}.cdx.json"):
             assert (dist_b / name).read_bytes() == (dist_a / name).read_bytes(), name
+    assert (dist_b / IMAGE).read_bytes() == (dist_a / IMAGE).read_bytes()
 
     # C: B's checkout again, fresh named caches and store, no remote cache: a cold build.
     c = run_in(
@@ -150,7 +154,7 @@ def test_a_second_checkout_rebuilds_nothing_and_a_third_rebuilds_the_same_bytes(
     )
     assert c.returncode == 0, c.stderr
     assert "Starting: Building src/go:cgocalc-musl" in c.stderr  # really built
-    for out in OUTPUTS:
+    for out in (*OUTPUTS, IMAGE):
         assert (checkout_b / "dist" / "c" / out).read_bytes() == (dist_a / out).read_bytes(), out
 
     # No build-host path in any of them: the check looks (host-path), and so does strings.

@@ -1,0 +1,159 @@
+"""`pants package` for go_static_image: an OCI image layout and tarball, with no daemon."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
+from pants.engine.addresses import Addresses, UnparsedAddressInputs
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import Targets
+from pants.engine.unions import UnionRule
+from pants.util.logging import LogLevel
+
+from go_static.core.errors import GoStaticError, Problem, render_problems
+from go_static.core.mode.toolchains import GoSdk
+from go_static.core.oci.image import ImageConfig, build_image
+from go_static.core.oci.layer import FileEntry, build_layer
+from go_static.core.oci.layout import image_or_index, layout_files, tarball
+from go_static.core.oci.reference import references_for
+from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
+from go_static.rules.plan import GoStaticBinaryFieldSet
+from go_static.target_types.binary import GoStaticMainField
+from go_static.target_types.image import (
+    GoStaticImageAnnotationsField,
+    GoStaticImageArgsField,
+    GoStaticImageBinariesField,
+    GoStaticImageEntrypointField,
+    GoStaticImageEnvField,
+    GoStaticImageLabelsField,
+    GoStaticImageOutputPathField,
+    GoStaticImageRepositoryField,
+    GoStaticImageTagsField,
+    GoStaticImageUserField,
+)
+
+APP_DIR, SBOM_DIR = "/app", "/sbom"
+
+
+class GoStaticImageError(GoStaticError):
+    """A go_static_image's binaries field names something it can't put into an image."""
+
+    code = "image"
+
+
+@dataclass(frozen=True)
+class GoStaticImageFieldSet(PackageFieldSet):
+    """A go_static_image as `package` sees it."""
+
+    required_fields = (GoStaticImageBinariesField,)
+
+    binaries: GoStaticImageBinariesField
+    entrypoint: GoStaticImageEntrypointField
+    args: GoStaticImageArgsField
+    user: GoStaticImageUserField
+    env: GoStaticImageEnvField
+    labels: GoStaticImageLabelsField
+    annotations: GoStaticImageAnnotationsField
+    repository: GoStaticImageRepositoryField
+    image_tags: GoStaticImageTagsField
+    output_path: GoStaticImageOutputPathField
+
+
+def _binary_problems(targets: Targets, goarches: list[str]) -> list[Problem]:
+    problems = [
+        Problem(
+            f"binaries names {t.address}, which is a {t.alias}, not a go_static_binary.",
+            "An image holds checked static binaries only.",
+            "List go_static_binary targets (one per goarch) in binaries.",
+        )
+        for t in targets
+        if not t.has_field(GoStaticMainField)
+    ]
+    twice = sorted({a for a in goarches if goarches.count(a) > 1})
+    if twice:
+        problems.append(
+            Problem(
+                f"binaries has more than one binary for goarch {', '.join(twice)}.",
+                "An image index has one manifest per platform.",
+                "Keep one binary per goarch, or make one go_static_image per program.",
+            )
+        )
+    return problems
+
+
+@rule(desc="Package go_static_image", level=LogLevel.DEBUG)
+async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) -> BuiltPackage:
+    address = str(field_set.address)
+    repository = field_set.repository.value or field_set.address.target_name
+    # Bad names and tags fail before anything is built.
+    references = references_for(
+        [repository], list(field_set.image_tags.value or ()), subject=address
+    )
+    addresses = await Get(
+        Addresses,
+        UnparsedAddressInputs(
+            field_set.binaries.value or (),
+            owning_address=field_set.address,
+            description_of_origin=f"the `binaries` field of {address}",
+        ),
+    )
+    targets = await Get(Targets, Addresses, addresses)
+    binaries = [GoStaticBinaryFieldSet.create(t) for t in targets if t.has_field(GoStaticMainField)]
+    goarches = [b.goarch.value or sdk.goarch for b in binaries]
+    problems = _binary_problems(targets, goarches)
+    if problems:
+        raise GoStaticImageError(render_problems(address, problems))
+    built = await MultiGet(
+        Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(b)) for b in binaries
+    )
+    for result in built:
+        # A binary that fails its check never reaches an image.
+        result.check.raise_on_failure()
+    contents = await MultiGet(Get(DigestContents, Digest, r.build.digest) for r in built)
+    sboms = await MultiGet(Get(DigestContents, Digest, r.check.report) for r in built)
+    images = []
+    for result, binary, sbom_files, goarch in zip(built, contents, sboms, goarches):
+        name = posixpath.basename(result.build.output_path)
+        entries = [FileEntry(f"{APP_DIR}/{name}", binary[0].content, 0o755)]
+        entries += [
+            FileEntry(f"{SBOM_DIR}/{posixpath.basename(fc.path)}", fc.content, 0o644)
+            for fc in sbom_files
+            if fc.path.endswith(".cdx.json")
+        ]
+        layer = build_layer(entries, subject=address)
+        config = ImageConfig(
+            architecture=goarch,
+            entrypoint=tuple(field_set.entrypoint.value or (f"{APP_DIR}/{name}",)),
+            cmd=tuple(field_set.args.value or ()),
+            env=tuple(f"{k}={v}" for k, v in sorted((field_set.env.value or {}).items())),
+            labels=dict(field_set.labels.value or {}),
+            user=field_set.user.value or "",
+        )
+        sbom_names = [e.path for e in entries if e.path.startswith(SBOM_DIR)]
+        annotations = {**(field_set.annotations.value or {})}
+        if sbom_names:
+            annotations["dev.go-static.sbom"] = sbom_names[0]
+        images.append(build_image(config, [layer], annotations))
+    top = image_or_index(images, dict(field_set.annotations.value or {}))
+    files = layout_files(top, references=references)
+    host = next((i for i, a in zip(images, goarches) if a == sdk.goarch), images[0])
+    archive = tarball(files, docker_image=host, references=references)
+    out = field_set.output_path.value_or_default(file_ending="oci")
+    digest = await Get(
+        Digest,
+        CreateDigest(
+            [
+                *(FileContent(f"{out}/{path}", data) for path, data in sorted(files.items())),
+                FileContent(f"{out}.tar", archive),
+            ]
+        ),
+    )
+    digest_line = f"  {top.descriptor.digest} ({len(images)} platform(s)); tarball: {out}.tar"
+    return BuiltPackage(digest, (BuiltPackageArtifact(out, extra_log_lines=(digest_line,)),))
+
+
+def rules():
+    return (*collect_rules(), UnionRule(PackageFieldSet, GoStaticImageFieldSet))
