@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 from dataclasses import dataclass
+from pathlib import Path
 
 from pants.engine.fs import Digest, DigestContents
 from pants.engine.process import Process, ProcessCacheScope, ProcessResult
@@ -73,13 +74,16 @@ class Sbom:
     content: bytes
 
 
+def _is_zig(mode: BuildMode, cc: CCompiler | None) -> bool:
+    return cc is not None and mode.libc == MUSL and cc.cc.startswith(ZIG + " ")
+
+
 def _libc_source(mode: BuildMode, cc: CCompiler | None) -> tuple[str, str]:
     """(what the gather script copies, what the document says it read: no host path)."""
     if cc is None or mode.libc not in (MUSL, GLIBC):
         return "", ""
-    if mode.libc == MUSL and cc.cc.startswith(ZIG + " "):
-        version_h = os.path.join(os.path.dirname(cc.path), ZIG_MUSL_VERSION_FILE)
-        return f"file:{version_h}", f"zig's musl ({ZIG_MUSL_VERSION_FILE})"
+    if _is_zig(mode, cc):
+        return "", f"zig's musl ({ZIG_MUSL_VERSION_FILE})"
     if mode.libc == MUSL:
         # musl-gcc's -print-file-name answers with glibc's archive; Debian's musl lives here.
         archive = f"/usr/lib/{platform.machine()}-linux-musl/libc.a"
@@ -93,16 +97,18 @@ async def go_static_sbom(request: SbomRequest) -> Sbom:
     files = bundled_c_files(request.build_info)
     libc_source, libc_said = _libc_source(request.mode, request.c_compiler)
     cc = request.c_compiler
+    zig = _is_zig(request.mode, cc)
     gathered = await Get(
         ProcessResult,
         Process(
             ("/bin/sh", "-c", _GATHER, "gather", *(f.cache_path for f in files)),
             description=f"Read the C versions for {request.mode.address}'s SBOM",
             env={
-                "PATH": toolchain_path(cc.path) if cc else "/usr/bin:/bin",
+                # zig's path is a venv's, different per checkout: keep it out of the cache key.
+                "PATH": toolchain_path(cc.path) if cc and not zig else "/usr/bin:/bin",
                 "__LIBC_SOURCE": libc_source,
                 # The compiler's identity covers the libc.a it links: a new one re-reads it.
-                "__CC_FINGERPRINT": cc.fingerprint if cc else "",
+                "__CC_FINGERPRINT": cc.fingerprint if cc and not zig else "",
             },
             append_only_caches=FrozenDict({"go_static_gomodcache": GOMODCACHE_DIR}),
             output_directories=(_OUT,),
@@ -114,12 +120,15 @@ async def go_static_sbom(request: SbomRequest) -> Sbom:
         fc.path[len(_OUT) + 1 :]: fc.content
         for fc in await Get(DigestContents, Digest, gathered.output_digest)
     }
-    libc_input = contents.get("libc")
-    is_header = libc_source.endswith(ZIG_MUSL_VERSION_FILE)
+    # zig's musl header is part of the pinned toolchain (cc.fingerprint names it): read it
+    # here, so no process key holds the venv path zig lives in.
+    version_h = (
+        Path(os.path.dirname(cc.path), ZIG_MUSL_VERSION_FILE).read_bytes() if zig and cc else None
+    )
     libc = detect_libc(
         request.mode.libc,
-        zig_version_h=libc_input if is_header else None,
-        libc_a=None if is_header else libc_input,
+        zig_version_h=version_h,
+        libc_a=None if zig else contents.get("libc"),
         source=libc_said,
     )
     bundled = bundled_c_components(
