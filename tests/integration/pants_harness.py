@@ -33,6 +33,16 @@ def package(
     return run_pants(WITH_FIXTURES, f"--pants-distdir={distdir}", *options, "package", *targets)
 
 
+def git(root: Path, *args: str) -> None:
+    """git in a generated test repo, as a fixed throwaway author."""
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
 def read_report(dist: Path, relpath: str) -> dict[str, Any]:
     """The static report written beside the binary at `relpath` under `dist`."""
     return json.loads((dist / f"{relpath}.static-report.json").read_text())

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import toml
 
-from pants_harness import REPO_ROOT, run_pants
+from pants_harness import REPO_ROOT, git, run_pants
 
 VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
 # Pants 2.17's Go backend can't build with Go >= 1.22; this SDK is only that backend's.
@@ -115,15 +115,6 @@ def pants(root: Path, *args: str, stderr: bool = False) -> str:
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return result.stdout + (result.stderr if stderr else "")
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
 
 
 def closures(root: Path) -> dict[str, set[str]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pants_harness import REPO_ROOT
+from pants_harness import REPO_ROOT, git
 
 VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
 MAIN = """package main
@@ -41,15 +41,6 @@ def pants(root: Path, *args: str, ok: bool = True) -> subprocess.CompletedProces
     )
     assert (result.returncode == 0) == ok, result.stderr[-4000:]
     return result
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
 
 
 def write_build(root: Path, symbol: str = "main.version") -> None:
