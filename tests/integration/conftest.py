@@ -8,9 +8,7 @@ import subprocess
 import pytest
 
 from pants_harness import (
-    IMAGE_REPOSITORY,
     REPO_ROOT,
-    docker,
     docker_answers,
     fresh_distdir,
     run_pants,
@@ -27,8 +25,7 @@ def distdir():
 @pytest.fixture(scope="session")
 def dockerd():
     """A Docker daemon: build-support/dockerd starts one unless one answers, and this fixture
-    stops only a daemon it started. `./pants package ::` builds the sample images, so it needs
-    one; .ci/run installs docker.io."""
+    stops only a daemon it started. The docker_image tests need one; .ci/run installs docker.io."""
     started = not docker_answers()
     if started:
         result = subprocess.run(
@@ -46,23 +43,11 @@ def dockerd():
 
 
 @pytest.fixture(scope="session")
-def packaged(dockerd):
-    """`./pants package ::` once for the whole session: every sample binary and image.
-
-    Images go to a repository of this session's own, so the tests never touch (or remove) images
-    someone built by hand, and remove exactly what they built.
-    """
+def packaged():
+    """`./pants package ::` once for the whole session: every sample binary and image, with no
+    Docker daemon (the docker_image fixtures are out of `::`)."""
     dist = fresh_distdir()
-    result = run_pants(
-        f"--pants-distdir={dist}",
-        f"--docker-default-repository={IMAGE_REPOSITORY}/{{name}}",
-        "package",
-        "::",
-    )
+    result = run_pants(f"--pants-distdir={dist}", "package", "::")
     assert result.returncode == 0, result.stderr
     yield dist
     shutil.rmtree(dist, ignore_errors=True)
-    tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.decode().split()
-    ours = [t for t in tags if t.startswith(f"{IMAGE_REPOSITORY}/")]
-    if ours:
-        docker("image", "rm", "--force", *ours)

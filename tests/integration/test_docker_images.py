@@ -1,5 +1,8 @@
-"""Tier 3: FROM scratch images of go_static_binary samples, built by `./pants package ::` with
-Pants' docker backend and a real dockerd, then run offline (`--network none`)."""
+"""Tier 3: the docker_image pattern, with Pants' docker backend and a real dockerd.
+
+FROM scratch images of the sample binaries, from tests/fixtures/docker (out of `::`, so the main
+command needs no daemon), built after build-support/dockerd starts a daemon, then run offline.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +10,59 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from pants_harness import IMAGE_REPOSITORY, docker, package, read_report, wrote_nothing
+from pants_harness import (
+    IMAGE_REPOSITORY,
+    docker,
+    fresh_distdir,
+    package,
+    read_report,
+    wrote_nothing,
+)
 
-# image target -> (its BUILD dir's dist dir, the binary it copies, the file in the image)
+FIXTURES = "tests/fixtures/docker"
+# image target -> (the binary it copies, the file in the image)
 IMAGES = {
-    "hello-image": ("src.go.cmd.hello", "src.go.cmd.hello/hello", "hello"),
-    "cgocalc-musl-image": ("src.go", "src.go/cgocalc-musl", "cgocalc"),
-    "tlsroots-image": ("src.go.cmd.tlsroots", "src.go.cmd.tlsroots/tlsroots", "tlsroots"),
-    "cgocalc-musl-arm64-image": ("src.go", "src.go/cgocalc-musl-arm64", "cgocalc"),
+    "hello-image": ("src.go.cmd.hello/hello", "hello"),
+    "cgocalc-musl-image": ("src.go/cgocalc-musl", "cgocalc"),
+    "tlsroots-image": ("src.go.cmd.tlsroots/tlsroots", "tlsroots"),
+    "cgocalc-musl-arm64-image": ("src.go/cgocalc-musl-arm64", "cgocalc"),
 }
 PLATFORMS = {"cgocalc-musl-arm64-image": "linux/arm64"}
 
 
-def image_tag(packaged: Path, name: str) -> str:
+@pytest.fixture(scope="module")
+def images(dockerd):
+    """The fixture images, built once: `package tests/fixtures/docker::` (the docker backend puts
+    their binaries in the build context, not in dist/; `packaged` has those).
+
+    Images go to a repository of this session's own, so the tests never touch (or remove) images
+    someone built by hand, and remove exactly what they built.
+    """
+    dist = fresh_distdir()
+    result = package(
+        dist,
+        f"{FIXTURES}::",
+        options=[f"--docker-default-repository={IMAGE_REPOSITORY}/{{name}}"],
+    )
+    assert result.returncode == 0, result.stderr
+    yield dist
+    shutil.rmtree(dist, ignore_errors=True)
+    tags = docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.decode().split()
+    ours = [t for t in tags if t.startswith(f"{IMAGE_REPOSITORY}/")]
+    if ours:
+        docker("image", "rm", "--force", *ours)
+
+
+def image_tag(images: Path, name: str) -> str:
     """The tag Pants built, from the `<name>.docker-info.json` it wrote to dist/."""
-    info = json.loads((packaged / IMAGES[name][0] / f"{name}.docker-info.json").read_text())
+    info_dir = images / FIXTURES.replace("/", ".")
+    info = json.loads((info_dir / f"{name}.docker-info.json").read_text())
     tags = [tag["name"] for registry in info["registries"] for tag in registry["tags"]]
     assert tags == [f"{IMAGE_REPOSITORY}/{name}:latest"], info
     return tags[0]
@@ -38,21 +74,21 @@ def docker_run(tag: str, *args: str) -> list[str]:
     return result.stdout.decode().splitlines()
 
 
-def test_hello_image_runs_offline_with_arguments(packaged: Path) -> None:
-    lines = docker_run(image_tag(packaged, "hello-image"), "x", "y z")
+def test_hello_image_runs_offline_with_arguments(images: Path) -> None:
+    lines = docker_run(image_tag(images, "hello-image"), "x", "y z")
     assert lines[0] == "hello: pure Go, version 1.2.3"
     # Pure-Go resolver: /etc/hosts (which docker provides) works; there is no /etc/passwd.
     assert re.fullmatch(r"localhost -> \[127\.0\.0\.1( ::1)?\]; user lookup failed", lines[1])
     assert lines[2] == 'args: ["x" "y z"]'
 
 
-def test_cgo_musl_image_runs_with_no_libc_in_the_image(packaged: Path) -> None:
-    lines = docker_run(image_tag(packaged, "cgocalc-musl-image"))
+def test_cgo_musl_image_runs_with_no_libc_in_the_image(images: Path) -> None:
+    lines = docker_run(image_tag(images, "cgocalc-musl-image"))
     assert lines[0] == "cgocalc: 6*7=42 computed in C"
 
 
-def test_tlsroots_image_has_ca_roots_without_any_ca_file(packaged: Path) -> None:
-    lines = docker_run(image_tag(packaged, "tlsroots-image"))
+def test_tlsroots_image_has_ca_roots_without_any_ca_file(images: Path) -> None:
+    lines = docker_run(image_tag(images, "tlsroots-image"))
     # The roots built into the binary, pinned by go.sum (the image has no /etc/ssl).
     assert lines == ["tlsroots: 117 trusted root CAs, ISRG Root X1 among them: true"]
 
@@ -78,9 +114,9 @@ def image_files(tag: str) -> dict[str, tuple[tarfile.TarInfo, str | None]]:
 
 
 @pytest.mark.parametrize("name", sorted(IMAGES))
-def test_image_holds_only_the_checked_binary(packaged: Path, name: str) -> None:
-    _, binary, in_image = IMAGES[name]
-    tag = image_tag(packaged, name)
+def test_image_holds_only_the_checked_binary(images: Path, packaged: Path, name: str) -> None:
+    binary, in_image = IMAGES[name]
+    tag = image_tag(images, name)
     entries = image_files(tag)
     assert list(entries) == [in_image]
     entry, sha256 = entries[in_image]
@@ -121,12 +157,12 @@ def test_an_unreachable_daemon_fails_before_docker_build_with_the_fix(distdir: P
     # A socket nobody listens on answers like a stopped daemon, without stopping the shared one.
     result = package(
         distdir,
-        "src/go/cmd/hello:hello-image",
+        f"{FIXTURES}:hello-image",
         options=["--docker-env-vars=['DOCKER_HOST=unix:///nonexistent/docker.sock']"],
     )
     assert result.returncode != 0
     assert (
-        "DockerDaemonError: src/go/cmd/hello:hello-image: the Docker daemon does not answer, "
+        f"DockerDaemonError: {FIXTURES}:hello-image: the Docker daemon does not answer, "
         "so the image can't be built." in result.stderr
     )
     assert "Cannot connect to the Docker daemon at unix:///nonexistent/docker.sock" in (
@@ -142,7 +178,7 @@ def test_an_unreachable_daemon_fails_before_docker_build_with_the_fix(distdir: P
 def test_a_missing_docker_client_is_named_with_where_pants_looked(distdir: Path) -> None:
     result = package(
         distdir,
-        "src/go/cmd/hello:hello-image",
+        f"{FIXTURES}:hello-image",
         options=["--docker-executable-search-paths=['/nonexistent/bin']"],
     )
     assert result.returncode != 0

@@ -1,9 +1,9 @@
 """Tier 3: go_static_image, the daemon-free image, from the samples' `package ::`.
 
 The sample `src/go:cgocalc-oci` holds the cgo musl binary for amd64 and arm64: an OCI index with
-one manifest per platform, each layer holding exactly the checked binary and its SBOM. skopeo
-reads the layout and the tarball; the amd64 binary runs from the layer in an empty root, and
-from `docker load` with no network when a daemon answers.
+one manifest per platform, each with the CA roots layer and a layer holding exactly the checked
+binary and its SBOM. skopeo reads the layout and the tarball; the amd64 image runs from its
+layers in an empty root, and from `docker load` with no network when a daemon answers.
 """
 
 from __future__ import annotations
@@ -28,20 +28,41 @@ def skopeo(*args: str) -> str:
     return proc.stdout
 
 
+HELLO = "src.go.cmd.hello/hello-image.oci"
+TLSROOTS = "src.go.cmd.tlsroots/tlsroots-image.oci"
+CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt"
+
+
+def blob(layout: Path, digest: str) -> bytes:
+    return (layout / "blobs" / "sha256" / digest.split(":")[1]).read_bytes()
+
+
+def manifest(layout: Path, arch: str = "amd64") -> dict:
+    """The image manifest for `arch`, through the index when the layout has several platforms."""
+    (top,) = json.loads((layout / "index.json").read_text())["manifests"]
+    document = json.loads(blob(layout, top["digest"]))
+    if "manifests" in document:
+        (top,) = [m for m in document["manifests"] if m["platform"]["architecture"] == arch]
+        document = json.loads(blob(layout, top["digest"]))
+    return document
+
+
+def layers(layout: Path, arch: str = "amd64") -> list[dict[str, tuple[bytes, int]]]:
+    """Each layer's regular files, bottom layer first: path -> (bytes, mode)."""
+    result = []
+    for layer in manifest(layout, arch)["layers"]:
+        files = {}
+        with tarfile.open(fileobj=io.BytesIO(gzip.decompress(blob(layout, layer["digest"])))) as t:
+            for member in t.getmembers():
+                if member.isfile():
+                    files[member.name] = (t.extractfile(member).read(), member.mode)
+        result.append(files)
+    return result
+
+
 def layer_files(layout: Path, arch: str) -> dict[str, tuple[bytes, int]]:
-    index = json.loads((layout / "index.json").read_text())
-    (top,) = index["manifests"]
-    inner = json.loads((layout / "blobs" / "sha256" / top["digest"][7:]).read_text())
-    (entry,) = [m for m in inner["manifests"] if m["platform"]["architecture"] == arch]
-    manifest = json.loads((layout / "blobs" / "sha256" / entry["digest"][7:]).read_text())
-    (layer,) = manifest["layers"]
-    data = gzip.decompress((layout / "blobs" / "sha256" / layer["digest"][7:]).read_bytes())
-    files = {}
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        for member in tar.getmembers():
-            if member.isfile():
-                files[member.name] = (tar.extractfile(member).read(), member.mode)
-    return files
+    """The top layer's files: the binary and its SBOM."""
+    return layers(layout, arch)[-1]
 
 
 def test_the_index_has_both_platforms_and_skopeo_verifies_it(
@@ -72,19 +93,42 @@ def test_each_layer_holds_exactly_the_checked_binary_and_its_sbom(packaged: Path
         )
 
 
-def test_the_amd64_binary_runs_from_the_layer_in_an_empty_root(
+def test_the_amd64_image_runs_from_its_layers_in_an_empty_root(
     packaged: Path, tmp_path: Path
 ) -> None:
-    binary, _ = layer_files(packaged / LAYOUT, "amd64")["app/cgocalc-musl"]
-    (tmp_path / "cgocalc").write_bytes(binary)
-    (tmp_path / "cgocalc").chmod(0o755)
+    for files in layers(packaged / LAYOUT, "amd64"):
+        for path, (data, mode) in files.items():
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_bytes(data)
+            (tmp_path / path).chmod(mode)
     run = subprocess.run(
-        ["bwrap", "--unshare-all", "--bind", str(tmp_path), "/", "--", "/cgocalc"],
+        ["bwrap", "--unshare-all", "--bind", str(tmp_path), "/", "--", "/app/cgocalc-musl"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert run.returncode == 0 and "6*7=42 computed in C" in run.stdout, run.stderr
+
+
+def test_the_ca_roots_layer_is_certifis_bundle_and_one_blob_for_every_image(
+    packaged: Path,
+) -> None:
+    import certifi
+
+    bundles = {
+        name: (manifest(packaged / name, "arm64")["layers"][0], layers(packaged / name, "arm64")[0])
+        for name in (LAYOUT, HELLO)
+    }
+    # The same bottom layer, byte for byte, in the multi-arch image and in hello's.
+    assert len({descriptor["digest"] for descriptor, _ in bundles.values()}) == 1
+    for _, files in bundles.values():
+        assert files == {CA_BUNDLE: (Path(certifi.where()).read_bytes(), 0o444)}
+    annotations = manifest(packaged / HELLO)["annotations"]
+    assert annotations["dev.go-static.ca-roots"].startswith("certifi 20")
+    # ca_roots=False: only the binary and its SBOM.
+    (only,) = layers(packaged / TLSROOTS)
+    assert set(only) == {"app/tlsroots", "sbom/tlsroots.cdx.json"}
+    assert "dev.go-static.ca-roots" not in manifest(packaged / TLSROOTS)["annotations"]
 
 
 @pytest.mark.skipif(not docker_answers(), reason="no Docker daemon answers (the docker tier)")

@@ -15,6 +15,7 @@ from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.mode.toolchains import GoSdk
+from go_static.core.oci.ca_roots import CA_ROOTS_ANNOTATION, certifi_ca_roots
 from go_static.core.oci.image import ImageConfig, build_image
 from go_static.core.oci.layer import FileEntry, build_layer
 from go_static.core.oci.layout import image_or_index, layout_files, tarball
@@ -26,6 +27,7 @@ from go_static.target_types.image import (
     GoStaticImageAnnotationsField,
     GoStaticImageArgsField,
     GoStaticImageBinariesField,
+    GoStaticImageCaRootsField,
     GoStaticImageEntrypointField,
     GoStaticImageEnvField,
     GoStaticImageLabelsField,
@@ -51,6 +53,7 @@ class GoStaticImageFieldSet(PackageFieldSet):
     required_fields = (GoStaticImageBinariesField,)
 
     binaries: GoStaticImageBinariesField
+    ca_roots: GoStaticImageCaRootsField
     entrypoint: GoStaticImageEntrypointField
     args: GoStaticImageArgsField
     user: GoStaticImageUserField
@@ -114,6 +117,7 @@ async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) 
         result.check.raise_on_failure()
     contents = await MultiGet(Get(DigestContents, Digest, r.build.digest) for r in built)
     sboms = await MultiGet(Get(DigestContents, Digest, r.check.report) for r in built)
+    ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
     images = []
     for result, binary, sbom_files, goarch in zip(built, contents, sboms, goarches):
         name = posixpath.basename(result.build.output_path)
@@ -136,7 +140,12 @@ async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) 
         annotations = {**(field_set.annotations.value or {})}
         if sbom_names:
             annotations["dev.go-static.sbom"] = sbom_names[0]
-        images.append(build_image(config, [layer], annotations))
+        layers = [layer]
+        if ca_roots:
+            # Bottom layer: the same blob in every image, as a base image's would be.
+            layers.insert(0, ca_roots.layer)
+            annotations[CA_ROOTS_ANNOTATION] = ca_roots.source
+        images.append(build_image(config, layers, annotations))
     top = image_or_index(images, dict(field_set.annotations.value or {}))
     files = layout_files(top, references=references)
     host = next((i for i, a in zip(images, goarches) if a == sdk.goarch), images[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pants.core.goals.package import OutputPathField
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
+    BoolField,
     DictStringToStringField,
     StringField,
     StringSequenceField,
@@ -26,6 +27,22 @@ class GoStaticImageBinariesField(StringSequenceField):
         One binary gives a single-platform image; several give an image index with one manifest
         per platform, so `docker pull` picks the host's. Each binary must pass its post-link
         check first, and its SBOM goes into the image beside it.
+        """
+    )
+
+
+class GoStaticImageCaRootsField(BoolField):
+    alias = "ca_roots"
+    default = True
+    help = help_text(
+        """
+        Put Mozilla's CA roots at /etc/ssl/certs/ca-certificates.crt, so TLS clients work in a
+        scratch image.
+
+        The roots come from the certifi release pinned beside Pants, in a layer of their own that
+        every image shares (as ko's and distroless' base layer). Set `False` for an image that
+        holds only the binary and its SBOM, e.g. when the program embeds its roots with
+        `golang.org/x/crypto/x509roots/fallback` or makes no TLS connections.
         """
     )
 
@@ -107,6 +124,7 @@ class GoStaticImageTarget(Target):
     core_fields = (
         *COMMON_TARGET_FIELDS,
         GoStaticImageBinariesField,
+        GoStaticImageCaRootsField,
         GoStaticImageEntrypointField,
         GoStaticImageArgsField,
         GoStaticImageUserField,
@@ -120,7 +138,7 @@ class GoStaticImageTarget(Target):
     help = help_text(
         """
         A reproducible OCI image FROM scratch, written with no Docker daemon and no Dockerfile:
-        checked go_static binaries, one per platform, and their SBOMs.
+        checked go_static binaries, one per platform, their SBOMs and CA roots.
 
         `pants package` writes an OCI image layout and a tarball that `docker load`, `podman load`
         and `skopeo` accept. Layers have fixed order, times, owners and modes, so the same
