@@ -3,7 +3,17 @@
 Image support is the separate `go_static.docker` backend.
 """
 
-from go_static.goals import check, explain, image, package, report, run, smoke_test, tailor
+from go_static.goals import (
+    check,
+    explain,
+    image,
+    package,
+    publish,
+    report,
+    run,
+    smoke_test,
+    tailor,
+)
 from go_static.rules import (
     build,
     dependencies,
@@ -52,6 +62,7 @@ def rules():
         *outcome.rules(),
         *package.rules(),
         *image.rules(),
+        *publish.rules(),
         *check.rules(),
         *explain.rules(),
         *report.rules(),

@@ -99,7 +99,10 @@ class GoStaticImageRepositoryField(StringField):
     help = help_text(
         """
         The image's name, e.g. `registry.example.com/team/server`. Default: the target's name.
-        Checked against the OCI reference grammar before anything is built.
+
+        Checked against the OCI reference grammar before anything is built. `pants publish`
+        pushes to the registry it names (HTTPS, or plain HTTP for a loopback address such as
+        `localhost:5000`), and refuses a name without a registry rather than guess Docker Hub.
         """
     )
 
@@ -108,6 +111,19 @@ class GoStaticImageTagsField(StringSequenceField):
     alias = "image_tags"
     default = ("latest",)
     help = "The tags the image layout and tarball carry for `repository`."
+
+
+class GoStaticImageSkipPushField(BoolField):
+    alias = "skip_push"
+    default = False
+    help = help_text(
+        """
+        Leave this image out of `pants publish`.
+
+        For images that are only packaged, e.g. loaded into a local daemon with `docker load`.
+        `pants publish` lists it as skipped.
+        """
+    )
 
 
 class GoStaticImageOutputPathField(OutputPathField):
@@ -133,6 +149,7 @@ class GoStaticImageTarget(Target):
         GoStaticImageAnnotationsField,
         GoStaticImageRepositoryField,
         GoStaticImageTagsField,
+        GoStaticImageSkipPushField,
         GoStaticImageOutputPathField,
     )
     help = help_text(
@@ -141,7 +158,8 @@ class GoStaticImageTarget(Target):
         checked go_static binaries, one per platform, their SBOMs and CA roots.
 
         `pants package` writes an OCI image layout and a tarball that `docker load`, `podman load`
-        and `skopeo` accept. Layers have fixed order, times, owners and modes, so the same
-        commit gives the same image digest on any machine.
+        and `skopeo` accept; `pants publish` pushes it to the registry named in `repository`.
+        Layers have fixed order, times, owners and modes, so the same commit gives the same
+        image digest on any machine.
         """
     )

@@ -1,0 +1,124 @@
+"""`pants publish` for go_static_image: push the packaged image layout to its registry.
+
+The push runs as an interactive process (never cached, so every `publish` really pushes), with
+this plugin's own pusher (go_static.core.oci.cli) on the interpreter running Pants: no daemon and
+no registry client to install.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from pants.core.goals.publish import (
+    PublishFieldSet,
+    PublishOutputData,
+    PublishPackages,
+    PublishProcesses,
+    PublishRequest,
+)
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.process import InteractiveProcess
+from pants.engine.rules import Get, collect_rules, rule
+
+import go_static
+from go_static.core.errors import Problem
+from go_static.core.oci.push import RegistryPushError
+from go_static.core.oci.reference import split_registry
+from go_static.target_types.image import (
+    GoStaticImageBinariesField,
+    GoStaticImageRepositoryField,
+    GoStaticImageSkipPushField,
+    GoStaticImageTagsField,
+)
+
+# What the pusher reads from the caller's environment: where `docker login` keeps credentials,
+# and the proxy and CA settings an HTTPS registry may need.
+PUSH_ENV = (
+    "HOME",
+    "DOCKER_CONFIG",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+# The directory holding the go_static package (pants-plugins/ or site-packages/), so the process
+# imports the same plugin code Pants loaded.
+PLUGIN_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(go_static.__file__)))
+
+
+class PublishGoStaticImageRequest(PublishRequest):
+    """A packaged go_static_image to push."""
+
+
+@dataclass(frozen=True)
+class GoStaticImagePublishFieldSet(PublishFieldSet):
+    """A go_static_image as `publish` sees it."""
+
+    publish_request_type = PublishGoStaticImageRequest
+    required_fields = (GoStaticImageBinariesField,)
+
+    repository: GoStaticImageRepositoryField
+    image_tags: GoStaticImageTagsField
+    skip_push: GoStaticImageSkipPushField
+
+    @property
+    def name(self) -> str:
+        return self.repository.value or self.address.target_name
+
+    def get_output_data(self) -> PublishOutputData:
+        return PublishOutputData(
+            {"publisher": "go_static", "repository": self.name, **super().get_output_data()}
+        )
+
+
+def _no_registry_problem(name: str) -> Problem:
+    return Problem(
+        f'repository "{name}" names no registry, so `pants publish` has nowhere to push it.',
+        "Without a registry host Docker would push to Docker Hub; go_static doesn't guess.",
+        f'Set repository="registry.example.com/{name}" (a loopback registry such as '
+        f'"localhost:5000/{name}" is reached over plain HTTP), or skip_push=True.',
+    )
+
+
+@rule(desc="Push go_static_image")
+async def push_go_static_image(request: PublishGoStaticImageRequest) -> PublishProcesses:
+    field_set = request.field_set
+    name = field_set.name
+    tags = tuple(field_set.image_tags.value or ())
+    names = tuple(f"{name}:{tag}" for tag in tags) or (name,)
+    if field_set.skip_push.value:
+        reason = f"(by `{field_set.skip_push.alias}` on {field_set.address})"
+        return PublishProcesses([PublishPackages(names=names, description=reason)])
+    registry, _ = split_registry(name)
+    if not registry:
+        raise RegistryPushError(str(field_set.address), [_no_registry_problem(name)])
+    (package,) = request.packages
+    layout = package.artifacts[0].relpath
+    assert layout is not None, "package_go_static_image always names its layout"
+    env = await Get(EnvironmentVars, EnvironmentVarsRequest(PUSH_ENV))
+    argv = [
+        sys.executable,
+        "-m",
+        "go_static.core.oci.cli",
+        layout,
+        name,
+        *(arg for tag in tags for arg in ("--tag", tag)),
+        "--subject",
+        str(field_set.address),
+    ]
+    process = InteractiveProcess(
+        argv,
+        env={**env, "PYTHONPATH": PLUGIN_ROOT, "PYTHONDONTWRITEBYTECODE": "1"},
+        input_digest=package.digest,
+    )
+    return PublishProcesses([PublishPackages(names=names, process=process, description=registry)])
+
+
+def rules():
+    return (*collect_rules(), *GoStaticImagePublishFieldSet.rules())
