@@ -106,6 +106,11 @@ def generate(root: Path, n_apps: int) -> None:
             f"func main() {{ _ = http.StatusOK; fmt.Println({calls}{extra}) }}\n"
         )
         build.append(f'go_static_binary(name="app{i}", main="./cmd/app{i}")')
+    # The targets `pants tailor ::` would write: each package directory's sources and the
+    # module's go.mod/go.sum need an owner, or the binaries fail with `unowned-input`.
+    for package_dir in sorted({p.parent for p in root.glob("*/*/*.go")}):
+        (package_dir / "BUILD").write_text('go_static_sources(name="sources")\n')
+    build.append('go_static_mod(name="mod")')
     (root / "BUILD").write_text("\n".join(build) + "\n")
     (root / "pants.toml").write_text(
         '[GLOBAL]\npants_version = "2.17.1"\nbackend_packages = ["go_static"]\n'
