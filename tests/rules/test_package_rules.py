@@ -87,6 +87,44 @@ def test_nearest_go_mod_wins(rule_runner: RuleRunner) -> None:
     assert result.mode.facts.main_package == "example.com/inner"
 
 
+def test_the_shared_prebuild_takes_the_union_of_the_modules_binaries_closures(
+    rule_runner: RuleRunner,
+) -> None:
+    def main(package: str, use: str) -> str:
+        return f'package main\n\nimport "{package}"\n\nfunc main() {{ _ = {use} }}\n'
+
+    mains = {
+        "cmd/web/main.go": main("net/http", "http.StatusOK"),
+        "cmd/tool/main.go": main("fmt", "fmt.Sprint()"),
+        # Reached by `go list ./...` but by no binary: the prebuild must not compile it.
+        "xmlonly/x.go": 'package xmlonly\n\nimport "encoding/xml"\n\nvar _ = xml.Header\n',
+        "cmd/web/BUILD": 'go_static_binary(name="web")\n',
+        "cmd/tool/BUILD": 'go_static_binary(name="tool")\n',
+        # The same module built for another arch lists another graph: not in this union.
+        "cmd/arm/main.go": main("net/mail", "mail.Address{}"),
+        "cmd/arm/BUILD": 'go_static_binary(name="arm", goarch="arm64")\n',
+    }
+    write_module(rule_runner, "p9", "", **mains)
+    tool = plan(rule_runner, "p9/cmd/tool", "tool")
+    web = plan(rule_runner, "p9/cmd/web", "web")
+    shared = set(tool.external_packages)
+    assert shared == set(web.external_packages)  # one prebuild for both
+    assert {"fmt", "net/http"} <= shared  # each binary's std, in the other's prebuild too
+    assert "encoding/xml" not in shared and "net/mail" not in shared
+    assert "net/mail" in plan(rule_runner, "p9/cmd/arm", "arm").external_packages
+
+
+def test_build_files_are_not_part_of_the_go_module(rule_runner: RuleRunner) -> None:
+    write_module(rule_runner, "p10", 'go_static_binary(name="hello", main="./cmd/hello")\n')
+    before = plan(rule_runner, "p10", "hello").module.digest
+    rule_runner.write_files({"p10/lib/BUILD": "# a new BUILD file: Pants', never Go's\n"})
+    module = plan(rule_runner, "p10", "hello").module
+    # The same digest, so `go list` and every build's key are unchanged by the edit.
+    assert module.digest == before
+    files = {fc.path for fc in rule_runner.request(DigestContents, [module.digest])}
+    assert "p10/go.mod" in files and not any(f.endswith("BUILD") for f in files)
+
+
 def test_package_builds_a_real_static_binary(rule_runner: RuleRunner) -> None:
     write_module(
         rule_runner,

@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass
 
 from pants.engine.fs import Digest, DigestContents, PathGlobs, Paths, Snapshot
+from pants.engine.internals.build_files import BuildFileOptions
 from pants.engine.process import FallibleProcessResult, ProcessCacheScope
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
@@ -99,7 +100,7 @@ async def find_module_root(request: GoModuleRootRequest) -> GoModuleRoot:
 
 
 @rule(desc="Snapshot a Go module", level=LogLevel.DEBUG)
-async def snapshot_module(root: GoModuleRoot) -> GoModule:
+async def snapshot_module(root: GoModuleRoot, build_files: BuildFileOptions) -> GoModule:
     go_mod = posixpath.join(root.path, "go.mod")
     contents = await Get(DigestContents, PathGlobs([go_mod]))
     replacements = []
@@ -117,9 +118,18 @@ async def snapshot_module(root: GoModuleRoot) -> GoModule:
     dirs = [root.path, *replacements]
     nested = await Get(Paths, PathGlobs([_under(d, "*/**/go.mod") for d in dirs]))
     excluded = {posixpath.dirname(p) for p in nested.files} - set(dirs)
+    # BUILD files are Pants', never Go's: left out, editing one (a new target, a label) doesn't
+    # re-run `go list` or change any build's inputs.
+    not_go = [f"!{_under(d, '**/' + p)}" for d in dirs for p in build_files.patterns]
     snapshot = await Get(
         Snapshot,
-        PathGlobs([*(_under(d, "**") for d in dirs), *(f"!{d}/**" for d in sorted(excluded))]),
+        PathGlobs(
+            [
+                *(_under(d, "**") for d in dirs),
+                *(f"!{d}/**" for d in sorted(excluded)),
+                *not_go,
+            ]
+        ),
     )
     return GoModule(
         root=root.path,

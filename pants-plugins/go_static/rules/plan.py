@@ -9,10 +9,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from pants.base.specs import RawSpecs, RecursiveGlobSpec
 from pants.core.goals.package import PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
 from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs, Snapshot
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import Targets
+from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.logging import LogLevel
 
 from go_static.core.arches import ARCHES
@@ -102,7 +105,7 @@ class GoStaticPlan:
     main_dir: str
     input_digest: Digest
     input_files: tuple[str, ...]  # what input_digest holds
-    # The std and pure-Go module-cache packages the module's graph uses, for the shared prebuild.
+    # The std and pure-Go module-cache packages the module's binaries use, for the shared prebuild.
     external_packages: tuple[str, ...]
     output_path: str  # under dist/, with `{goarch}` filled in
 
@@ -192,12 +195,70 @@ async def find_go_static_inputs(
     return GoStaticInputs(intent, module, graph, closure, main_dir, snapshot)
 
 
+@dataclass(frozen=True)
+class SharedPackages:
+    """The std and pure-Go third-party packages that a module's binaries (under one tag set and
+    arch) import: what the shared prebuild compiles."""
+
+    packages: tuple[str, ...]
+
+
+def external_packages(closure: Closure) -> set[str]:
+    """The packages of a closure the prebuild may share: std, and pure-Go code from the module
+    cache. A third-party cgo package (sqlite's, zstd's C) is left to the targets that use it, so
+    a mode doesn't pay a minute of C for a package only one target imports."""
+    return {
+        p.import_path for p in closure.packages if p.dir is None and (p.standard or not p.cgo_files)
+    }
+
+
+@rule(desc="Find the packages a module's binaries share", level=LogLevel.DEBUG)
+async def shared_packages(
+    request: GoListRequest, subsystem: GoStaticSubsystem, sdk: GoSdk
+) -> SharedPackages:
+    # The union of the closures of every go_static_binary built from this graph, never the whole
+    # graph: a module's `./...` can reach ten times the packages its binaries link. Only BUILD
+    # files under the module are read, as its `go list` reads only the module.
+    targets = await Get(
+        Targets,
+        RawSpecs(
+            recursive_globs=(RecursiveGlobSpec(request.module.root),),
+            description_of_origin="the go_static_binary targets of a Go module",
+            unmatched_glob_behavior=GlobMatchErrorBehavior.ignore,
+        ),
+    )
+    field_sets = [
+        GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)
+    ]
+    intents = [intent_for(fs, subsystem, sdk) for fs in field_sets]
+    candidates = [
+        (fs, intent)
+        for fs, intent in zip(field_sets, intents)
+        if (build_tags(intent), intent.goos, intent.goarch)
+        == (request.tags, request.goos, request.goarch)
+    ]
+    roots = await MultiGet(
+        Get(GoModuleRoot, GoModuleRootRequest(fs.main.package_dir, str(fs.address)))
+        for fs, _ in candidates
+    )
+    graph = await Get(GoPackageGraph, GoListRequest, request)
+    packages: set[str] = set()
+    for (fs, _), root in zip(candidates, roots):
+        if root.path != request.module.root:
+            continue
+        try:
+            packages |= external_packages(closure_of(graph.packages, fs.main.package_dir, ""))
+        except GoListError:
+            continue  # that target's own build reports it
+    return SharedPackages(tuple(sorted(packages)))
+
+
 @rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
 async def plan_go_static_binary(
     request: GoStaticPlanRequest, knowledge: KnowledgeTable, subsystem: GoStaticSubsystem
 ) -> GoStaticPlan:
     inputs = await Get(GoStaticInputs, GoStaticInputsRequest(request.field_set))
-    intent, module, graph, closure = inputs.intent, inputs.module, inputs.graph, inputs.closure
+    intent, module, closure = inputs.intent, inputs.module, inputs.closure
     stamped = [p for _, value in intent.x_defs for p in placeholders(value)]
     if subsystem.stamp and stamped:
         values = await Get(
@@ -214,15 +275,8 @@ async def plan_go_static_binary(
     )
     facts = closure.facts({fc.path: fc.content for fc in scanned}, knowledge.entries)
     build_mode = resolve(intent, facts)
-    # Std and pure-Go modules are shared by every target of a mode: the prebuild compiles them
-    # once. A third-party cgo package (sqlite's, zstd's C) is left to the targets that use it,
-    # so a mode doesn't pay a minute of C for packages only one target imports.
-    external = tuple(
-        sorted(
-            p.import_path
-            for p in graph.packages.values()
-            if p.dir is None and (p.standard or not p.cgo_files)
-        )
+    shared = await Get(
+        SharedPackages, GoListRequest(module, build_tags(intent), intent.goos, intent.goarch)
     )
     return GoStaticPlan(
         mode=build_mode,
@@ -230,7 +284,7 @@ async def plan_go_static_binary(
         main_dir=inputs.main_dir,
         input_digest=inputs.snapshot.digest,
         input_files=inputs.snapshot.files,
-        external_packages=external,
+        external_packages=shared.packages,
         output_path=output_path_for(request.field_set, intent.goarch),
     )
 
