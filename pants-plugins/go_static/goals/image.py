@@ -17,7 +17,7 @@ from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.oci.ca_roots import CA_ROOTS_ANNOTATION, certifi_ca_roots
 from go_static.core.oci.image import ImageConfig, build_image
-from go_static.core.oci.layer import FileEntry, build_layer
+from go_static.core.oci.layer import FileEntry, Layer, build_layer
 from go_static.core.oci.layout import image_or_index, layout_files, tarball
 from go_static.core.oci.reference import references_for
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
@@ -87,6 +87,38 @@ def _binary_problems(targets: Targets, goarches: list[str]) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class AppLayerRequest:
+    """The layer of one checked binary: the binary at /app and its SBOM under /sbom."""
+
+    binary: Digest
+    report: Digest  # the report and the SBOM beside it
+    subject: str
+
+
+@dataclass(frozen=True)
+class AppLayer:
+    """One binary's layer, gzip'd once and memoized by the binary's digest, so changing only
+    the image's config (labels, env, tags) doesn't compress the binary again."""
+
+    layer: Layer
+
+
+@rule(desc="Write a go_static binary's image layer", level=LogLevel.DEBUG)
+async def app_layer(request: AppLayerRequest) -> AppLayer:
+    binary, sboms = await MultiGet(
+        Get(DigestContents, Digest, request.binary), Get(DigestContents, Digest, request.report)
+    )
+    name = posixpath.basename(binary[0].path)
+    entries = [FileEntry(f"{APP_DIR}/{name}", binary[0].content, 0o755)]
+    entries += [
+        FileEntry(f"{SBOM_DIR}/{posixpath.basename(fc.path)}", fc.content, 0o644)
+        for fc in sboms
+        if fc.path.endswith(".cdx.json")
+    ]
+    return AppLayer(build_layer(entries, subject=request.subject))
+
+
 @rule(desc="Package go_static_image", level=LogLevel.DEBUG)
 async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) -> BuiltPackage:
     address = str(field_set.address)
@@ -115,19 +147,13 @@ async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) 
     for result in built:
         # A binary that fails its check never reaches an image.
         result.check.raise_on_failure()
-    contents = await MultiGet(Get(DigestContents, Digest, r.build.digest) for r in built)
-    sboms = await MultiGet(Get(DigestContents, Digest, r.check.report) for r in built)
+    app_layers = await MultiGet(
+        Get(AppLayer, AppLayerRequest(r.build.digest, r.check.report, address)) for r in built
+    )
     ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
     images = []
-    for result, binary, sbom_files, goarch in zip(built, contents, sboms, goarches):
+    for result, app, goarch in zip(built, app_layers, goarches):
         name = posixpath.basename(result.build.output_path)
-        entries = [FileEntry(f"{APP_DIR}/{name}", binary[0].content, 0o755)]
-        entries += [
-            FileEntry(f"{SBOM_DIR}/{posixpath.basename(fc.path)}", fc.content, 0o644)
-            for fc in sbom_files
-            if fc.path.endswith(".cdx.json")
-        ]
-        layer = build_layer(entries, subject=address)
         config = ImageConfig(
             architecture=goarch,
             entrypoint=tuple(field_set.entrypoint.value or (f"{APP_DIR}/{name}",)),
@@ -136,11 +162,11 @@ async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) 
             labels=dict(field_set.labels.value or {}),
             user=field_set.user.value or "",
         )
-        sbom_names = [e.path for e in entries if e.path.startswith(SBOM_DIR)]
+        sbom_names = [p for p in app.layer.paths if p.startswith(SBOM_DIR)]
         annotations = {**(field_set.annotations.value or {})}
         if sbom_names:
             annotations["dev.go-static.sbom"] = sbom_names[0]
-        layers = [layer]
+        layers = [app.layer]
         if ca_roots:
             # Bottom layer: the same blob in every image, as a base image's would be.
             layers.insert(0, ca_roots.layer)
