@@ -69,6 +69,7 @@ missing_debian_packages() {
     case "${kind}" in
       cmd) command -v "${what}" >/dev/null 2>&1 && continue ;;
       file) [[ -f "${what}" ]] && continue ;;
+      glob) compgen -G "${what}" >/dev/null && continue ;;
       gcc-file) [[ -f "$(gcc -print-file-name="${what}" 2>/dev/null)" ]] && continue ;;
     esac
     missing+=("${package}")
@@ -88,4 +89,48 @@ install_debian_packages() {
   fi
   echo "Installing the Debian packages this repo's ${1} need: ${missing}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing} >&2
+}
+
+# install_buildgrid LABEL: make sure the pinned BuildGrid (build-support/remote-cache-requirements.txt)
+# is in its venv, $BUILDGRID_VENV or .pants.d/buildgrid-venv, built from Python >= 3.13 (found as
+# find_python does: $BUILDGRID_PYTHON, python3.13 on PATH, pyenv). LABEL prefixes the messages
+# (remote-cache, remote-exec). Concurrent callers share one install: one builds, the others wait.
+install_buildgrid() {
+  local label="$1" repo venv requirements digest python
+  repo="$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)"
+  venv="$(buildgrid_venv)"
+  requirements="${repo}/build-support/remote-cache-requirements.txt"
+  digest="$(sha256sum "${requirements}" | cut -d' ' -f1)"
+  _buildgrid_installed "${venv}" "${digest}" && return 0
+  if ! python="$(find_python BUILDGRID_PYTHON python3.13 '3\.(1[3-9])' '3.1[3-9]*/bin/python3')"; then
+    echo "${label}: BuildGrid 0.9.1 needs Python >= 3.13${BUILDGRID_PYTHON:+ (BUILDGRID_PYTHON=${BUILDGRID_PYTHON} is not one)}:" \
+      "install it (e.g. \`pyenv install 3.13\`) or point BUILDGRID_PYTHON at one." >&2
+    return 1
+  fi
+  # A test run and a benchmark may start it at once: one installs, the other waits.
+  mkdir -p "$(dirname "${venv}")"
+  exec 7>"${venv}.lock"
+  command -v flock >/dev/null 2>&1 && flock 7
+  if ! _buildgrid_installed "${venv}" "${digest}"; then
+    echo "${label}: installing BuildGrid into ${venv} (first run, about a minute)..." >&2
+    rm -rf "${venv}"
+    "${python}" -m venv "${venv}"
+    "${venv}/bin/pip" install --quiet --disable-pip-version-check -r "${requirements}"
+    echo "${digest}" >"${venv}/.requirements-sha256"
+  fi
+  exec 7>&-
+}
+
+# buildgrid_venv: where install_buildgrid puts BuildGrid.
+buildgrid_venv() {
+  echo "${BUILDGRID_VENV:-$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)/.pants.d/buildgrid-venv}"
+}
+
+_buildgrid_installed() {
+  [[ -f "$1/.requirements-sha256" && -x "$1/bin/bgd" && "$(cat "$1/.requirements-sha256")" == "$2" ]]
+}
+
+# port_in_use PORT: something listens on 127.0.0.1:PORT.
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
