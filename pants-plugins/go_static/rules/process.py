@@ -28,6 +28,14 @@ from go_static.core.mode.environment import (
     go_env_settings,
 )
 from go_static.core.mode.toolchains import CCompiler, GoSdk
+from go_static.core.names import ZIG
+from go_static.rules.toolchain import (
+    GO,
+    ZIG_TOOL,
+    DownloadedToolchain,
+    DownloadedToolchainRequest,
+    ToolchainDownloads,
+)
 from go_static.subsystems.go_static import GoStaticSubsystem
 
 APPEND_ONLY_CACHES = FrozenDict(
@@ -49,8 +57,24 @@ export GOPATH="$sandbox/.go-static-gopath"
 export ZIG_GLOBAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
 export ZIG_LOCAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
 export GOROOT="$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_GO_LINK"
-# The C compiler's dir, then the system's: gcc finds as and ld there.
+# The C compiler's dir (a link, or a system dir on a remote worker), then the system's: gcc
+# finds as and ld there.
 cc_dir="${{__GO_STATIC_CC_LINK:+$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_CC_LINK:}}"
+cc_dir="$cc_dir${{__GO_STATIC_CC_DIR:+$__GO_STATIC_CC_DIR:}}"
+if [ -n "$__GO_STATIC_ZIG_INPUT" ]; then
+  # zig keys its musl and compiler_rt builds by where it lives, and an input's place changes with
+  # every sandbox: run it from one place per machine, in zig's cache, or musl is rebuilt each time.
+  stable="$(cd -P "$ZIG_GLOBAL_CACHE_DIR" && pwd)/toolchains/$__GO_STATIC_CC_LINK"
+  if [ ! -d "$stable" ]; then
+    src="$(cd -P "$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_CC_LINK" && pwd)"
+    t="$stable.$$"
+    /bin/mkdir -p "${{stable%/*}}" && /bin/rm -rf "$t"
+    {{ /bin/cp -al "$src/." "$t" 2>/dev/null ||
+      {{ /bin/rm -rf "$t"; /bin/cp -a "$src/." "$t"; }}; }} && /bin/mv -T "$t" "$stable" 2>/dev/null
+    /bin/rm -rf "$t"
+  fi
+  cc_dir="$stable:"
+fi
 export PATH="$GOROOT/bin:$cc_dir/usr/bin:/bin"
 cd "./$__GO_STATIC_MODULE_ROOT" || exit 1
 exec "$GOROOT/bin/go" "$@"
@@ -147,21 +171,46 @@ async def link_toolchain(request: ToolchainLinkRequest) -> ToolchainLink:
     return ToolchainLink(request.name)
 
 
+# Without the toolchains cache: downloaded toolchains arrive as inputs at the same place.
+_DOWNLOAD_CACHES = FrozenDict(
+    {name: path for name, path in APPEND_ONLY_CACHES.items() if path != TOOLCHAINS_DIR}
+)
+
+
 @rule
-async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, go_env: GoEnv) -> Process:
+async def setup_go_static_process(
+    request: GoStaticProcess, sdk: GoSdk, go_env: GoEnv, downloads: ToolchainDownloads
+) -> Process:
     cc = request.c_compiler
-    links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot, copy=True)]
-    if cc:
-        # zig from its wheel is copied like the SDK; gcc and friends live in system dirs.
-        links.append(
-            ToolchainLinkRequest(
-                cc.link_name, os.path.dirname(cc.path), copy=cc.cc.startswith("zig ")
-            )
+    zig = bool(cc) and cc.cc.startswith(f"{ZIG} ")
+    toolchains: dict[str, Digest] = {}
+    cc_env: dict[str, str] = {}
+    if downloads.enabled:
+        # Inputs by digest: any machine that runs the process has them, and nothing is copied
+        # into a cache that only the machine which copied it would see.
+        kinds = [(sdk.link_name, GO)] + ([(cc.link_name, ZIG_TOOL)] if cc and zig else [])
+        trees = await MultiGet(
+            Get(DownloadedToolchain, DownloadedToolchainRequest(kind)) for _, kind in kinds
         )
-    script, *_ = await MultiGet(
-        Get(Digest, CreateDigest([_RUN_GO])),
-        *(Get(ToolchainLink, ToolchainLinkRequest, link) for link in links),
-    )
+        toolchains = {f"{TOOLCHAINS_DIR}/{name}": t.digest for (name, _), t in zip(kinds, trees)}
+        if cc:
+            # A system compiler (gcc for glibc) is the worker's own, in its system dir.
+            cc_env = (
+                {"__GO_STATIC_CC_LINK": cc.link_name, "__GO_STATIC_ZIG_INPUT": "1"}
+                if zig
+                else {"__GO_STATIC_CC_DIR": os.path.dirname(cc.path)}
+            )
+        script = await Get(Digest, CreateDigest([_RUN_GO]))
+    else:
+        links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot, copy=True)]
+        if cc:
+            # zig from its wheel is copied like the SDK; gcc and friends live in system dirs.
+            links.append(ToolchainLinkRequest(cc.link_name, os.path.dirname(cc.path), copy=zig))
+            cc_env = {"__GO_STATIC_CC_LINK": cc.link_name}
+        script, *_ = await MultiGet(
+            Get(Digest, CreateDigest([_RUN_GO])),
+            *(Get(ToolchainLink, ToolchainLinkRequest, link) for link in links),
+        )
     input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
     settings = go_env_settings(cc, go_env, request.env, request.offline, request.network)
     env = {s.setting: s.value for s in settings}
@@ -169,7 +218,7 @@ async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, go_env: 
         {
             "__GO_STATIC_MODULE_ROOT": request.module_root,
             "__GO_STATIC_GO_LINK": sdk.link_name,
-            **({"__GO_STATIC_CC_LINK": cc.link_name} if cc else {}),
+            **cc_env,
         }
     )
     return Process(
@@ -177,8 +226,9 @@ async def setup_go_static_process(request: GoStaticProcess, sdk: GoSdk, go_env: 
         argv=("/bin/sh", _RUN_GO.path, *request.argv),
         description=request.description,
         input_digest=input_digest,
+        immutable_input_digests=FrozenDict(toolchains),
         env=env,
-        append_only_caches=APPEND_ONLY_CACHES,
+        append_only_caches=_DOWNLOAD_CACHES if downloads.enabled else APPEND_ONLY_CACHES,
         output_files=request.output_files,
         level=request.level,
         cache_scope=request.cache_scope,

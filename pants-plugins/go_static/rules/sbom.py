@@ -13,7 +13,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from pants.engine.fs import Digest, DigestContents
+from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs
 from pants.engine.process import Process, ProcessCacheScope, ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
@@ -33,7 +33,13 @@ from go_static.core.sbom.components import (
     bundled_c_files,
     detect_libc,
 )
-from go_static.rules.toolchain import toolchain_path
+from go_static.rules.toolchain import (
+    ZIG_TOOL,
+    DownloadedToolchain,
+    DownloadedToolchainRequest,
+    ToolchainDownloads,
+    toolchain_path,
+)
 
 SBOM_SUFFIX = ".cdx.json"
 _OUT = "__go_static_sbom_inputs"
@@ -92,8 +98,18 @@ def _libc_source(mode: BuildMode, cc: CCompiler | None) -> tuple[str, str]:
     return f"cc:{name}", f"`{name} -print-file-name=libc.a`"
 
 
+async def _zig_musl_version_h(cc: CCompiler, downloads: ToolchainDownloads) -> bytes:
+    """zig's musl header, part of the pinned toolchain (cc.fingerprint names it): read here, not
+    in a process, so no process key holds the path zig lives in."""
+    if not downloads.enabled:
+        return Path(os.path.dirname(cc.path), ZIG_MUSL_VERSION_FILE).read_bytes()
+    zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
+    header = await Get(DigestContents, DigestSubset(zig.digest, PathGlobs([ZIG_MUSL_VERSION_FILE])))
+    return header[0].content if header else b""
+
+
 @rule(desc="Write a go_static_binary's SBOM", level=LogLevel.DEBUG)
-async def go_static_sbom(request: SbomRequest) -> Sbom:
+async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) -> Sbom:
     files = bundled_c_files(request.build_info)
     libc_source, libc_said = _libc_source(request.mode, request.c_compiler)
     cc = request.c_compiler
@@ -120,11 +136,7 @@ async def go_static_sbom(request: SbomRequest) -> Sbom:
         fc.path[len(_OUT) + 1 :]: fc.content
         for fc in await Get(DigestContents, Digest, gathered.output_digest)
     }
-    # zig's musl header is part of the pinned toolchain (cc.fingerprint names it): read it
-    # here, so no process key holds the venv path zig lives in.
-    version_h = (
-        Path(os.path.dirname(cc.path), ZIG_MUSL_VERSION_FILE).read_bytes() if zig and cc else None
-    )
+    version_h = await _zig_musl_version_h(cc, downloads) if zig and cc else None
     libc = detect_libc(
         request.mode.libc,
         zig_version_h=version_h,

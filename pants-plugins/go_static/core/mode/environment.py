@@ -87,15 +87,22 @@ def go_env_settings(
 
 def toolchain_settings(sdk: GoSdk, cc: CCompiler | None) -> tuple[Decision, ...]:
     """GOROOT and PATH as the wrapper sets them: links named by release and content."""
+    # A downloaded toolchain has no path here: it is an input of the build, by digest.
+    cc_from = os.path.dirname(cc.path) if cc else ""
     cc_dir = (
-        f":<sandbox>/{TOOLCHAINS_DIR}/{cc.link_name} (-> {os.path.dirname(cc.path)})" if cc else ""
+        f":<sandbox>/{TOOLCHAINS_DIR}/{cc.link_name} (-> {cc_from or 'downloaded, by digest'})"
+        if cc
+        else ""
     )
     return (
         Decision(
             "GOROOT",
-            f"<sandbox>/{TOOLCHAINS_DIR}/{sdk.link_name} (-> {sdk.goroot})",
+            f"<sandbox>/{TOOLCHAINS_DIR}/{sdk.link_name} "
+            f"(-> {sdk.goroot or 'downloaded, by digest'})",
             f"the {sdk.version} SDK, linked by release and content so no host path is in a key",
-            "[go-static].go_search_paths",
+            "[go-static].go_search_paths"
+            if sdk.goroot
+            else "[go-static].toolchain_source, [go-static-go-download]",
         ),
         Decision(
             "PATH",
