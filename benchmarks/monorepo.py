@@ -7,9 +7,11 @@ throwaway Pants repo that uses this checkout's plugin and venv. Three modes:
   for a shell loop of plain `go build`, and their ratios;
 - `--remote-cache`: a cold build in checkout A that writes to a local BuildGrid, then the same
   repo copied to another path (checkout B) and built there from the cache, with nothing local;
-- `--scaling [20,50,100]`: cold builds at several sizes, Pants against the plain loop and against
-  one `go build -o DIR/` per distinct mode (what a Makefile would do), and the cost per added
-  target.
+- `--scaling [20,100,300]`: cold builds at several sizes, Pants against the plain loop and
+  against one `go build -o DIR/` per distinct mode (what a Makefile would do), interleaved run by
+  run; the median of the paired ratios, the cost per added target, where each cold Pants build's
+  time went (from Pants' workunit log: per process kind, per rule, the process timeline), and
+  pantsd warm after it (the no-op against the warm loop, and pantsd's memory).
 
 "Cold" empties Go's build and module caches and Pants' caches (and stops pantsd); zig's cache
 stays warm on every side, since zig compiles musl once per machine, not per build. Pants runs
@@ -19,6 +21,7 @@ from the venv directly, so no time goes to the venv bootstrap. Start-up is timed
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -41,6 +44,8 @@ from go_static.core.mode.build_mode import BuildMode
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
 ZIG_CACHE = NAMED / "go_static_zig"
+# The named caches a cold run keeps warm (see link_zig_cache).
+WARM_LINKS = ("go_static_zig", "go_static_toolchains")
 REMOTE_CACHE = REPO_ROOT / "build-support" / "remote-cache"
 N_APPS, N_SHARED, CGO_EVERY = 20, 5, 4
 # The two modes the plugin resolves for these targets (libc="auto", resolver="go"), from
@@ -112,6 +117,11 @@ def generate(root: Path, n_apps: int) -> None:
         (package_dir / "BUILD").write_text('go_static_sources(name="sources")\n')
     build.append('go_static_mod(name="mod")')
     (root / "BUILD").write_text("\n".join(build) + "\n")
+    make_pants_repo(root)
+
+
+def make_pants_repo(root: Path) -> None:
+    """Make `root` a Pants repo (a git one) that uses this checkout's plugin."""
     (root / "pants.toml").write_text(
         '[GLOBAL]\npants_version = "2.17.1"\nbackend_packages = ["go_static"]\n'
         f'pythonpath = ["{REPO_ROOT / "pants-plugins"}"]\n\n[anonymous-telemetry]\nenabled = '
@@ -132,8 +142,15 @@ def pants(root: Path, caches: Path, *args: str) -> tuple[float, str]:
     result = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
-        sys.exit(f"pants failed in {root}:\n{result.stderr[-3000:]}")
+        # From the first error on, if there is one: a long run's tail is all "Wrote dist/...".
+        err = result.stderr
+        err = err[err.find("[ERROR]") :] if "[ERROR]" in err else err
+        raise PantsFailed(f"pants failed (exit {result.returncode}) in {root}:\n{err[-3000:]}")
     return elapsed, result.stderr
+
+
+class PantsFailed(SystemExit):
+    """A failed Pants run: exits like sys.exit, unless a benchmark leaves that run out."""
 
 
 def startup(root: Path, caches: Path, *args: str) -> float:
@@ -169,12 +186,73 @@ def link_zig_cache(caches: Path) -> None:
     Both are content-addressed, so sharing them leaves every Go and Pants cache cold."""
     named = caches / "named"
     named.mkdir(parents=True, exist_ok=True)
-    for name in ("go_static_zig", "go_static_toolchains"):
+    for name in WARM_LINKS:
         if (NAMED / name).exists() and not (named / name).exists():
             (named / name).symlink_to(NAMED / name)
 
 
-def go_build(root: Path, caches: Path, mode: BuildMode, packages: list[str], out: str) -> None:
+def pantsd_pid(root: Path) -> int | None:
+    """The pid of a live pantsd serving `root`, if any."""
+    for pid_file in root.glob(".pids/*/pantsd/pid"):
+        try:
+            pid = int(pid_file.read_text().strip())
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError):
+            continue
+        return pid
+    return None
+
+
+def pantsd_memory(root: Path) -> dict[str, int]:
+    """pantsd's resident set now (VmRSS) and at its peak (VmHWM), in KiB."""
+    pid = pantsd_pid(root)
+    if pid is None:
+        sys.exit(f"no pantsd runs for {root}")
+    status = Path(f"/proc/{pid}/status").read_text()
+    return {k: int(v) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M)}
+
+
+def assert_cold(*empty: Path, named: Path | None = None, allowed: tuple[str, ...] = ()) -> None:
+    """Exit unless every dir in `empty` is absent or empty and `named` (Pants' named caches) holds
+    only symlinks named in `allowed`: a cold run must find nothing of an earlier one."""
+    for d in empty:
+        if d.exists() and any(d.iterdir()):
+            sys.exit(f"not a cold run: {d} is not empty")
+    if named is not None and named.exists():
+        extra = [p.name for p in named.iterdir() if p.name not in allowed or not p.is_symlink()]
+        if extra:
+            sys.exit(f"not a cold run: {named} holds {extra}")
+
+
+def assert_filled(d: Path) -> None:
+    """Exit if a cold run left `d` empty: then it wasn't the cache that build used."""
+    if not d.is_dir() or not any(d.iterdir()):
+        sys.exit(f"{d} is empty after the build: the build used another cache")
+
+
+def pants_cold(
+    root: Path, caches: Path, *targets: str, allowed: tuple[str, ...] = WARM_LINKS
+) -> tuple[float, list[dict]]:
+    """`package` with no pantsd, an empty store and empty named caches (but for the `allowed`
+    links, which the caller made), logging every workunit. Returns the time and the workunits."""
+    assert_cold(caches / "store", named=caches / "named", allowed=allowed)
+    if pantsd_pid(root) is not None:
+        sys.exit(f"a pantsd still serves {root}")
+    logdir = caches / "workunits"
+    logdir.mkdir(parents=True)
+    elapsed, _ = pants(root, caches, "--no-pantsd", *workunit_flags(logdir), "package", *targets)
+    assert_filled(caches / "named" / "go_static_gocache")
+    return elapsed, read_workunits(logdir)
+
+
+def go_build(
+    root: Path,
+    caches: Path,
+    mode: BuildMode,
+    packages: list[str],
+    out: str,
+    extra_env: dict[str, str] | None = None,
+) -> None:
     """One plain `go build` with the flags and environment the plugin uses for `mode`."""
     env = {
         "PATH": f"{GO.parent}:/usr/bin:/bin",
@@ -189,6 +267,7 @@ def go_build(root: Path, caches: Path, mode: BuildMode, packages: list[str], out
         "ZIG_LOCAL_CACHE_DIR": str(ZIG_CACHE),
         "LC_ALL": "C",
         **mode_env(mode),
+        **(extra_env or {}),
     }
     argv = go_build_argv(mode, out, *packages, mod_flag="-mod=readonly")
     subprocess.run(argv, cwd=root, env=env, check=True, capture_output=True)
@@ -217,6 +296,22 @@ def per_mode(root: Path, caches: Path, n_apps: int) -> tuple[float, int]:
         out = str(caches / "out") + "/"
         go_build(root, caches, app_mode(group[0]), [f"./cmd/app{i}" for i in group], out)
     return time.perf_counter() - start, len(groups)
+
+
+def loop_cold(root: Path, caches: Path, n_apps: int) -> float:
+    """plain_loop from an empty GOCACHE, GOMODCACHE and output dir."""
+    assert_cold(caches / "gocache", caches / "gomod", caches / "out")
+    elapsed = plain_loop(root, caches, n_apps)
+    assert_filled(caches / "gocache")
+    return elapsed
+
+
+def per_mode_cold(root: Path, caches: Path, n_apps: int) -> tuple[float, int]:
+    """per_mode from an empty GOCACHE, GOMODCACHE and output dir."""
+    assert_cold(caches / "gocache", caches / "gomod", caches / "out")
+    result = per_mode(root, caches, n_apps)
+    assert_filled(caches / "gocache")
+    return result
 
 
 def warm_zig() -> None:
@@ -445,60 +540,366 @@ def bench_remote_cache(work: Path, n_apps: int, runs: int) -> None:
     print(f"all runs: { {k: [round(v, 2) for v in vs] for k, vs in rows.items()} }")
 
 
-def bench_scaling(work: Path, sizes: list[int], runs: int) -> None:
-    """Cold builds at several sizes: Pants, the plain loop, and one `go build` per mode."""
-    print(f"\nscaling: cold builds at {sizes} targets (a quarter with cgo), {runs} run(s) each")
+# --- Where a cold Pants build's time goes: Pants' workunit log --------------------------------
+
+# Process descriptions, grouped into kinds by their leading words.
+PROCESS_KINDS = (
+    ("go build, one per binary", r"Building "),
+    ("prebuild (Precompile N std/3rd-party)", r"Precompile "),
+    ("go list -deps ./...", r"go list "),
+    ("toolchain link (Provide ...)", r"Provide "),
+    ("SBOM: read the C versions", r"Read the C versions"),
+    ("C compiler probe", r"Probe C compiler|Find \S+ for "),
+    ("Go SDK fingerprint + metadata", r"Fingerprint the Go SDK|Read Go SDK metadata"),
+    ("Pants' binary search", r"Searching for|Test binary"),
+    ("go env file", r"Read the go env file"),
+)
+PRECOMPILE = re.compile(r"Precompile (\d+) std and third-party packages")
+
+
+def workunit_flags(logdir: Path) -> tuple[str, ...]:
+    """Pants 2.17's workunit logger: every completed workunit (trace level: the engine's own rules
+    too) written as JSON to `logdir` when the run ends."""
+    return (
+        "--backend-packages=+['pants.backend.experimental.tools.workunit_logger']",
+        "--workunit-logger-enabled",
+        f"--workunit-logger-logdir={logdir}",
+        "--streaming-workunits-level=trace",
+    )
+
+
+def read_workunits(logdir: Path) -> list[dict]:
+    """The one run's workunits, each with absolute `start` and `end` seconds added."""
+    (log,) = logdir.glob("*.json")
+    units = json.loads(log.read_text())
+    for u in units:
+        u["start"] = u["start_secs"] + u["start_nanos"] / 1e9
+        u["end"] = u["start"] + u.get("duration_secs", 0) + u.get("duration_nanos", 0) / 1e9
+    return units
+
+
+def process_kind(description: str) -> str:
+    for kind, prefix in PROCESS_KINDS:
+        if re.match(prefix, description):
+            return kind
+    return re.split(r"[0-9/(:]", description, maxsplit=1)[0].strip() or "?"
+
+
+def union_length(intervals: list[tuple[float, float]]) -> float:
+    total, reach = 0.0, float("-inf")
+    for s, e in sorted(intervals):
+        if e > reach:
+            total += e - max(s, reach)
+            reach = e
+    return total
+
+
+def max_concurrency(intervals: list[tuple[float, float]]) -> int:
+    events = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+def precompiled_packages(units: list[dict]) -> list[int]:
+    """N of each prebuild process ("Precompile N std and third-party packages for ...")."""
+    return [
+        int(m.group(1))
+        for u in units
+        if u["name"] == "run_local_process" and (m := PRECOMPILE.match(u.get("description", "")))
+    ]
+
+
+def account(units: list[dict], elapsed: float, top: int = 8) -> str:
+    """Time per process kind and per rule, and the process timeline, of one Pants run.
+
+    A process is a `process` workunit: a `local_cache_read`, then `acquire_command_runner_slot`
+    (waiting for one of Pants' local process slots, one per core by default), then
+    `run_local_process` (the sandbox: `setup_sandbox` materializes the inputs, then the process
+    runs and its outputs are captured into the store), then a `local_cache_write`."""
+    by_id = {u["span_id"]: u for u in units}
+    children: dict[str, list[dict]] = {}
+    for u in units:
+        children.setdefault(u.get("parent_id"), []).append(u)
+    t0, t1 = min(u["start"] for u in units), max(u["end"] for u in units)
+    runs = [u for u in units if u["name"] == "run_local_process"]
+    kinds: dict[str, dict[str, float]] = {}
+
+    def row(description: str) -> dict[str, float]:
+        return kinds.setdefault(
+            process_kind(description), dict.fromkeys(("n", "run", "sandbox", "wait", "cache"), 0.0)
+        )
+
+    for u in runs:
+        r = row(u.get("description", ""))
+        r["n"] += 1
+        r["run"] += u["end"] - u["start"]
+        r["sandbox"] += sum(
+            c["end"] - c["start"]
+            for c in children.get(u["span_id"], ())
+            if c["name"] == "setup_sandbox"
+        )
+    for u in units:
+        if u["name"] in ("acquire_command_runner_slot", "local_cache_read", "local_cache_write"):
+            parent = by_id.get(u.get("parent_id"))
+            if not parent or parent["name"] != "process":
+                continue
+            r = row(parent.get("description", "").removeprefix("Scheduling: "))
+            r["wait" if u["name"] == "acquire_command_runner_slot" else "cache"] += (
+                u["end"] - u["start"]
+            )
+    lines = [
+        f"    {'process kind':38}{'n':>5}{'run s':>9}{'sandbox s':>11}{'slot wait s':>13}"
+        f"{'cache r/w s':>13}"
+    ]
+    total = dict.fromkeys(("n", "run", "sandbox", "wait", "cache"), 0.0)
+    for kind, r in sorted(kinds.items(), key=lambda kv: -kv[1]["run"]):
+        lines.append(
+            f"    {kind[:37]:38}{r['n']:5.0f}{r['run']:9.1f}{r['sandbox']:11.2f}{r['wait']:13.1f}"
+            f"{r['cache']:13.2f}"
+        )
+        for k in total:
+            total[k] += r[k]
+    lines.append(
+        f"    {'all processes':38}{total['n']:5.0f}{total['run']:9.1f}{total['sandbox']:11.2f}"
+        f"{total['wait']:13.1f}{total['cache']:13.2f}"
+    )
+    # Rules: self time is a rule's span not covered by any child workunit. It includes waiting
+    # for a memoized Get that another rule started (e.g. every binary's wait for the prebuild).
+    rules: dict[str, list[float]] = {}
+    for u in units:
+        if "." not in u["name"]:
+            continue
+        s, e = u["start"], u["end"]
+        covered = union_length(
+            [
+                (max(c["start"], s), min(c["end"], e))
+                for c in children.get(u["span_id"], ())
+                if c["end"] > s and c["start"] < e
+            ]
+        )
+        acc = rules.setdefault(u["name"].rsplit(".", 1)[-1], [0, 0.0, 0.0])
+        acc[0] += 1
+        acc[1] += e - s - covered
+        acc[2] += e - s
+    lines.append(
+        f"    {'rule (top by self time; waits included)':38}{'n':>5}{'self s':>9}{'span s':>11}"
+    )
+    for name, (n, own, span) in sorted(rules.items(), key=lambda kv: -kv[1][1])[:top]:
+        lines.append(f"    {name[:37]:38}{n:5}{own:9.1f}{span:11.1f}")
+    engine: dict[str, list[float]] = {}
+    for u in units:
+        if u["name"] in ("digest_file", "snapshot", "scandir"):
+            acc = engine.setdefault(u["name"], [0, 0.0])
+            acc[0] += 1
+            acc[1] += u["end"] - u["start"]
+    if engine:
+        lines.append(
+            "    engine file work: "
+            + ", ".join(f"{k} {n:.0f}x {d:.1f} s" for k, (n, d) in sorted(engine.items()))
+        )
+    # The timeline: how much of the wall time any process ran, and how many at once.
+    spans = [(u["start"], u["end"]) for u in runs]
+    busy = union_length(spans)
+    first = min(s for s, _ in spans) - t0 if spans else 0.0
+    lines.append(
+        f"    wall {elapsed:.1f} s: {elapsed - (t1 - t0):.1f} s before/after the engine's "
+        f"workunits (start-up), {t1 - t0:.1f} s of workunits; the first process started at "
+        f"+{first:.1f} s"
+    )
+    lines.append(
+        f"    processes ran {total['run']:.1f} s in all, within {busy:.1f} s of wall time "
+        f"(mean {total['run'] / busy if busy else 0:.2f} at once, max {max_concurrency(spans)}); "
+        f"no process ran for {t1 - t0 - busy:.1f} s of the workunits' span"
+    )
+    longest = sorted(runs, key=lambda u: u["start"] - u["end"])[:4]
+    lines.append(
+        "    longest processes: "
+        + "; ".join(
+            f"{u.get('description', '?')[:60]} {u['end'] - u['start']:.1f} s" for u in longest
+        )
+    )
+    lines.append("    " + critical_chain(runs, t0, t1))
+    return "\n".join(lines)
+
+
+def critical_chain(runs: list[dict], t0: float, t1: float) -> str:
+    """An approximate critical path: from the process that ended last, step back each time to
+    the process that ended last before this one started (what it most likely waited for)."""
+    if not runs:
+        return "critical chain: no processes"
+    ordered = sorted(runs, key=lambda u: u["end"])
+    chain = [ordered[-1]]
+    while True:
+        start = chain[-1]["start"]
+        before = [u for u in ordered if u["end"] <= start + 1e-3 and u is not chain[-1]]
+        if not before:
+            break
+        chain.append(before[-1])
+    chain.reverse()
+    per_kind: dict[str, list[float]] = {}
+    for u in chain:
+        acc = per_kind.setdefault(process_kind(u.get("description", "")), [0, 0.0])
+        acc[0] += 1
+        acc[1] += u["end"] - u["start"]
+    in_processes = sum(d for _, d in per_kind.values())
+    gaps = (chain[-1]["end"] - chain[0]["start"]) - in_processes
+    shown = ", ".join(f"{k} {n:.0f}x {d:.1f} s" for k, (n, d) in per_kind.items())
+    return (
+        f"critical chain (approx.): {chain[0]['start'] - t0:.1f} s before its first process, "
+        f"{len(chain)} processes ({shown}), {gaps:.1f} s between them, "
+        f"{t1 - chain[-1]['end']:.1f} s after the last"
+    )
+
+
+def paired(xs: list[float], ys: list[float]) -> float:
+    """The median of the ratios x/y of the same runs: a noisy stretch hits both alike."""
+    return median([x / y for x, y in zip(xs, ys)])
+
+
+def pantsd_warm(
+    root: Path, pants_caches: Path, loop_caches: Path, n_apps: int, runs: int
+) -> dict[str, list[float]]:
+    """With the caches a cold run filled: one `package ::` that starts pantsd (every process from
+    the store), then warm no-ops interleaved with the warm loop, then pantsd's memory."""
+    res: dict[str, list[float]] = {"first": [pants(root, pants_caches, "package", "::")[0]]}
+    res["noop"], res["loop_noop"] = [], []
+    for _ in range(runs):
+        res["noop"].append(pants(root, pants_caches, "package", "::")[0])
+        res["loop_noop"].append(plain_loop(root, loop_caches, n_apps))
+    mem = pantsd_memory(root)
+    stop_pantsd(root)
+    res["rss_mib"], res["hwm_mib"] = [mem["VmRSS"] / 1024], [mem["VmHWM"] / 1024]
+    return res
+
+
+def bench_scaling(work: Path, sizes: list[int], runs: list[int]) -> None:
+    """Cold builds at several sizes, interleaved per run: Pants, the plain loop, one `go build`
+    per mode; the median of each and of the paired ratios, where Pants' time went, and pantsd
+    warm (no-op time and memory)."""
+    print(
+        f"\nscaling: cold builds at {sizes} targets (a quarter with cgo), runs per size {runs}.\n"
+        "Before each cold run: Pants' store and named caches empty (but the zig and toolchains "
+        "links)\nand no pantsd; the loop's and per-mode's GOCACHE, GOMODCACHE and output dir "
+        "empty. Checked,\nand each side's GOCACHE checked filled after its run."
+    )
     cols = ("startup", "pants", "loop", "per_mode")
     table: dict[int, dict[str, list[float]]] = {}
+    warm: dict[int, dict[str, list[float]]] = {}
+    loads: dict[int, list[str]] = {}
     n_modes = 0
-    for n in sizes:
+    for n, n_runs in zip(sizes, runs):
         root = work / f"scale{n}" / "repo"
         generate(root, n)
         res: dict[str, list[float]] = {k: [] for k in cols}
-        for run in range(runs):
+        loads[n] = []
+        for run in range(n_runs):
             caches = work / f"scale{n}" / f"run{run}"
-            res["startup"].append(startup(root, caches / "startup"))
-            link_zig_cache(caches / "pants")
-            res["pants"].append(pants(root, caches / "pants", "--no-pantsd", "package", "::")[0])
-            (caches / "loop").mkdir()
-            res["loop"].append(plain_loop(root, caches / "loop", n))
-            (caches / "per-mode").mkdir()
-            elapsed, n_modes = per_mode(root, caches / "per-mode", n)
-            res["per_mode"].append(elapsed)
-            shutil.rmtree(caches, ignore_errors=True)
+            before = load()
+            try:
+                s = startup(root, caches / "startup")
+                link_zig_cache(caches / "pants")
+                p, units = pants_cold(root, caches / "pants", "::")
+                q = loop_cold(root, caches / "loop", n)
+                m, n_modes = per_mode_cold(root, caches / "per-mode", n)
+            except PantsFailed as e:
+                # Another job on a shared machine may kill it: report, leave the run out.
+                print(f"\n{n} targets, run {run + 1}/{n_runs} FAILED, left out: {e}", flush=True)
+                stop_pantsd(root)
+                shutil.rmtree(caches, ignore_errors=True)
+                continue
+            loads[n].append(before)
+            for k, v in (("startup", s), ("pants", p), ("loop", q), ("per_mode", m)):
+                res[k].append(v)
+            print(
+                f"\n{n} targets, run {run + 1}/{n_runs} (load before: {before}): start-up "
+                f"{s:.1f} s, Pants {p:.1f} s, loop {q:.1f} s, per mode {m:.1f} s; Pants/loop "
+                f"{p / q:.2f}x, Pants/per-mode {p / m:.2f}x",
+                flush=True,
+            )
+            print(account(units, p), flush=True)
+            last = caches
+            if run < n_runs - 1:
+                shutil.rmtree(caches, ignore_errors=True)
+        if not res["pants"]:
+            sys.exit(f"every run at {n} targets failed")
+        print(f"\n{n} targets, pantsd warm (load before: {load()}):", flush=True)
+        try:
+            warm[n] = pantsd_warm(root, last / "pants", last / "loop", n, max(n_runs, 3))
+        except PantsFailed as e:
+            print(f"  FAILED, left out: {e}", flush=True)
+            stop_pantsd(root)
+        if n in warm:
+            w = warm[n]
+            print(
+                f"  first run, pantsd starting, every process from the store: "
+                f"{w['first'][0]:.1f} s; warm no-op {', '.join(f'{x:.2f}' for x in w['noop'])} "
+                f"s, loop warm {', '.join(f'{x:.2f}' for x in w['loop_noop'])} s; pantsd VmRSS "
+                f"{w['rss_mib'][0]:.0f} MiB, VmHWM {w['hwm_mib'][0]:.0f} MiB",
+                flush=True,
+            )
         shutil.rmtree(work / f"scale{n}", ignore_errors=True)
         table[n] = res
-        runs_seen = {k: [round(v, 1) for v in vs] for k, vs in res.items()}
-        print(f"  {n} targets: {runs_seen}; load {load()}", flush=True)
     med = {n: {k: median(v) for k, v in r.items()} for n, r in table.items()}
     for n in sizes:
-        med[n]["net"] = med[n]["pants"] - med[n]["startup"]
-    what = f"median of {runs} runs" if runs > 1 else "one run"
-    print(f"\ncold builds, {what} (seconds); {n_modes} distinct modes (pure Go, cgo musl):")
-    header = ("targets", "Pants", "minus start-up", "go build loop", "go build per mode")
-    print(f"{header[0]:>8}{header[1]:>9}{header[2]:>16}{header[3]:>15}{header[4]:>19}")
+        net = [p - s for p, s in zip(table[n]["pants"], table[n]["startup"])]
+        med[n]["net"] = median(net)
+        table[n]["net"] = net
+    print(
+        f"\ncold builds (seconds): the median of each side's runs, and the median of the paired "
+        f"ratios\n(each run's Pants over the loop and the per-mode build of the same run); "
+        f"{n_modes} modes (pure Go, cgo musl):"
+    )
+    print(
+        f"{'targets':>8}{'runs':>5}{'start-up':>9}{'Pants':>8}{'net':>8}{'loop':>8}{'per mode':>9}"
+        f"{'Pants/loop':>12}{'Pants/per-mode':>16}{'net/loop':>10}"
+    )
     for n in sizes:
-        m = med[n]
-        print(f"{n:8}{m['pants']:9.1f}{m['net']:16.1f}{m['loop']:15.1f}{m['per_mode']:19.1f}")
-    print("cost per added target (slope, seconds):")
-    for lo, hi in zip(sizes, sizes[1:]):
+        m, r = med[n], table[n]
+        print(
+            f"{n:8}{len(r['pants']):5}{m['startup']:9.1f}{m['pants']:8.1f}{m['net']:8.1f}"
+            f"{m['loop']:8.1f}{m['per_mode']:9.1f}{paired(r['pants'], r['loop']):11.2f}x"
+            f"{paired(r['pants'], r['per_mode']):15.2f}x{paired(r['net'], r['loop']):9.2f}x"
+        )
+    print("(net: Pants minus its start-up, `pants --no-pantsd list ::` on throwaway caches)")
+    print("cost per added target (slope of the medians, seconds):")
+    print(f"{'':>13}{'Pants':>8}{'net':>8}{'loop':>8}{'per mode':>9}")
+    steps = list(zip(sizes, sizes[1:])) + ([(sizes[0], sizes[-1])] if len(sizes) > 2 else [])
+    for lo, hi in steps:
         d = hi - lo
         slope = {k: (med[hi][k] - med[lo][k]) / d for k in ("pants", "net", "loop", "per_mode")}
         print(
-            f"{f'{lo}->{hi}':>8}{slope['pants']:9.2f}{slope['net']:16.2f}"
-            f"{slope['loop']:15.2f}{slope['per_mode']:19.2f}"
+            f"{f'{lo}->{hi}':>13}{slope['pants']:8.3f}{slope['net']:8.3f}{slope['loop']:8.3f}"
+            f"{slope['per_mode']:9.3f}"
         )
-    startups = ", ".join(f"{n}: {med[n]['startup']:.1f}" for n in sizes)
-    print(f"Pants' start-up (no pantsd, list ::), by size: {startups}")
+    print("pantsd warm (seconds; memory of the pantsd process after the warm runs):")
+    print(
+        f"{'targets':>8}{'first run':>10}{'no-op':>8}{'loop no-op':>11}{'no-op/loop':>12}"
+        f"{'VmRSS MiB':>11}{'VmHWM MiB':>11}"
+    )
+    for n in sorted(warm):
+        w = warm[n]
+        print(
+            f"{n:8}{w['first'][0]:10.1f}{median(w['noop']):8.2f}{median(w['loop_noop']):11.2f}"
+            f"{paired(w['noop'], w['loop_noop']):11.2f}x{w['rss_mib'][0]:11.0f}"
+            f"{w['hwm_mib'][0]:11.0f}"
+        )
+    print("(goal: warm no-op <= 0.3x the loop)")
+    for n in sizes:
+        shown = {k: [round(v, 1) for v in vs] for k, vs in table[n].items()}
+        print(f"all runs, {n} targets: {shown}; load before each: {loads[n]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--runs",
-        type=int,
         default=None,
-        help="repetitions per measurement (default 3; 1 with --scaling)",
+        metavar="N[,N,...]",
+        help="repetitions per measurement (default 3); with --scaling, one N for every size or "
+        "one per size",
     )
     parser.add_argument(
         "--apps", type=int, default=N_APPS, help=f"targets (default {N_APPS}; not --scaling)"
@@ -511,13 +912,18 @@ def main() -> None:
     parser.add_argument(
         "--scaling",
         nargs="?",
-        const="20,50,100",
+        const="20,100,300",
         metavar="N,N,...",
-        help="cold builds at these sizes (default 20,50,100): Pants, the plain loop, one go build "
-        "per mode",
+        help="cold builds at these sizes (default 20,100,300): Pants, the plain loop, one go "
+        "build per mode, interleaved; where Pants' time went; pantsd warm",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.scaling.split(",")] if args.scaling else []
+    runs = [int(r) for r in args.runs.split(",")] if args.runs else [3]
+    if sizes and len(runs) == 1:
+        runs *= len(sizes)
+    if len(runs) != (len(sizes) if sizes else 1):
+        parser.error("--runs: one N, or with --scaling one N per size")
     if args.apps < 8 and not (args.remote_cache or sizes):
         parser.error("--apps must be at least 8 (the edit touches pkg/leaf7)")
     work = Path(tempfile.mkdtemp(prefix="go-static-bench-"))
@@ -525,11 +931,11 @@ def main() -> None:
     try:
         warm_zig()
         if not (args.remote_cache or sizes):
-            bench_default(work, args.apps, args.runs or 3)
+            bench_default(work, args.apps, runs[0])
         if args.remote_cache:
-            bench_remote_cache(work, args.apps, args.runs or 3)
+            bench_remote_cache(work, args.apps, runs[0])
         if sizes:
-            bench_scaling(work, sizes, args.runs or 1)
+            bench_scaling(work, sizes, runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"load average at the end: {load()}")
