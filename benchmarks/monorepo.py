@@ -204,12 +204,17 @@ def pantsd_pid(root: Path) -> int | None:
 
 
 def pantsd_memory(root: Path) -> dict[str, int]:
-    """pantsd's resident set now (VmRSS) and at its peak (VmHWM), in KiB."""
+    """pantsd's resident set now (VmRSS) and at its peak (VmHWM), and now split into anonymous
+    memory (RssAnon: its heap) and file pages (RssFile: mostly the store's LMDB files it maps,
+    which the kernel can drop), in KiB."""
     pid = pantsd_pid(root)
     if pid is None:
         sys.exit(f"no pantsd runs for {root}")
     status = Path(f"/proc/{pid}/status").read_text()
-    return {k: int(v) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M)}
+    return {
+        k: int(v)
+        for k, v in re.findall(r"^(VmRSS|VmHWM|RssAnon|RssFile):\s+(\d+) kB", status, re.M)
+    }
 
 
 def assert_cold(*empty: Path, named: Path | None = None, allowed: tuple[str, ...] = ()) -> None:
@@ -771,7 +776,8 @@ def pantsd_warm(
         res["loop_noop"].append(plain_loop(root, loop_caches, n_apps))
     mem = pantsd_memory(root)
     stop_pantsd(root)
-    res["rss_mib"], res["hwm_mib"] = [mem["VmRSS"] / 1024], [mem["VmHWM"] / 1024]
+    for key, name in (("rss", "VmRSS"), ("hwm", "VmHWM"), ("anon", "RssAnon"), ("file", "RssFile")):
+        res[f"{key}_mib"] = [mem[name] / 1024]
     return res
 
 
@@ -837,7 +843,8 @@ def bench_scaling(work: Path, sizes: list[int], runs: list[int]) -> None:
                 f"  first run, pantsd starting, every process from the store: "
                 f"{w['first'][0]:.1f} s; warm no-op {', '.join(f'{x:.2f}' for x in w['noop'])} "
                 f"s, loop warm {', '.join(f'{x:.2f}' for x in w['loop_noop'])} s; pantsd VmRSS "
-                f"{w['rss_mib'][0]:.0f} MiB, VmHWM {w['hwm_mib'][0]:.0f} MiB",
+                f"{w['rss_mib'][0]:.0f} MiB (anonymous {w['anon_mib'][0]:.0f}, file "
+                f"{w['file_mib'][0]:.0f}), VmHWM {w['hwm_mib'][0]:.0f} MiB",
                 flush=True,
             )
         shutil.rmtree(work / f"scale{n}", ignore_errors=True)
@@ -877,14 +884,14 @@ def bench_scaling(work: Path, sizes: list[int], runs: list[int]) -> None:
     print("pantsd warm (seconds; memory of the pantsd process after the warm runs):")
     print(
         f"{'targets':>8}{'first run':>10}{'no-op':>8}{'loop no-op':>11}{'no-op/loop':>12}"
-        f"{'VmRSS MiB':>11}{'VmHWM MiB':>11}"
+        f"{'VmRSS MiB':>11}{'anon':>6}{'file':>6}{'VmHWM MiB':>11}"
     )
     for n in sorted(warm):
         w = warm[n]
         print(
             f"{n:8}{w['first'][0]:10.1f}{median(w['noop']):8.2f}{median(w['loop_noop']):11.2f}"
             f"{paired(w['noop'], w['loop_noop']):11.2f}x{w['rss_mib'][0]:11.0f}"
-            f"{w['hwm_mib'][0]:11.0f}"
+            f"{w['anon_mib'][0]:6.0f}{w['file_mib'][0]:6.0f}{w['hwm_mib'][0]:11.0f}"
         )
     print("(goal: warm no-op <= 0.3x the loop)")
     for n in sizes:
