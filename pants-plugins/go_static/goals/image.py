@@ -122,7 +122,7 @@ async def app_layer(request: AppLayerRequest) -> AppLayer:
 @rule(desc="Package go_static_image", level=LogLevel.DEBUG)
 async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) -> BuiltPackage:
     address = str(field_set.address)
-    repository = field_set.repository.value or field_set.address.target_name
+    repository = field_set.repository.name_for(field_set.address)
     # Bad names and tags fail before anything is built.
     references = references_for(
         [repository], list(field_set.image_tags.value or ()), subject=address

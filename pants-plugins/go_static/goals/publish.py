@@ -69,7 +69,7 @@ class GoStaticImagePublishFieldSet(PublishFieldSet):
 
     @property
     def name(self) -> str:
-        return self.repository.value or self.address.target_name
+        return self.repository.name_for(self.address)
 
     def get_output_data(self) -> PublishOutputData:
         return PublishOutputData(

@@ -83,6 +83,12 @@ async def _expand(paths: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(expanded))
 
 
+def cc_string(name: str, zig_target: str | None) -> str:
+    """The CC value naming a compiler found on the build's PATH: `zig cc -target T`, or `gcc`."""
+    words = [name, "cc", "-target", zig_target] if zig_target else [name]
+    return " ".join(_go_quote(w) for w in words)
+
+
 def _go_quote(word: str) -> str:
     """Quote a word the way Go's cmd/internal/quoted splits CC."""
     if not any(c in word for c in " \t\n'\""):
@@ -259,9 +265,8 @@ async def find_c_compiler(
 ) -> CCompiler:
     if request.name == ZIG and downloads.enabled:
         zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
-        words = [ZIG, "cc", "-target", request.zig_target or ""]
         # `path` is a bare name: the build's PATH leads to the downloaded tree.
-        return CCompiler(" ".join(_go_quote(w) for w in words), ZIG, fingerprint=zig.sha256)
+        return CCompiler(cc_string(ZIG, request.zig_target), ZIG, fingerprint=zig.sha256)
     if request.name == ZIG:
         zig_dir = wheel_dir("ziglang", "")
         search_path = ((zig_dir,) if zig_dir else ()) + await _expand(
@@ -319,9 +324,8 @@ async def find_c_compiler(
     # By name: the process's PATH leads to it, so no host path enters CC, which Go hashes into
     # its cache keys and Pants into the process's.
     name = os.path.basename(path)
-    words = [name, "cc", "-target", request.zig_target] if request.zig_target else [name]
     return CCompiler(
-        cc=" ".join(_go_quote(w) for w in words),
+        cc=cc_string(name, request.zig_target),
         path=path,
         fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pants.core.goals.package import OutputPathField
+from pants.engine.addresses import Address
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     BoolField,
@@ -105,6 +106,10 @@ class GoStaticImageRepositoryField(StringField):
         `localhost:5000`), and refuses a name without a registry rather than guess Docker Hub.
         """
     )
+
+    def name_for(self, address: Address) -> str:
+        """The image's name: the field's value, or the target's name when unset."""
+        return self.value or address.target_name
 
 
 class GoStaticImageTagsField(StringSequenceField):

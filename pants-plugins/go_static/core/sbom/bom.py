@@ -183,7 +183,11 @@ def _binary(
     )
 
 
-def sbom(
+def _serialize(bom: Bom) -> str:
+    return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
+
+
+def sbom_json(
     *,
     binary_name: str,
     binary_sha256: str,
@@ -192,8 +196,8 @@ def sbom(
     libc: CComponent | None = None,
     c_components: Iterable[CComponent] = (),
     tool_version: str = "",
-) -> Bom:
-    """The BOM of one binary; its serial number is nil until sbom_json derives it."""
+) -> str:
+    """The CycloneDX 1.6 JSON of one binary; the same inputs give the same bytes."""
     binary = _binary(binary_name, binary_sha256, address, build_info, libc)
     modules = {dep.path: dep for dep in build_info.modules}
     module_components = {path: _module(dep) for path, dep in modules.items()}
@@ -214,33 +218,6 @@ def sbom(
     for c, component in c_parts:
         if c.bundled_by in module_components:
             bom.register_dependency(module_components[c.bundled_by], [component])
-    return bom
-
-
-def _serialize(bom: Bom) -> str:
-    return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
-
-
-def sbom_json(
-    *,
-    binary_name: str,
-    binary_sha256: str,
-    address: str,
-    build_info: GoBuildInfo,
-    libc: CComponent | None = None,
-    c_components: Iterable[CComponent] = (),
-    tool_version: str = "",
-) -> str:
-    """The CycloneDX 1.6 JSON of one binary (see sbom); the same inputs give the same bytes."""
-    bom = sbom(
-        binary_name=binary_name,
-        binary_sha256=binary_sha256,
-        address=address,
-        build_info=build_info,
-        libc=libc,
-        c_components=c_components,
-        tool_version=tool_version,
-    )
     # The serial number is derived from everything else: a different document gets another.
     content = hashlib.sha256(_serialize(bom).encode()).hexdigest()
     bom.serial_number = uuid.uuid5(_SERIAL_NAMESPACE, content)
