@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import uuid
 from pathlib import Path
@@ -86,3 +88,15 @@ def docker_answers() -> bool:
         return docker("version", "--format", "{{.Server.Version}}", timeout=30).returncode == 0
     except FileNotFoundError:
         return False
+
+
+def counters(stderr: str) -> dict[str, int]:
+    """Pants' --stats-log counters: `  name: N` lines after `Counters:`."""
+    tail = stderr.split("Counters:", 1)[-1]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+([a-z_]+): (\d+)$", tail, re.M)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from pants_harness import REPO_ROOT, run_pants
+from pants_harness import REPO_ROOT, counters, free_port, run_pants
 
 pytestmark = pytest.mark.remote_cache
 TARGETS = (
@@ -36,18 +35,6 @@ OUTPUTS = (
     "src.go/cgocalc-glibc",
     "src.go/cgocalc-musl-arm64",
 )
-
-
-def counters(stderr: str) -> dict[str, int]:
-    """Pants' --stats-log counters: `  name: N` lines after `Counters:`."""
-    tail = stderr.split("Counters:", 1)[-1]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+([a-z_]+): (\d+)$", tail, re.M)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

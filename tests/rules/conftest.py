@@ -3,6 +3,7 @@ host's PATH and HOME (the real Go SDK, zig and gcc run), plus the queries a test
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Iterable, Mapping
 
 import pytest
@@ -38,6 +39,9 @@ def rule_runner_for(
     rules = [*register.rules(), *external_tool.rules(), *download_file.rules(), *queries]
     if docker:
         rules += [*docker_register.rules(), *docker_binary.rules()]
+    # As build-support/bootstrap.sh sets it for a real run: Pants' own downloads (the pinned
+    # toolchains) trust what the machine's HTTPS proxy presents.
+    kwargs.setdefault("ca_certs_path", os.environ.get("PANTS_CA_CERTS_PATH"))
     runner = GoStaticRuleRunner(
         rules=rules, target_types=[*register.target_types(), *target_types], **kwargs
     )

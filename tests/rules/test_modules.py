@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_static.core.gograph.goenv import GoEnv
+from go_static.rules.modcache import ModuleCache, ModuleCacheRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
 from go_static.rules.toolchain import wheel_dir
 
@@ -40,6 +42,7 @@ def make_runner(make_rule_runner, tmp_path: Path):
             QueryRule(BuiltPackage, [GoStaticBinaryFieldSet]),
             QueryRule(GoStaticPlan, [GoStaticPlanRequest]),
             QueryRule(GoEnv, []),
+            QueryRule(ModuleCache, [ModuleCacheRequest]),
             options=[*caches, *options],
             env=env,
             isolated_local_store=True,
@@ -112,6 +115,31 @@ def test_second_build_downloads_nothing(tmp_path: Path, make_runner) -> None:
     runner.configure(env={"GOPROXY": UNREACHABLE})
     write(runner, **{"tp/main.go": MAIN.replace("NameSpaceDNS", "NameSpaceURL")})
     assert package(runner)[:4] == b"\x7fELF"
+
+
+def test_inputs_by_digest_give_builds_exactly_the_module_files_they_read(
+    tmp_path: Path, make_runner
+) -> None:
+    # As on a remote worker: the build must not need the module cache `go list` filled.
+    runner = make_runner("--go-static-toolchain-source=download", fresh_caches=True)
+    write(runner)
+    field_set = GoStaticBinaryFieldSet.create(runner.get_target(Address("tp", target_name="app")))
+    plan = runner.request(GoStaticPlan, [GoStaticPlanRequest(field_set)])
+    assert plan.cached_modules == ("github.com/google/uuid@v1.6.0",)
+    # Emptied, as a worker other than the one that ran `go list` has it.
+    for entry in (tmp_path / "named_caches" / "go_static_gomodcache").iterdir():
+        subprocess.run(["chmod", "-R", "u+w", entry], check=True)
+        shutil.rmtree(entry)
+    cache = runner.request(ModuleCache, [ModuleCacheRequest(plan.module, plan.cached_modules)])
+    files = {fc.path for fc in runner.request(DigestContents, [cache.digest])}
+    assert "cache/download/github.com/google/uuid/@v/v1.6.0.ziphash" in files
+    assert "cache/download/github.com/google/uuid/@v/v1.6.0.mod" in files
+    assert "github.com/google/uuid@v1.6.0/uuid.go" in files
+    # Nothing a proxy may answer differently tomorrow, and no zip: only what `go build` reads.
+    assert not [f for f in files if f.endswith((".zip", ".info", "/list", ".lock"))]
+    by_digest = package(runner)
+    runner.configure(f"--named-caches-dir={tmp_path / 'named_caches'}")
+    assert by_digest[:4] == b"\x7fELF" and by_digest == package(runner)
 
 
 def test_vendored_module_builds_offline(tmp_path: Path, make_runner) -> None:

@@ -11,7 +11,7 @@ from pants.engine.fs import (
     RemovePrefix,
 )
 from pants.engine.process import FallibleProcessResult
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
@@ -21,6 +21,7 @@ from go_static.core.gograph.link_failure import explain as explain_link_failure
 from go_static.core.mode.build_mode import BuildMode, go_build_argv
 from go_static.core.mode.toolchains import CCompiler, GoSdk
 from go_static.core.review.policy import Policy, PolicyError, intent_violations
+from go_static.rules.modcache import ModuleCache, ModuleCacheRequest
 from go_static.rules.plan import (
     GoStaticBinaryFieldSet,
     GoStaticPlan,
@@ -55,6 +56,7 @@ class GoStaticBuild:
     digest: Digest
     output_path: str
     link_log: str
+    modules: Digest  # the ModuleCache it was built with, for its SBOM
 
 
 @rule(desc="Build go_static_binary", level=LogLevel.DEBUG)
@@ -67,11 +69,19 @@ async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> G
         # The compiler is shared by every target that names it; say which one needed it.
         raise GoStaticToolchainError(f"{build_mode.address}: {e}") from None
     mode_env = FrozenDict(build_mode.go_env())
-    await Get(
-        GoPrebuild,
-        GoPrebuildRequest(
-            plan.module, plan.external_packages, build_mode.compile_flags(), mode_env, c_compiler
+    _, modules = await MultiGet(
+        Get(
+            GoPrebuild,
+            GoPrebuildRequest(
+                plan.module,
+                plan.external_packages,
+                plan.external_modules,
+                build_mode.compile_flags(),
+                mode_env,
+                c_compiler,
+            ),
         ),
+        Get(ModuleCache, ModuleCacheRequest(plan.module, plan.cached_modules)),
     )
     out_file = posixpath.join(_OUT_DIR, posixpath.basename(plan.output_path))
     argv = go_build_argv(
@@ -85,6 +95,7 @@ async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> G
             f"(scenario {build_mode.scenario_glyph}, libc={build_mode.libc})",
             module_root=plan.module.root,
             input_digest=plan.input_digest,
+            modules=modules.digest,
             env=mode_env,
             c_compiler=c_compiler,
             output_files=(out_file,),
@@ -99,7 +110,9 @@ async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> G
     output_dir = posixpath.dirname(plan.output_path)
     if output_dir:
         digest = await Get(Digest, AddPrefix(digest, output_dir))
-    return GoStaticBuild(digest=digest, output_path=plan.output_path, link_log=stderr)
+    return GoStaticBuild(
+        digest=digest, output_path=plan.output_path, link_log=stderr, modules=modules.digest
+    )
 
 
 def _build_failure(mode: BuildMode, plan: GoStaticPlan, exit_code: int, stderr: str) -> str:
@@ -148,6 +161,7 @@ async def build_and_check(
             built.digest,
             built.output_path,
             built.link_log,
+            built.modules,
             policy,
             field_set.max_size.bytes,
         ),

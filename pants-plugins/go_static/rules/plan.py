@@ -22,7 +22,7 @@ from go_static.core.arches import ARCHES
 from go_static.core.errors import GoStaticError, Problem
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.gograph.golist import GoListError, closure_of
-from go_static.core.gograph.graph import Closure, cgo_source_files
+from go_static.core.gograph.graph import Closure, GoPackage, cgo_source_files
 from go_static.core.gograph.knowledge import KnowledgeTable
 from go_static.core.mode.build_mode import BuildMode, resolve
 from go_static.core.mode.intent import Intent, ModeError, build_tags
@@ -107,6 +107,10 @@ class GoStaticPlan:
     input_files: tuple[str, ...]  # what input_digest holds
     # The std and pure-Go module-cache packages the module's binaries use, for the shared prebuild.
     external_packages: tuple[str, ...]
+    # The module versions those packages come from, for the prebuild's module cache.
+    external_modules: tuple[str, ...]
+    # The module versions whose module-cache trees this target's build reads.
+    cached_modules: tuple[str, ...]
     output_path: str  # under dist/, with `{goarch}` filled in
 
 
@@ -201,15 +205,14 @@ class SharedPackages:
     arch) import: what the shared prebuild compiles."""
 
     packages: tuple[str, ...]
+    modules: tuple[str, ...]  # the module versions they come from
 
 
-def external_packages(closure: Closure) -> set[str]:
+def external_packages(closure: Closure) -> list[GoPackage]:
     """The packages of a closure the prebuild may share: std, and pure-Go code from the module
     cache. A third-party cgo package (sqlite's, zstd's C) is left to the targets that use it, so
     a mode doesn't pay a minute of C for a package only one target imports."""
-    return {
-        p.import_path for p in closure.packages if p.dir is None and (p.standard or not p.cgo_files)
-    }
+    return [p for p in closure.packages if p.dir is None and (p.standard or not p.cgo_files)]
 
 
 @rule(desc="Find the packages a module's binaries share", level=LogLevel.DEBUG)
@@ -242,15 +245,17 @@ async def shared_packages(
         for fs, _ in candidates
     )
     graph = await Get(GoPackageGraph, GoListRequest, request)
-    packages: set[str] = set()
+    packages: dict[str, GoPackage] = {}
     for (fs, _), root in zip(candidates, roots):
         if root.path != request.module.root:
             continue
         try:
-            packages |= external_packages(closure_of(graph.packages, fs.main.package_dir, ""))
+            closure = closure_of(graph.packages, fs.main.package_dir, "")
         except GoListError:
             continue  # that target's own build reports it
-    return SharedPackages(tuple(sorted(packages)))
+        packages.update((p.import_path, p) for p in external_packages(closure))
+    modules = {p.cached_module for p in packages.values() if p.cached_module}
+    return SharedPackages(tuple(sorted(packages)), tuple(sorted(modules)))
 
 
 @rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)
@@ -285,6 +290,8 @@ async def plan_go_static_binary(
         input_digest=inputs.snapshot.digest,
         input_files=inputs.snapshot.files,
         external_packages=shared.packages,
+        external_modules=shared.modules,
+        cached_modules=closure.cached_modules(),
         output_path=output_path_for(request.field_set, intent.goarch),
     )
 

@@ -59,6 +59,7 @@ class StaticCheckRequest:
     binary: Digest  # holds exactly the binary, at output_path
     output_path: str
     link_log: str
+    modules: Digest  # the ModuleCache the build read (empty with local inputs), for the SBOM
     policy: Policy = Policy()
     target_max_size: int | None = None
 
@@ -122,7 +123,9 @@ async def check_static_binary(
         cc = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
         sbom = await Get(
             Sbom,
-            SbomRequest(mode, request.output_path, facts.sha256, facts.build_info, cc),
+            SbomRequest(
+                mode, request.output_path, facts.sha256, facts.build_info, cc, request.modules
+            ),
         )
     context = BuildContext(
         target=mode.address,

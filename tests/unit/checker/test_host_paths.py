@@ -7,7 +7,15 @@ import uuid
 from elf_lab import Binaries, facts
 from go_static.core.checker.elf import elf_facts
 from go_static.core.checker.expectation import Expectation
+from go_static.core.checker.host_paths import GO_STATIC_DIR_MARKER, host_markers
 from go_static.core.checker.verdict import evaluate
+from go_static.core.mode.environment import (
+    GOCACHE_DIR,
+    GOMODCACHE_DIR,
+    MODULE_PROXY_DIR,
+    TOOLCHAINS_DIR,
+    ZIGCACHE_DIR,
+)
 
 # --- build-host paths
 
@@ -36,3 +44,23 @@ def test_extra_markers_find_the_build_root(bins: Binaries) -> None:
     data = path.read_bytes() + b"\0" + root + b"cmd/main.c\0"
     found = elf_facts(data, host_markers=(root,))
     assert found.host_path_count == 1 and found.host_paths == (root.decode() + "cmd/main.c",)
+
+
+def test_a_go_static_sandbox_dir_is_a_host_path_wherever_the_sandbox_was(bins: Binaries) -> None:
+    # As a GOROOT under a remote worker's input root leaked into C debug info once: the checker
+    # can't know the worker's sandbox path, but go_static's own sandbox dirs are unmistakable.
+    path = bins.get("go_none").path
+    leaked = b"/execroot/.go-static-toolchains/go-go1.27.3-af4c06478303fdd1/src/runtime/cgo"
+    found = elf_facts(path.read_bytes() + b"\0" + leaked + b"\0", host_markers=host_markers())
+    assert found.host_path_count == 1 and found.host_paths == (leaked.decode(),)
+
+
+def test_every_sandbox_dir_of_a_go_process_carries_the_go_static_marker() -> None:
+    for sandbox_dir in (
+        GOCACHE_DIR,
+        GOMODCACHE_DIR,
+        ZIGCACHE_DIR,
+        TOOLCHAINS_DIR,
+        MODULE_PROXY_DIR,
+    ):
+        assert f"/{sandbox_dir}/".encode().startswith(GO_STATIC_DIR_MARKER), sandbox_dir

@@ -24,11 +24,12 @@ import threading
 from dataclasses import dataclass
 from typing import BinaryIO, Union
 
+from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 from go_static.core.checker.buildinfo import BuildInfoError, GoBuildInfo, buildinfo_from_elf
 from go_static.core.checker.elf_header import ElfError, check_header
-from go_static.core.checker.host_paths import HOST_PATH_MARKERS, find_host_paths
+from go_static.core.checker.host_paths import HOST_PATH_MARKERS, MAX_EXAMPLES, find_host_paths
 from go_static.core.checker.libc import (
     DLOPEN_FUNCTIONS,
     GLIBC_SYMBOLS,
@@ -131,6 +132,11 @@ def _guarded(
             hasher.start()
         facts = _facts(data, stream)
         count, examples = find_host_paths(data, host_markers)
+        for section in _compressed_sections(stream):
+            # Go's linker compresses DWARF: C debug info's paths are only seen inflated.
+            more, found = find_host_paths(section, host_markers)
+            count += more
+            examples = tuple(dict.fromkeys((*examples, *found)))[:MAX_EXAMPLES]
         missing = tuple(s for s in expected_strings if data.find(s.encode()) < 0)
     except (ElfError, BuildInfoError) as e:
         raise ElfError(str(e)) from None
@@ -276,6 +282,18 @@ def _nss_evidence(sections: _Sections, stripped: bool, data: Buffer) -> str:
     if stripped and data.find(NSS_STRING) >= 0:
         return f'string "{NSS_STRING.decode()}" (glibc\'s NSS module loader)'
     return ""
+
+
+SHF_COMPRESSED = SH_FLAGS.SHF_COMPRESSED
+
+
+def _compressed_sections(stream: BinaryIO) -> list[bytes]:
+    """The inflated contents of every SHF_COMPRESSED section (compressed DWARF)."""
+    return [
+        section.data()
+        for section in ELFFile(stream).iter_sections()
+        if section["sh_flags"] & SHF_COMPRESSED and section["sh_type"] != "SHT_NOBITS"
+    ]
 
 
 def _facts(data: Buffer, stream: BinaryIO) -> ElfFacts:

@@ -4,8 +4,9 @@ A shipped binary should hold no build-host path: it makes the binary differ betw
 (so it is not reproducible, and can't come from a shared cache) and leaks the build host's
 layout. Go's -trimpath covers Go's own paths and maps module dirs to `/_/...`; C debug info
 (zig's self-built musl in particular) is what carries them. The rule looks for this machine's
-own build paths (the build root, the toolchains' install dir, the named caches) and Pants'
-sandbox prefix; the CLI, which doesn't know them, for the usual places as substrings.
+own build paths (the build root, the toolchains' install dir, the named caches), Pants' sandbox
+prefix and go_static's sandbox dirs; the CLI, which doesn't know them, for the usual places as
+substrings.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from __future__ import annotations
 from go_static.core.checker.libc import Buffer
 
 SANDBOX_MARKER = b"/pants-sandbox-"
+# Every dir go_static puts in a sandbox starts so (core.mode.environment): seen in a binary, it is
+# part of some machine's sandbox path, whatever the executor calls its sandboxes (`/execroot/`).
+GO_STATIC_DIR_MARKER = b"/.go-static-"
+SANDBOX_MARKERS = (SANDBOX_MARKER, GO_STATIC_DIR_MARKER)
 # For binaries checked outside a build (the CLI), where this machine's own paths are unknown:
 # the usual places, as substrings.
 HOST_PATH_MARKERS = (
-    SANDBOX_MARKER,
+    *SANDBOX_MARKERS,
     b"/.pants-venv/",
     b"/site-packages/",
     b"/named_caches/",
@@ -61,4 +66,4 @@ def host_markers(*dirs: str) -> tuple[bytes, ...]:
     Pants' sandbox prefix: concrete paths, so a binary that merely mentions `site-packages`
     isn't flagged."""
     specific = [d.rstrip("/") for d in dirs if d.rstrip("/").count("/") >= 2]  # not "/src"
-    return (SANDBOX_MARKER, *(f"{d}/".encode() for d in dict.fromkeys(specific)))
+    return (*SANDBOX_MARKERS, *(f"{d}/".encode() for d in dict.fromkeys(specific)))

@@ -12,6 +12,7 @@ from typing import Iterable, Mapping
 
 from go_static.core.errors import GoStaticError
 from go_static.core.gograph.graph import Closure, GoPackage
+from go_static.core.gograph.modcache import cached_module
 
 # Only the fields we read: keeps the JSON small on big graphs.
 PACKAGE_FIELDS = (
@@ -129,6 +130,7 @@ def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]
             go_file_names=(*(obj.get("GoFiles") or ()), *(obj.get("CgoFiles") or ())),
             module_path=module.get("Path"),
             module_version=module.get("Version"),
+            cached_module=cached_module(module),
         )
     return packages
 

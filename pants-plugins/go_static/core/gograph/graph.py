@@ -45,6 +45,8 @@ class GoPackage:
     go_file_names: tuple[str, ...] = ()  # compiled Go and cgo files, wherever the package lives
     module_path: str | None = None  # None for std
     module_version: str | None = None  # None for std and the main module (and local replaces)
+    # "path@version" of the module-cache copy its files are read from (modcache.cached_module).
+    cached_module: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,10 @@ class Closure:
 
     def errors(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e for p in self.packages for e in p.errors))
+
+    def cached_modules(self) -> tuple[str, ...]:
+        """The module versions whose module-cache trees its build reads."""
+        return tuple(sorted({p.cached_module for p in self.packages if p.cached_module}))
 
     def input_globs(self, module_root: str, replacements: Iterable[str] = ()) -> tuple[str, ...]:
         """Exactly the repo files `go build` of this main package reads."""

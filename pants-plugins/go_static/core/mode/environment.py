@@ -22,6 +22,8 @@ GOCACHE_DIR, GOMODCACHE_DIR, ZIGCACHE_DIR, TOOLCHAINS_DIR = (
     ".go-static-cache/zig",
     ".go-static-toolchains",
 )
+# Where a module download step sees the module cache: a `file://` proxy in front of the network.
+MODULE_PROXY_DIR = ".go-static-cache/go-mod-proxy"
 
 FIXED_ENV = (
     ("GOTOOLCHAIN", "local", "never download another toolchain; go.mod's go line must fit the SDK"),

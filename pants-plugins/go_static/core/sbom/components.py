@@ -21,6 +21,7 @@ from typing import Callable, Collection
 from go_static.core.checker.buildinfo import GoBuildInfo, GoModule
 from go_static.core.errors import GoStaticError
 from go_static.core.gograph.knowledge import BUNDLED_C, BundledC, version_matches
+from go_static.core.gograph.modcache import ModuleVersion
 from go_static.core.names import GLIBC, MUSL, NONE
 from go_static.core.sbom.archive import ar_members, elf_section, is_archive
 
@@ -173,11 +174,6 @@ def detect_libc(
 # --- the C that Go modules bundle ---------------------------------------------------------------
 
 
-def escape_module_path(path: str) -> str:
-    """Go's module-cache escaping (golang.org/x/mod/module.EscapePath): "A" becomes "!a"."""
-    return re.sub(r"[A-Z]", lambda m: "!" + m.group().lower(), path)
-
-
 @dataclass(frozen=True)
 class ModuleFile:
     """One file of one module version, as it is laid out in the module zip and the cache."""
@@ -189,7 +185,11 @@ class ModuleFile:
     @property
     def cache_path(self) -> str:
         """Its path under $GOMODCACHE, e.g. "github.com/!data!dog/zstd@v1.5.7/zstd.h"."""
-        return f"{escape_module_path(self.module)}@{escape_module_path(self.version)}/{self.file}"
+        return f"{self.module_version.source_dir}/{self.file}"
+
+    @property
+    def module_version(self) -> ModuleVersion:
+        return ModuleVersion(self.module, self.version)
 
     def __str__(self) -> str:
         return f"{self.module}@{self.version}/{self.file}"
