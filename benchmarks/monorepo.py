@@ -11,7 +11,9 @@ throwaway Pants repo that uses this checkout's plugin and venv. Three modes:
   against one `go build -o DIR/` per distinct mode (what a Makefile would do), interleaved run by
   run; the median of the paired ratios, the cost per added target, where each cold Pants build's
   time went (from Pants' workunit log: per process kind, per rule, the process timeline), and
-  pantsd warm after it (the no-op against the warm loop, and pantsd's memory).
+  pantsd warm after it (the no-op against the warm loop, and pantsd's memory);
+- `--remote-execution`: cold builds locally and on build-support/remote-exec's two workers,
+  interleaved, with the process time per action on each side.
 
 "Cold" empties Go's build and module caches and Pants' caches (and stops pantsd); zig's cache
 stays warm on every side, since zig compiles musl once per machine, not per build. Pants runs
@@ -47,6 +49,7 @@ ZIG_CACHE = NAMED / "go_static_zig"
 # The named caches a cold run keeps warm (see link_zig_cache).
 WARM_LINKS = ("go_static_zig", "go_static_toolchains")
 REMOTE_CACHE = REPO_ROOT / "build-support" / "remote-cache"
+REMOTE_EXEC = REPO_ROOT / "build-support" / "remote-exec"
 N_APPS, N_SHARED, CGO_EVERY = 20, 5, 4
 # The two modes the plugin resolves for these targets (libc="auto", resolver="go"), from
 # go_static.core.mode.build_mode itself. A Makefile keys one `go build` on each.
@@ -562,6 +565,98 @@ PROCESS_KINDS = (
 PRECOMPILE = re.compile(r"Precompile (\d+) std and third-party packages")
 
 
+def remote_exec(*args: str) -> str:
+    """Run build-support/remote-exec; its stdout."""
+    done = subprocess.run([str(REMOTE_EXEC), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"build-support/remote-exec {args[0]} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def bench_remote_execution(work: Path, n_apps: int, runs: int) -> None:
+    """The same repo built cold locally and cold on build-support/remote-exec (two workers, one
+    action each), interleaved. Equally cold: an empty local store, Go caches and module cache on
+    both sides; zig warm on both (locally the machine's zig cache, on the workers from an
+    untimed first build). Before each remote run the executor restarts with an empty CAS and the
+    workers' Go and module caches emptied, and the run doesn't read the action cache."""
+    print(
+        f"\nremote execution: {n_apps} go_static_binary targets ({len(cgo_apps(n_apps))} with "
+        f"cgo), {runs} run(s), BuildGrid + 2 workers on 127.0.0.1, {os.cpu_count()} cores"
+    )
+    state = work / "remote-exec"
+    where = ("--dir", str(state), "--port", str(free_port()), "--pg-port", str(free_port()))
+    root = work / "re" / "repo"
+    generate(root, n_apps)
+    pants(root, work / "re-tailor", "--no-pantsd", "tailor", "::")
+    rows: dict[str, list[float]] = {"local": [], "remote": []}
+    per_action: dict[str, list[float]] = {"local": [], "remote": []}
+    actions: dict[str, list[int]] = {"local": [], "remote": []}
+    try:
+        remote_exec("start", "--workers", "2", *where)
+        flags = remote_exec("flags", *where).split()
+        warm = pants(root, work / "re-warm", "--no-pantsd", *flags, "package", "::")
+        print(f"  untimed first remote build (zig compiles musl on each worker): {warm[0]:.1f} s")
+        for run in range(runs):
+            caches = work / f"re-local{run}"
+            link_zig_cache(caches)
+            elapsed, stderr = pants(root, caches, "--no-pantsd", "--stats-log", "package", "::")
+            stats = counters(stderr)
+            rows["local"].append(elapsed)
+            actions["local"].append(stats["local_execution_requests"])
+            per_action["local"].append(
+                stats["local_process_total_time_run_ms"] / max(1, stats["local_execution_requests"])
+            )
+            remote_exec("stop", *where)
+            for stale in (
+                *state.glob("cas"),
+                *state.glob("blobs"),
+                *state.glob("worker-*/named-caches/go_static_gocache"),
+                *state.glob("worker-*/named-caches/go_static_gomodcache"),
+            ):
+                subprocess.run(["chmod", "-R", "u+w", str(stale)], check=False)
+                shutil.rmtree(stale, ignore_errors=True)
+            remote_exec("start", "--workers", "2", *where)
+            elapsed, stderr = pants(
+                root,
+                work / f"re-remote{run}",
+                "--no-pantsd",
+                "--stats-log",
+                *flags,
+                "--no-remote-cache-read",
+                "package",
+                "::",
+            )
+            stats = counters(stderr)
+            if stats.get("local_execution_requests"):
+                sys.exit(f"{stats['local_execution_requests']} processes ran locally")
+            rows["remote"].append(elapsed)
+            actions["remote"].append(stats["remote_execution_requests"])
+            per_action["remote"].append(
+                stats["remote_process_total_time_run_ms"]
+                / max(1, stats["remote_execution_requests"])
+            )
+            print(
+                f"  run {run + 1}: local {rows['local'][-1]:.1f} s ({actions['local'][-1]} "
+                f"processes), remote {elapsed:.1f} s ({actions['remote'][-1]} actions), "
+                f"load {load()}",
+                flush=True,
+            )
+    finally:
+        remote_exec("stop", *where)
+    local, remote = median(rows["local"]), median(rows["remote"])
+    print(f"  cold package ::   local {local:.1f} s, remote {remote:.1f} s (median of {runs})")
+    print(f"  remote / local    {paired(rows['remote'], rows['local']):.2f}x (median of pairs)")
+    n_remote = median([float(a) for a in actions["remote"]])
+    print(
+        f"  per action        local {median(per_action['local']):.0f} ms, remote "
+        f"{median(per_action['remote']):.0f} ms (process time / processes, medians)"
+    )
+    print(
+        f"  wall overhead     {(remote - local) / n_remote * 1000:.0f} ms per remote action "
+        f"({n_remote:.0f} actions; 2 workers x 1 slot against local parallelism)"
+    )
+
+
 def workunit_flags(logdir: Path) -> tuple[str, ...]:
     """Pants 2.17's workunit logger: every completed workunit (trace level: the engine's own rules
     too) written as JSON to `logdir` when the run ends."""
@@ -917,6 +1012,11 @@ def main() -> None:
         help="checkout A cold with remote writes, then checkout B at another path from the cache",
     )
     parser.add_argument(
+        "--remote-execution",
+        action="store_true",
+        help="cold builds locally and on build-support/remote-exec (two workers), interleaved",
+    )
+    parser.add_argument(
         "--scaling",
         nargs="?",
         const="20,100,300",
@@ -931,14 +1031,17 @@ def main() -> None:
         runs *= len(sizes)
     if len(runs) != (len(sizes) if sizes else 1):
         parser.error("--runs: one N, or with --scaling one N per size")
-    if args.apps < 8 and not (args.remote_cache or sizes):
+    remote = args.remote_cache or args.remote_execution
+    if args.apps < 8 and not (remote or sizes):
         parser.error("--apps must be at least 8 (the edit touches pkg/leaf7)")
     work = Path(tempfile.mkdtemp(prefix="go-static-bench-"))
     print(f"load average at start: {load()} ({os.cpu_count()} cores)", flush=True)
     try:
         warm_zig()
-        if not (args.remote_cache or sizes):
+        if not (remote or sizes):
             bench_default(work, args.apps, runs[0])
+        if args.remote_execution:
+            bench_remote_execution(work, args.apps, runs[0])
         if args.remote_cache:
             bench_remote_cache(work, args.apps, runs[0])
         if sizes:

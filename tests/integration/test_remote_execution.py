@@ -10,7 +10,9 @@ digest (`[go-static].toolchain_source`, `auto`).
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,9 +33,11 @@ TARGETS = {
 
 
 @pytest.fixture(scope="module")
-def executor(tmp_path_factory: pytest.TempPathFactory):
+def executor():
     """A private executor (own ports and state), stopped afterwards: its flags for Pants."""
-    state = tmp_path_factory.mktemp("remote-exec")
+    # Not under pytest's tmp dirs, which are closed to others: PostgreSQL runs as its own user.
+    state = Path(tempfile.mkdtemp(prefix="go-static-remote-exec-", dir="/var/tmp"))
+    state.chmod(0o755)
     where = ["--dir", str(state), "--port", str(free_port()), "--pg-port", str(free_port())]
     start = subprocess.run(
         [SCRIPT, "start", "--workers", "2", *where], capture_output=True, text=True, timeout=900
@@ -42,8 +46,11 @@ def executor(tmp_path_factory: pytest.TempPathFactory):
     flags = subprocess.run(
         [SCRIPT, "flags", *where], capture_output=True, text=True, check=True
     ).stdout.split()
-    yield flags, where
-    subprocess.run([SCRIPT, "stop", *where], capture_output=True, timeout=120)
+    try:
+        yield flags, where
+    finally:
+        subprocess.run([SCRIPT, "stop", *where], capture_output=True, timeout=120)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def sha256(path: Path) -> str:

@@ -111,15 +111,17 @@ class GoStaticSubsystem(Subsystem):
         default=ToolchainSource.auto,
         help=softwrap(
             """
-            Where builds get the Go SDK and zig.
+            Where builds get the Go SDK, zig and the module cache.
 
             `local` uses the ones this machine has (`go_search_paths`, the ziglang
-            wheel, `cc_search_paths`), linked into a named cache. `download` fetches
-            the pinned archives of `[go-static-go-download]` and `[go-static-zig-download]` and
-            gives them to every build as inputs by digest, so a remote worker needs no Go or zig
-            of its own (gcc for `libc="glibc"` still comes from the worker). `auto`
-            (the default) downloads under `--remote-execution`, and is local otherwise. Both
-            give the same bytes for the same releases; see the remote execution docs.
+            wheel, `cc_search_paths`), linked into a named cache, and every build reads the
+            module cache `go list` filled. `download` fetches the pinned archives of
+            `[go-static-go-download]` and `[go-static-zig-download]` and gives them to every
+            build as inputs by digest, with the module-cache files it reads, so a remote worker
+            needs no Go, zig or modules of its own (gcc for `libc="glibc"` still comes from the
+            worker). `auto` (the default) downloads under `--remote-execution`, and is local
+            otherwise. Both give the same bytes for the same releases; see the remote execution
+            docs.
             """
         ),
         advanced=True,
