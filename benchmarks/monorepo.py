@@ -583,7 +583,9 @@ def bench_remote_execution(work: Path, n_apps: int, runs: int) -> None:
         f"\nremote execution: {n_apps} go_static_binary targets ({len(cgo_apps(n_apps))} with "
         f"cgo), {runs} run(s), BuildGrid + 2 workers on 127.0.0.1, {os.cpu_count()} cores"
     )
-    state = work / "remote-exec"
+    # Under a dir others may search: PostgreSQL runs as its own user.
+    state = Path(tempfile.mkdtemp(prefix="go-static-bench-remote-exec-", dir="/var/tmp"))
+    state.chmod(0o755)
     where = ("--dir", str(state), "--port", str(free_port()), "--pg-port", str(free_port()))
     root = work / "re" / "repo"
     generate(root, n_apps)
@@ -643,6 +645,7 @@ def bench_remote_execution(work: Path, n_apps: int, runs: int) -> None:
             )
     finally:
         remote_exec("stop", *where)
+        shutil.rmtree(state, ignore_errors=True)
     local, remote = median(rows["local"]), median(rows["remote"])
     print(f"  cold package ::   local {local:.1f} s, remote {remote:.1f} s (median of {runs})")
     print(f"  remote / local    {paired(rows['remote'], rows['local']):.2f}x (median of pairs)")

@@ -303,17 +303,28 @@ class BlobCache:
         os.chmod(dest, 0o755 if executable else 0o644)
 
 
+# Directory messages by digest: content-addressed, so never stale. A toolchain input is the same
+# few thousand directories in every action; reading them from the CAS each time cost seconds.
+_DIRECTORIES: dict[str, re_pb2.Directory] = {}
+_MAX_DIRECTORIES = 500_000
+
+
 def materialize(cas: Cas, cache: BlobCache, root_digest: re_pb2.Digest, dest: str) -> None:
     """Writes the input root into dest (which exists): directories, files, symlinks."""
+    if len(_DIRECTORIES) > _MAX_DIRECTORIES:
+        _DIRECTORIES.clear()
     directories: dict[str, re_pb2.Directory] = {}
     level = [root_digest]
     while level:
         todo = {d.hash: d for d in level if d.hash not in directories}
-        blobs = cas.read_blobs(todo.values())
-        level = []
+        known = {h: _DIRECTORIES[h] for h in todo if h in _DIRECTORIES}
+        blobs = cas.read_blobs(d for h, d in todo.items() if h not in known)
         for h, data in blobs.items():
             directory = re_pb2.Directory()
             directory.ParseFromString(data)
+            known[h] = _DIRECTORIES[h] = directory
+        level = []
+        for h, directory in known.items():
             directories[h] = directory
             level.extend(node.digest for node in directory.directories)
     files: list[tuple[re_pb2.Digest, bool]] = []

@@ -28,6 +28,7 @@ from go_static.core.names import GLIBC, MUSL, ZIG
 from go_static.core.sbom.bom import sbom_json
 from go_static.core.sbom.components import (
     ZIG_MUSL_VERSION_FILE,
+    ModuleFile,
     SbomError,
     bundled_c_components,
     bundled_c_files,
@@ -109,10 +110,14 @@ async def _zig_musl_version_h(cc: CCompiler, downloads: ToolchainDownloads) -> b
     return header[0].content if header else b""
 
 
-@rule(desc="Write a go_static_binary's SBOM", level=LogLevel.DEBUG)
-async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) -> Sbom:
-    files = bundled_c_files(request.build_info)
-    libc_source, libc_said = _libc_source(request.mode, request.c_compiler)
+async def _gather(
+    request: SbomRequest,
+    files: tuple[ModuleFile, ...],
+    libc_source: str,
+    downloads: ToolchainDownloads,
+) -> dict[str, bytes]:
+    """The libc marker and the bundled C headers, copied out by one sandboxed process: the
+    module cache and the libc archive are the machine's (or the worker's)."""
     cc = request.c_compiler
     zig = _is_zig(request.mode, cc)
     gathered = await Get(
@@ -137,10 +142,20 @@ async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) ->
             cache_scope=ProcessCacheScope.SUCCESSFUL,
         ),
     )
-    contents = {
+    return {
         fc.path[len(_OUT) + 1 :]: fc.content
         for fc in await Get(DigestContents, Digest, gathered.output_digest)
     }
+
+
+@rule(desc="Write a go_static_binary's SBOM", level=LogLevel.DEBUG)
+async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) -> Sbom:
+    files = bundled_c_files(request.build_info)
+    libc_source, libc_said = _libc_source(request.mode, request.c_compiler)
+    cc = request.c_compiler
+    zig = _is_zig(request.mode, cc)
+    # Pure Go, or musl from zig (read from the toolchain) with no bundled C: nothing to copy.
+    contents = await _gather(request, files, libc_source, downloads) if files or libc_source else {}
     version_h = await _zig_musl_version_h(cc, downloads) if zig and cc else None
     libc = detect_libc(
         request.mode.libc,
