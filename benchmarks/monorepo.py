@@ -575,10 +575,11 @@ def remote_exec(*args: str) -> str:
 
 def bench_remote_execution(work: Path, n_apps: int, runs: int) -> None:
     """The same repo built cold locally and cold on build-support/remote-exec (two workers, one
-    action each), interleaved. Equally cold: an empty local store, Go caches and module cache on
-    both sides; zig warm on both (locally the machine's zig cache, on the workers from an
-    untimed first build). Before each remote run the executor restarts with an empty CAS and the
-    workers' Go and module caches emptied, and the run doesn't read the action cache."""
+    action each), interleaved, then by a second client from the remote cache. Equally cold: an
+    empty local store, Go caches and module cache on both sides; zig warm on both (locally the
+    machine's zig cache, on the workers from an untimed first build). Before each remote run the
+    executor restarts with an empty CAS and the workers' Go and module caches emptied, and the
+    run doesn't read the action cache."""
     print(
         f"\nremote execution: {n_apps} go_static_binary targets ({len(cgo_apps(n_apps))} with "
         f"cgo), {runs} run(s), BuildGrid + 2 workers on 127.0.0.1, {os.cpu_count()} cores"
@@ -643,6 +644,11 @@ def bench_remote_execution(work: Path, n_apps: int, runs: int) -> None:
                 f"load {load()}",
                 flush=True,
             )
+        # A second client after the last remote run: its own empty store, every action a hit.
+        second, stderr = pants(
+            root, work / "re-second", "--no-pantsd", "--stats-log", *flags, "package", "::"
+        )
+        second_stats = counters(stderr)
     finally:
         remote_exec("stop", *where)
         shutil.rmtree(state, ignore_errors=True)
@@ -653,6 +659,11 @@ def bench_remote_execution(work: Path, n_apps: int, runs: int) -> None:
     print(
         f"  per action        local {median(per_action['local']):.0f} ms, remote "
         f"{median(per_action['remote']):.0f} ms (process time / processes, medians)"
+    )
+    print(
+        f"  second client     {second:.1f} s from the remote cache, empty local store "
+        f"({second_stats.get('remote_cache_requests_cached', 0)} hits, "
+        f"{second_stats.get('remote_execution_requests', 0)} actions run: go list is never cached)"
     )
     print(
         f"  wall overhead     {(remote - local) / n_remote * 1000:.0f} ms per remote action "
