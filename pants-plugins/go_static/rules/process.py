@@ -3,8 +3,9 @@
 Its cache key holds no host path, so checkouts and machines with the same toolchain releases share
 remote cache entries: the Go SDK and the C compiler are reached through a named cache of
 symlinks named by release and content (`go-go1.27.3-<sha>`), PATH and GOROOT are set inside the
-sandbox from those names, and CC names the compiler, never its path. Only `go list` reaches the
-network (so only it gets the host's network settings); the builds after it run with GOPROXY=off.
+sandbox from those names, and CC names the compiler, never its path. Only the steps that download
+modules reach the network (so only they get the host's network settings): `go list`, and with
+inputs by digest the module downloads (go_static.rules.modcache). Builds run with GOPROXY=off.
 """
 
 from __future__ import annotations
@@ -125,8 +126,8 @@ class GoStaticProcess:
     level: LogLevel = LogLevel.DEBUG
     # Vendored modules build offline: nothing may be fetched.
     offline: bool = False
-    # Only `go list` downloads modules: it gets the host's network settings and is never cached
-    # remotely. Every other process runs with GOPROXY=off from the module cache it filled.
+    # A step that downloads modules (`go list`, a module download): it gets the host's network
+    # settings. Every other process runs with GOPROXY=off, from the module cache or its digest.
     network: bool = False
     # A module download step (go_static.rules.modcache): GOMODCACHE is its own sandbox dir, to be
     # captured, and the machine's module cache serves as a proxy in front of the network.

@@ -130,7 +130,10 @@ class GoStaticSubsystem(Subsystem):
         default=list(DEFAULT_PASSTHROUGH),
         help=softwrap(
             f"""
-            Environment variables passed to `go list`, the one step that downloads modules.
+            Environment variables passed to the steps that download modules.
+
+            These are `go list` and, with inputs by digest (`toolchain_source`), the module
+            download steps; builds run with `GOPROXY=off`.
 
             Entries are `NAME` (copy the value Pants runs with, else the one in your `go env -w`
             file) or `NAME=value`. The default covers the Go proxy and checksum settings, the

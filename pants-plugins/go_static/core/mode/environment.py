@@ -53,7 +53,9 @@ def go_env_settings(
     settings = []
     if network and not offline:
         settings += [
-            Decision(s.name, s.value, "network setting passed through to `go list`", s.source)
+            Decision(
+                s.name, s.value, "network setting for the steps that download modules", s.source
+            )
             for s in go_env.passed
         ]
     settings += [
