@@ -45,6 +45,29 @@ from go_static.rules.toolchain import ToolchainDownloads
 _DOWNLOAD_ENV = FrozenDict({"GOFLAGS": "-modcacherw"})
 
 
+def _download(
+    argv: tuple[str, ...],
+    description: str,
+    module_root: str,
+    input_digest: Digest,
+    output_files: tuple[str, ...] = (),
+    output_directories: tuple[str, ...] = (),
+) -> GoStaticProcess:
+    """A download step: network settings, the machine's module cache as a proxy, and its own
+    $GOMODCACHE in the sandbox, whose `output_*` paths are captured."""
+    return GoStaticProcess(
+        argv=argv,
+        description=description,
+        module_root=module_root,
+        input_digest=input_digest,
+        env=_DOWNLOAD_ENV,
+        network=True,
+        module_proxy=True,
+        output_files=output_files,
+        output_directories=output_directories,
+    )
+
+
 @dataclass(frozen=True)
 class ModuleCacheRequest:
     """The module-cache files that building packages of these module versions reads."""
@@ -114,15 +137,12 @@ async def module_graph_files(manifests: GoModuleManifests) -> ModuleGraphFiles:
     out = f"{GOMODCACHE_DIR}/{DOWNLOAD_DIR}"
     result = await Get(
         FallibleProcessResult,
-        GoStaticProcess(
+        _download(
             argv=("list", "-mod=readonly", "-m", "all"),
             description=f"Download the go.mod files of the module graph of "
             f"{manifests.module_root or '.'}",
             module_root=manifests.module_root,
             input_digest=manifests.digest,
-            env=_DOWNLOAD_ENV,
-            network=True,
-            module_proxy=True,
             output_directories=(out,),
         ),
     )
@@ -157,14 +177,11 @@ async def module_source(request: ModuleSourceRequest) -> ModuleSource:
     )
     result = await Get(
         FallibleProcessResult,
-        GoStaticProcess(
+        _download(
             argv=("mod", "download", str(version)),
             description=f"Download {version}",
             module_root="",
             input_digest=module,
-            env=_DOWNLOAD_ENV,
-            network=True,
-            module_proxy=True,
             output_files=(ziphash,),
             output_directories=(tree,),
         ),

@@ -22,7 +22,7 @@ from go_static.core.arches import ARCHES
 from go_static.core.errors import GoStaticError, Problem
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.gograph.golist import GoListError, closure_of
-from go_static.core.gograph.graph import Closure, GoPackage, cgo_source_files
+from go_static.core.gograph.graph import Closure, GoPackage, cached_modules, cgo_source_files
 from go_static.core.gograph.knowledge import KnowledgeTable
 from go_static.core.mode.build_mode import BuildMode, resolve
 from go_static.core.mode.intent import Intent, ModeError, build_tags
@@ -254,8 +254,7 @@ async def shared_packages(
         except GoListError:
             continue  # that target's own build reports it
         packages.update((p.import_path, p) for p in external_packages(closure))
-    modules = {p.cached_module for p in packages.values() if p.cached_module}
-    return SharedPackages(tuple(sorted(packages)), tuple(sorted(modules)))
+    return SharedPackages(tuple(sorted(packages)), cached_modules(packages.values()))
 
 
 @rule(desc="Resolve go_static_binary mode", level=LogLevel.DEBUG)

@@ -52,6 +52,15 @@ APPEND_ONLY_CACHES = FrozenDict(
         "go_static_toolchains": TOOLCHAINS_DIR,
     }
 )
+# `copy_once SRC DIR NAME`: DIR/NAME becomes a copy of the tree SRC, as hard links when it can
+# be, unless it exists. The rename makes it appear whole or not at all, whatever runs beside it.
+# Owners aren't kept: in a remote worker's user namespace cp can't set them, and fails.
+_COPY_ONCE = (
+    'copy_once() { [ -d "$2/$3" ] || { t="$2/.$3.$$"; /bin/mkdir -p "$2" && /bin/rm -rf "$t"; '
+    '{ /bin/cp -al "$1/." "$t" 2>/dev/null || '
+    '{ /bin/rm -rf "$t"; /bin/cp -a --no-preserve=ownership "$1/." "$t"; }; } '
+    '&& /bin/mv -T "$t" "$2/$3" 2>/dev/null; /bin/rm -rf "$t"; }; [ -d "$2/$3" ]; }'
+)
 _RUN_GO = FileContent(
     "__go_static_run.sh",
     f"""\
@@ -77,35 +86,22 @@ cc_dir="$cc_dir${{__GO_STATIC_CC_DIR:+$__GO_STATIC_CC_DIR:}}"
 if [ -n "$__GO_STATIC_ZIG_INPUT" ]; then
   # zig keys its musl and compiler_rt builds by where it lives, and an input's place changes with
   # every sandbox: run it from one place per machine, in zig's cache, or musl is rebuilt each time.
-  stable="$(cd -P "$ZIG_GLOBAL_CACHE_DIR" && pwd)/toolchains/$__GO_STATIC_CC_LINK"
-  if [ ! -d "$stable" ]; then
-    src="$(cd -P "$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_CC_LINK" && pwd)"
-    t="$stable.$$"
-    /bin/mkdir -p "${{stable%/*}}" && /bin/rm -rf "$t"
-    # Owners aren't kept: in a worker's user namespace cp can't set them, and fails.
-    {{ /bin/cp -al "$src/." "$t" 2>/dev/null ||
-      {{ /bin/rm -rf "$t"; /bin/cp -a --no-preserve=ownership "$src/." "$t"; }}; }} &&
-      /bin/mv -T "$t" "$stable" 2>/dev/null
-    /bin/rm -rf "$t"
-    [ -d "$stable" ] || {{ echo "go_static: could not copy zig to $stable" >&2; exit 1; }}
-  fi
-  cc_dir="$stable:"
+  stable="$(cd -P "$ZIG_GLOBAL_CACHE_DIR" && pwd)/toolchains"
+  src="$(cd -P "$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_CC_LINK" && pwd)"
+  {_COPY_ONCE}
+  copy_once "$src" "$stable" "$__GO_STATIC_CC_LINK" ||
+    {{ echo "go_static: could not copy zig to $stable/$__GO_STATIC_CC_LINK" >&2; exit 1; }}
+  cc_dir="$stable/$__GO_STATIC_CC_LINK:"
 fi
 export PATH="$GOROOT/bin:$cc_dir/usr/bin:/bin"
 cd "./$__GO_STATIC_MODULE_ROOT" || exit 1
 exec "$GOROOT/bin/go" "$@"
 """.encode(),
 )
-# A wheel toolchain (the Go SDK, zig) is copied into the named cache once, as hard links when it
-# can be: the entry is named by content and never changes, so no checkout's venv (which another
-# job may delete or rebuild) is in use while it builds. The rename makes it appear whole or not
-# at all, whatever runs beside it. A system compiler's dir (/usr/bin) is linked instead.
-_INSTALL = (
-    '[ -d "$2/$3" ] || { t="$2/.$3.$$"; /bin/rm -rf "$t"; '
-    '{ /bin/cp -al "$1/." "$t" 2>/dev/null || '
-    '{ /bin/rm -rf "$t"; /bin/cp -a --no-preserve=ownership "$1/." "$t"; }; } '
-    '&& /bin/mv -T "$t" "$2/$3" 2>/dev/null; /bin/rm -rf "$t"; }; [ -d "$2/$3" ]'
-)
+# A wheel toolchain (the Go SDK, zig) is copied into the named cache once: the entry is named by
+# content and never changes, so no checkout's venv (which another job may delete or rebuild) is
+# in use while it builds. A system compiler's dir (/usr/bin) is linked instead.
+_INSTALL = _COPY_ONCE + '; copy_once "$1" "$2" "$3"'
 _LINK = '/bin/ln -sfn "$1" "$2/.$3.$$" && /bin/mv -Tf "$2/.$3.$$" "$2/$3"'
 # With a remote cache, wait this long for its answer before running `go` locally.
 REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000

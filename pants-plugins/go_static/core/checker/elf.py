@@ -130,9 +130,10 @@ def _guarded(
         check_header(data)
         if not digest:
             hasher.start()
-        facts = _facts(data, stream)
+        elf = ELFFile(stream)
+        facts = _facts(data, elf)
         count, examples = find_host_paths(data, host_markers)
-        for section in _compressed_sections(stream):
+        for section in _compressed_sections(elf):
             # Go's linker compresses DWARF: C debug info's paths are only seen inflated.
             more, found = find_host_paths(section, host_markers)
             count += more
@@ -287,17 +288,16 @@ def _nss_evidence(sections: _Sections, stripped: bool, data: Buffer) -> str:
 SHF_COMPRESSED = SH_FLAGS.SHF_COMPRESSED
 
 
-def _compressed_sections(stream: BinaryIO) -> list[bytes]:
+def _compressed_sections(elf: ELFFile) -> list[bytes]:
     """The inflated contents of every SHF_COMPRESSED section (compressed DWARF)."""
     return [
         section.data()
-        for section in ELFFile(stream).iter_sections()
+        for section in elf.iter_sections()
         if section["sh_flags"] & SHF_COMPRESSED and section["sh_type"] != "SHT_NOBITS"
     ]
 
 
-def _facts(data: Buffer, stream: BinaryIO) -> ElfFacts:
-    elf = ELFFile(stream)
+def _facts(data: Buffer, elf: ELFFile) -> ElfFacts:
     e_type, machine = elf.header["e_type"], elf.header["e_machine"]
     segments = _segments(elf, data)
     sections = _sections(elf, data)

@@ -49,6 +49,11 @@ class GoPackage:
     cached_module: str | None = None
 
 
+def cached_modules(packages: Iterable[GoPackage]) -> tuple[str, ...]:
+    """The module versions (GoPackage.cached_module) the packages are read from, sorted."""
+    return tuple(sorted({p.cached_module for p in packages if p.cached_module}))
+
+
 @dataclass(frozen=True)
 class GraphFacts:
     """What `go list -deps` says about the main package's dependency closure."""
@@ -98,7 +103,7 @@ class Closure:
 
     def cached_modules(self) -> tuple[str, ...]:
         """The module versions whose module-cache trees its build reads."""
-        return tuple(sorted({p.cached_module for p in self.packages if p.cached_module}))
+        return cached_modules(self.packages)
 
     def input_globs(self, module_root: str, replacements: Iterable[str] = ()) -> tuple[str, ...]:
         """Exactly the repo files `go build` of this main package reads."""
