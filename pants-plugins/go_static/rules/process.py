@@ -3,9 +3,10 @@
 Its cache key holds no host path, so checkouts and machines with the same toolchain releases share
 remote cache entries: the Go SDK and the C compiler are reached through a named cache of
 symlinks named by release and content (`go-go1.27.3-<sha>`), PATH and GOROOT are set inside the
-sandbox from those names, and CC names the compiler, never its path. Only the steps that download
-modules reach the network (so only they get the host's network settings): `go list`, and with
-inputs by digest the module downloads (go_static.rules.modcache). Builds run with GOPROXY=off.
+sandbox from where those names lead, and CC names the compiler, never its path. Only the steps
+that download modules reach the network (so only they get the host's network settings): `go
+list`, and with inputs by digest the module downloads (go_static.rules.modcache). Builds run with
+GOPROXY=off.
 """
 
 from __future__ import annotations
@@ -69,11 +70,18 @@ _RUN_GO = FileContent(
 # maps compare paths as strings, and a GOROOT spelled otherwise leaks into C debug info.
 sandbox="$(pwd -P)"
 export GOCACHE="$sandbox/{GOCACHE_DIR}"
-export GOMODCACHE="$sandbox/{GOMODCACHE_DIR}"
 export GOPATH="$sandbox/.go-static-gopath"
 export ZIG_GLOBAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
 export ZIG_LOCAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
-export GOROOT="$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_GO_LINK"
+# GOROOT and the module cache by the place they really are (a named cache, or an immutable
+# input), the same for every sandbox: go indexes std and module packages in GOCACHE keyed by
+# their absolute dir, and a dir spelled anew per sandbox re-reads every std source file per build.
+GOROOT="$(cd -P "$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_GO_LINK" && pwd)" ||
+  {{ echo "go_static: no Go SDK at $sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_GO_LINK" >&2; exit 1; }}
+export GOROOT
+GOMODCACHE="$sandbox/{GOMODCACHE_DIR}"
+[ ! -d "$GOMODCACHE" ] || GOMODCACHE="$(cd -P "$GOMODCACHE" && pwd)"
+export GOMODCACHE
 if [ -n "$__GO_STATIC_MODULE_PROXY" ]; then
   # A download step: versions this machine's module cache has come from it, the rest from the
   # configured proxy (Go's default when none is).
