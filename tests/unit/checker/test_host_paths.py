@@ -55,6 +55,14 @@ def test_a_go_static_sandbox_dir_is_a_host_path_wherever_the_sandbox_was(bins: B
     assert found.host_path_count == 1 and found.host_paths == (leaked.decode(),)
 
 
+def test_a_goroot_in_pants_immutable_inputs_is_a_host_path(bins: Binaries) -> None:
+    # With inputs by digest, GOROOT is where the sandbox's link leads: Pants' immutable inputs.
+    path = bins.get("go_none").path
+    leaked = b"/tmp/immutable_inputsAb12Cd/3f2a9c.../src/runtime/cgo/gcc_linux_amd64.c"
+    found = elf_facts(path.read_bytes() + b"\0" + leaked + b"\0", host_markers=host_markers())
+    assert found.host_path_count == 1 and found.host_paths == (leaked.decode(),)
+
+
 def test_every_sandbox_dir_of_a_go_process_carries_the_go_static_marker() -> None:
     for sandbox_dir in (
         GOCACHE_DIR,

@@ -17,7 +17,10 @@ SANDBOX_MARKER = b"/pants-sandbox-"
 # Every dir go_static puts in a sandbox starts so (core.mode.environment): seen in a binary, it is
 # part of some machine's sandbox path, whatever the executor calls its sandboxes (`/execroot/`).
 GO_STATIC_DIR_MARKER = b"/.go-static-"
-SANDBOX_MARKERS = (SANDBOX_MARKER, GO_STATIC_DIR_MARKER)
+# Pants' local dir of immutable inputs (`/tmp/immutable_inputsXXXX/<digest>`): with inputs by
+# digest, GOROOT and the module cache are where their sandbox links lead, in there.
+IMMUTABLE_INPUTS_MARKER = b"/immutable_inputs"
+SANDBOX_MARKERS = (SANDBOX_MARKER, GO_STATIC_DIR_MARKER, IMMUTABLE_INPUTS_MARKER)
 # For binaries checked outside a build (the CLI), where this machine's own paths are unknown:
 # the usual places, as substrings.
 HOST_PATH_MARKERS = (
