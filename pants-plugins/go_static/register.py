@@ -33,7 +33,11 @@ from go_static.subsystems import go_static, toolchains
 from go_static.target_types.binary import GoStaticBinaryTarget
 from go_static.target_types.image import GoStaticImageTarget
 from go_static.target_types.smoke_test import GoStaticSmokeTestTarget
-from go_static.target_types.sources import GoStaticModTarget, GoStaticSourcesTarget
+from go_static.target_types.sources import (
+    GoStaticModTarget,
+    GoStaticSourcesTarget,
+    GoStaticWorkspaceTarget,
+)
 
 
 def target_types():
@@ -43,6 +47,7 @@ def target_types():
         GoStaticSmokeTestTarget,
         GoStaticSourcesTarget,
         GoStaticModTarget,
+        GoStaticWorkspaceTarget,
     ]
 
 

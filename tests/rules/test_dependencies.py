@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 from pants.core.goals.tailor import PutativeTargets
 from pants.engine.addresses import Address
-from pants.engine.internals.scheduler import ExecutionError
 from pants.engine.target import InferredDependencies
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
@@ -19,6 +18,7 @@ from go_static.rules.dependencies import (
     GoStaticBinaryInferenceFieldSet,
     InferGoStaticBinaryDependencies,
 )
+from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticInputs, GoStaticInputsRequest
 
 GO_MOD = "module example.com/{name}\n\ngo 1.21\n"
@@ -36,6 +36,13 @@ def rule_runner(make_rule_runner) -> RuleRunner:
         QueryRule(InferredDependencies, [InferGoStaticBinaryDependencies]),
         QueryRule(GoStaticInputs, [GoStaticInputsRequest]),
         QueryRule(PutativeTargets, [PutativeGoStaticSourcesRequest]),
+        QueryRule(GoStaticOutcome, [GoStaticOutcomeRequest]),
+    )
+
+
+def field_set(rule_runner: RuleRunner, spec_path: str, name: str) -> GoStaticBinaryFieldSet:
+    return GoStaticBinaryFieldSet.create(
+        rule_runner.get_target(Address(spec_path, target_name=name))
     )
 
 
@@ -87,7 +94,7 @@ def test_cgo_files_and_a_shared_package_are_inferred_from_the_closure(rule_runne
     assert "m/lib/README.md" not in inputs(rule_runner, "m", "a")
 
 
-def test_an_input_without_an_owner_fails_naming_it_and_tailor_adds_one(rule_runner) -> None:
+def test_an_input_without_an_owner_fails_check_naming_it_and_tailor_adds_one(rule_runner) -> None:
     rule_runner.write_files(
         {
             "e/go.mod": GO_MOD.format(name="e"),
@@ -100,9 +107,14 @@ def test_an_input_without_an_owner_fails_naming_it_and_tailor_adds_one(rule_runn
             "e/web/static/index.html": "<p>hi</p>\n",
         }
     )
-    with pytest.raises(ExecutionError) as caught:
-        inferred(rule_runner, "e", "web")
-    message = str(caught.value)
+    # Inference never fails (it would stop every target's --changed-since selection); `pants
+    # check` fails this one.
+    assert inferred(rule_runner, "e", "web") == {"e:mod", "e/web:sources"}
+    outcome = rule_runner.request(
+        GoStaticOutcome, [GoStaticOutcomeRequest(field_set(rule_runner, "e", "web"))]
+    )
+    assert not outcome.passed and outcome.row.problems == ("unowned-input",)
+    message = outcome.failure
     assert (
         "e:web: the build reads 1 file(s) that no target owns: e/web/static/index.html." in message
     )
@@ -171,3 +183,80 @@ def test_vendored_packages_belong_to_the_module_target(rule_runner) -> None:
     )
     assert "v/vendor/example.com/dep/dep.go" in inputs(rule_runner, "v", "v")
     assert inferred(rule_runner, "v", "v") == {"v:mod", "v:sources"}
+
+
+WORKSPACE = {
+    "go.work": "go 1.22\n\nuse (\n\t./app\n\t./lib\n)\n",
+    "BUILD": 'go_static_workspace(name="workspace")\n',
+    "app/go.mod": "module example.com/wsapp\n\ngo 1.22\n",
+    "app/BUILD": 'go_static_mod(name="mod")\ngo_static_binary(name="hello", main="./cmd/hello")\n'
+    'go_static_binary(name="other", main="./cmd/other")\n',
+    "app/cmd/hello/main.go": main_importing("example.com/wslib/greet"),
+    "app/cmd/hello/BUILD": 'go_static_sources(name="sources")\n',
+    "app/cmd/other/main.go": main_importing(),
+    "app/cmd/other/BUILD": 'go_static_sources(name="sources")\n',
+    "lib/go.mod": "module example.com/wslib\n\ngo 1.22\n",
+    "lib/BUILD": 'go_static_mod(name="mod")\n',
+    "lib/greet/greet.go": 'package greet\n\nconst Hello = "hello from lib"\n',
+    "lib/greet/BUILD": 'go_static_sources(name="sources")\n',
+}
+
+
+def test_a_workspace_module_and_go_work_are_inferred_exactly(rule_runner) -> None:
+    rule_runner.write_files(WORKSPACE)
+    assert inferred(rule_runner, "app", "hello") == {
+        "//:workspace",
+        "app:mod",
+        "app/cmd/hello:sources",
+        "lib:mod",
+        "lib/greet:sources",
+    }
+    # The other binary doesn't import lib: an edit there doesn't select it.
+    assert inferred(rule_runner, "app", "other") == {
+        "//:workspace",
+        "app:mod",
+        "app/cmd/other:sources",
+        "lib:mod",
+    }
+    assert {"go.work", "lib/go.mod", "lib/greet/greet.go"} <= inputs(rule_runner, "app", "hello")
+
+
+def test_tailor_proposes_the_workspace_target(rule_runner) -> None:
+    files = {k: v for k, v in WORKSPACE.items() if k != "BUILD"}
+    files["go.work.sum"] = ""
+    rule_runner.write_files(files)
+    assert tailored(rule_runner, "", "app", "lib") == {":workspace": ("go_static_workspace", None)}
+
+
+def test_an_unreadable_target_depends_on_its_whole_module_and_the_rest_infer_normally(
+    rule_runner,
+) -> None:
+    rule_runner.write_files(
+        {
+            **WORKSPACE,
+            "app/cmd/broken/main.go": main_importing("example.com/nowhere/pkg"),
+            "app/cmd/broken/BUILD": 'go_static_sources(name="sources")\n'
+            'go_static_binary(name="broken")\n',
+        }
+    )
+    # Every target of the module (and its workspace): any edit there selects it.
+    assert inferred(rule_runner, "app/cmd/broken", "broken") >= {
+        "//:workspace",
+        "app:mod",
+        "app/cmd/broken:sources",
+        "app/cmd/hello:sources",
+        "app/cmd/other:sources",
+        "lib:mod",
+        "lib/greet:sources",
+    }
+    assert inferred(rule_runner, "app", "other") == {
+        "//:workspace",
+        "app:mod",
+        "app/cmd/other:sources",
+        "lib:mod",
+    }
+    outcome = rule_runner.request(
+        GoStaticOutcome,
+        [GoStaticOutcomeRequest(field_set(rule_runner, "app/cmd/broken", "broken"))],
+    )
+    assert not outcome.passed and "example.com/nowhere/pkg" in outcome.failure

@@ -38,6 +38,10 @@ FILES = {
         'go_static_binary(name="hello", main="./hello")\n'
         'go_static_binary(name="calc-glibc", main="./calc", libc="glibc")\n'
     ),
+    # `pants check` fails a binary whose inputs have no owner (--changed-since can't see them).
+    "r/BUILD.owners": 'go_static_mod(name="mod")\n',
+    "r/hello/BUILD": 'go_static_sources(name="sources")\n',
+    "r/calc/BUILD": 'go_static_sources(name="sources")\n',
 }
 
 

@@ -181,14 +181,26 @@ def test_vendored_module_builds_offline(tmp_path: Path, make_runner) -> None:
     assert package(runner)[:4] == b"\x7fELF"
 
 
-def test_go_work_is_ignored(tmp_path: Path, make_runner) -> None:
-    runner = make_runner()
+def test_go_work_is_ignored_with_workspace_off(tmp_path: Path, make_runner) -> None:
+    runner = make_runner("--go-static-workspace=off")
     # Honouring this go.work would fail: it `use`s a directory that doesn't exist.
     write(
         runner,
         **{"go.work": "go 1.21\n\nuse ./does-not-exist\n", "tp/go.work": "go 1.21\n\nuse ./nope\n"},
     )
     assert package(runner)[:4] == b"\x7fELF"
+
+
+def test_a_broken_go_work_fails_up_front_with_every_problem(tmp_path: Path, make_runner) -> None:
+    runner = make_runner()
+    write(runner, **{"go.work": "go 1.21\n\nuse ./does-not-exist\nuse ../outside\n"})
+    with pytest.raises(ExecutionError) as caught:
+        package(runner)
+    message = str(caught.value)
+    assert "tp:app: go.work: go.work:4 uses ../outside, which is outside the build root." in message
+    assert "go.work uses does-not-exist/, which has no go.mod." in message
+    assert "the module in tp/ is under go.work, which doesn't use it." in message
+    assert "go work use ./tp" in message
 
 
 def test_host_settings_never_override_the_mode(tmp_path: Path, make_runner) -> None:

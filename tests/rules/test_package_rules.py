@@ -15,6 +15,7 @@ from pants.engine.internals.parametrize import Parametrize
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
+from go_static.core.gograph.mainpkg import MainSpec
 from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
 
 GO_MOD = "module example.com/rr\n\ngo 1.21\n"
@@ -66,7 +67,7 @@ def test_plan_resolves_mode_and_exact_inputs(rule_runner: RuleRunner) -> None:
     write_module(rule_runner, "p1", 'go_static_binary(name="hello", main="./cmd/hello")\n')
     result = plan(rule_runner, "p1", "hello")
     assert (result.mode.scenario, result.mode.libc, result.mode.cgo_enabled) == (6, "none", False)
-    assert result.module.root == "p1" and result.main_dir == "p1/cmd/hello"
+    assert result.module.root == "p1" and result.main == MainSpec(dir="p1/cmd/hello")
     files = {fc.path for fc in rule_runner.request(DigestContents, [result.input_digest])}
     assert files == {"p1/go.mod", "p1/cmd/hello/main.go", "p1/lib/lib.go"}
 

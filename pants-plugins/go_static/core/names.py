@@ -31,6 +31,12 @@ LINKMODE_INTERNAL, LINKMODE_EXTERNAL = "internal", "external"
 MODE_OWNED_LDFLAGS = ("-linkmode", "-extldflags", "-extld", "-buildmode", "-d")
 # Always on, for every go build: no host paths in binaries or cache keys, no VCS stamping.
 REPRODUCIBLE_FLAGS = ("-trimpath", "-buildvcs=false")
+# A stamped release build records the checkout's VCS state in build info, as plain go build does.
+STAMPED_FLAGS = ("-trimpath", "-buildvcs=true")
+
+# The `pgo` field: Go's -pgo=auto (default.pgo beside the main package), off, or a profile path.
+PGO_OFF = "off"
+DEFAULT_PGO = "default.pgo"
 # Go's default CGO_CFLAGS is "-O2 -g"; -g0 keeps zig's header paths out of cgo objects.
 CGO_CFLAGS_NO_DEBUG = "-O2 -g0"
 

@@ -56,7 +56,14 @@ def _environment(
     plan: GoStaticPlan, sdk: GoSdk, cc: CCompiler | None, go_env: GoEnv
 ) -> tuple[Decision, ...]:
     """The build process's environment, as the process rule sets it."""
-    settings = go_env_settings(cc, go_env, plan.mode.go_env(), plan.module.vendored)
+    settings = go_env_settings(
+        cc,
+        go_env,
+        plan.mode.go_env(),
+        plan.module.vendored,
+        go_work=plan.module.go_work,
+        vcs=plan.mode.vcs,
+    )
     return toolchain_settings(sdk, cc) + settings
 
 
@@ -70,7 +77,8 @@ def _explanation(
         "scenario": mode.scenario,
         "scenario_glyph": mode.scenario_glyph,
         "module": plan.module.root or ".",
-        "main": plan.main_dir or ".",
+        "go_work": plan.module.go_work,
+        "main": str(plan.main),
         "goarch": mode.goarch,
         "libc": mode.libc,
         "cgo_enabled": mode.cgo_enabled,
@@ -82,7 +90,7 @@ def _explanation(
         "c_compiler": cc.cc if cc else None,
         "go_build": [
             "go",
-            *go_build_argv(mode, plan.module.root, plan.main_dir, plan.module.mod_flag, output),
+            *go_build_argv(mode, plan.module.root, plan.main, plan.module.mod_flag, output),
         ],
         "inputs": list(plan.input_files),
         "decisions": [d.as_dict() for d in mode.decisions],

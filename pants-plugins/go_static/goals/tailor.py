@@ -16,16 +16,24 @@ from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError
+from go_static.core.gograph import modfile
 from go_static.core.gograph.graph import input_globs
+from go_static.core.gograph.mainpkg import command_name
+from go_static.core.gograph.modfile import ModfileError, import_path_problem
 from go_static.core.gograph.ownership import proposals
 from go_static.core.gograph.repo_dirs import ancestors, main_package_dirs
+from go_static.core.gograph.workspace import GO_WORK
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.names import PURE_GO_RESOLVER_TAGS
 from go_static.rules.dependencies import InputOwners, InputOwnersRequest
 from go_static.rules.module import GoListRequest, GoModule, GoModuleRoot, GoPackageGraph
 from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.target_types.binary import GoStaticBinaryTarget, GoStaticMainField
-from go_static.target_types.sources import GoStaticModTarget, GoStaticSourcesTarget
+from go_static.target_types.sources import (
+    GoStaticModTarget,
+    GoStaticSourcesTarget,
+    GoStaticWorkspaceTarget,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +69,10 @@ async def find_putative_go_static_targets(
             description_of_origin="the go_static_binary tailor rule",
         ),
     )
-    taken = {t.address.spec_path for t in existing}
-    taken |= {
-        t[GoStaticMainField].package_dir for t in all_targets if t.has_field(GoStaticMainField)
-    }
+    # A directory's ownership targets (tailored alongside) don't claim its main package.
+    owners = (GoStaticSourcesTarget.alias, GoStaticModTarget.alias, GoStaticWorkspaceTarget.alias)
+    taken = {t.address.spec_path for t in existing if t.alias not in owners}
+    taken |= {t[GoStaticMainField].spec.dir for t in all_targets if t.has_field(GoStaticMainField)}
     return PutativeTargets(
         PutativeTarget.for_target_type(
             GoStaticBinaryTarget, path=d, name=None, triggering_sources=()
@@ -72,6 +80,43 @@ async def find_putative_go_static_targets(
         for d, files in sorted(in_module.items())
         if d not in taken
     )
+
+
+class PutativeGoStaticToolsRequest(PutativeTargetsRequest):
+    pass
+
+
+@rule(level=LogLevel.DEBUG, desc="Find go.mod tool lines without a go_static_binary")
+async def find_putative_go_static_tools(
+    request: PutativeGoStaticToolsRequest,
+    subsystem: GoStaticSubsystem,
+    all_targets: AllUnexpandedTargets,
+) -> PutativeTargets:
+    if not subsystem.tailor or not subsystem.tailor_tools:
+        return PutativeTargets()
+    contents = await Get(DigestContents, PathGlobs, request.path_globs("go.mod"))
+    taken = {
+        t[GoStaticMainField].spec.import_path for t in all_targets if t.has_field(GoStaticMainField)
+    }
+    found = []
+    for fc in contents:
+        try:
+            tools = modfile.tools(fc.content.decode(errors="replace"))
+        except ModfileError as e:
+            logger.warning(f"Not tailoring the tools of {fc.path}: {e}")
+            continue
+        found += [
+            PutativeTarget.for_target_type(
+                GoStaticBinaryTarget,
+                path=posixpath.dirname(fc.path),
+                name=command_name(tool),
+                triggering_sources=(posixpath.basename(fc.path),),
+                kwargs={"main": tool},
+            )
+            for tool in tools
+            if tool not in taken and import_path_problem(tool) is None
+        ]
+    return PutativeTargets(found)
 
 
 class PutativeGoStaticSourcesRequest(PutativeTargetsRequest):
@@ -104,7 +149,7 @@ async def module_inputs(request: ModuleInputsRequest, sdk: GoSdk) -> ModuleInput
         logger.warning(f"Not tailoring Go sources in {request.root or '.'}: {e}")
         return ModuleInputs(())
     in_repo = [p for p in graph.packages.values() if p.dir is not None]
-    globs = input_globs(in_repo, module.root, module.replacements)
+    globs = input_globs(in_repo, module.layout)
     snapshot = await Get(Snapshot, DigestSubset(module.digest, PathGlobs(globs)))
     return ModuleInputs(snapshot.files)
 
@@ -117,7 +162,10 @@ async def find_putative_go_static_sources(
 ) -> PutativeTargets:
     if not subsystem.tailor:
         return PutativeTargets()
-    go_mods = await Get(Paths, PathGlobs, request.path_globs("go.mod"))
+    go_mods, go_works = await MultiGet(
+        Get(Paths, PathGlobs, request.path_globs("go.mod")),
+        Get(Paths, PathGlobs, request.path_globs(GO_WORK)),
+    )
     roots = sorted(posixpath.dirname(p) for p in go_mods.files)
     per_module = await MultiGet(Get(ModuleInputs, ModuleInputsRequest(r)) for r in roots)
     requested = set(request.dirs)
@@ -125,7 +173,9 @@ async def find_putative_go_static_sources(
         sorted({f for m in per_module for f in m.files if posixpath.dirname(f) in requested})
     )
     found = await Get(InputOwners, InputOwnersRequest(files))
-    by_alias = {t.alias: t for t in (GoStaticSourcesTarget, GoStaticModTarget)}
+    by_alias = {
+        t.alias: t for t in (GoStaticSourcesTarget, GoStaticModTarget, GoStaticWorkspaceTarget)
+    }
     return PutativeTargets(
         PutativeTarget.for_target_type(
             by_alias[p.alias],
@@ -134,7 +184,12 @@ async def find_putative_go_static_sources(
             triggering_sources=p.files,
             kwargs={"sources": p.sources} if p.sources is not None else None,
         )
-        for p in proposals(found.unowned, roots, go_backend="go_package" in registered.aliases)
+        for p in proposals(
+            found.unowned,
+            roots,
+            go_backend="go_package" in registered.aliases,
+            workspace_dirs=[posixpath.dirname(p) for p in go_works.files],
+        )
     )
 
 
@@ -143,4 +198,5 @@ def rules():
         *collect_rules(),
         UnionRule(PutativeTargetsRequest, PutativeGoStaticTargetsRequest),
         UnionRule(PutativeTargetsRequest, PutativeGoStaticSourcesRequest),
+        UnionRule(PutativeTargetsRequest, PutativeGoStaticToolsRequest),
     )

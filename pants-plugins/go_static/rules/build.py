@@ -5,11 +5,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from pants.engine.fs import (
-    AddPrefix,
-    Digest,
-    RemovePrefix,
-)
+from pants.engine.fs import AddPrefix, Digest, MergeDigests, PathGlobs, RemovePrefix
 from pants.engine.process import FallibleProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.frozendict import FrozenDict
@@ -84,9 +80,12 @@ async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> G
         Get(ModuleCache, ModuleCacheRequest(plan.module, plan.cached_modules)),
     )
     out_file = posixpath.join(_OUT_DIR, posixpath.basename(plan.output_path))
-    argv = go_build_argv(
-        build_mode, plan.module.root, plan.main_dir, plan.module.mod_flag, out_file
-    )
+    argv = go_build_argv(build_mode, plan.module.root, plan.main, plan.module.mod_flag, out_file)
+    input_digest = plan.input_digest
+    if build_mode.vcs:
+        # go derives the main module's version from the go.mod at the repository's root.
+        root_go_mod = await Get(Digest, PathGlobs(["go.mod"]))
+        input_digest = await Get(Digest, MergeDigests([input_digest, root_go_mod]))
     result = await Get(
         FallibleProcessResult,
         GoStaticProcess(
@@ -94,13 +93,15 @@ async def build_go_static_binary(request: GoStaticBuildRequest, sdk: GoSdk) -> G
             description=f"Building {build_mode.address} "
             f"(scenario {build_mode.scenario_glyph}, libc={build_mode.libc})",
             module_root=plan.module.root,
-            input_digest=plan.input_digest,
+            input_digest=input_digest,
             modules=modules.digest,
             env=mode_env,
             c_compiler=c_compiler,
             output_files=(out_file,),
             level=LogLevel.INFO,
             offline=plan.module.vendored,
+            go_work=plan.module.go_work,
+            vcs=build_mode.vcs,
         ),
     )
     stderr = result.stderr.decode(errors="replace")
@@ -164,6 +165,7 @@ async def build_and_check(
             built.modules,
             policy,
             field_set.max_size.bytes,
+            plan.module.go_work,
         ),
     )
     return GoStaticCheckedBuild(built, checked)

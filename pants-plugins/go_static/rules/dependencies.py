@@ -2,16 +2,21 @@
 
 The files are `GoStaticInputs`, the same list the build's input digest is cut from, so an edit
 to any input selects the binary under `--changed-since`, and `filedeps`, `dependents` and
-`paths` see what the build sees. Owners are whatever targets own those files: go_static_sources
-and go_static_mod, or Pants' Go backend's go_package and go_mod when it is enabled.
+`paths` see what the build sees. Owners are whatever targets own those files: go_static_sources,
+go_static_mod and go_static_workspace, or Pants' Go backend's go_package and go_mod when it is
+enabled. A target whose graph can't be read depends on its whole module instead, and a file no
+target owns is a warning here and a failure of `pants check` (go_static.rules.outcome): neither
+may stop the rest of the repo's selection.
 """
 
 from __future__ import annotations
 
+import logging
 import posixpath
 from dataclasses import dataclass
 
 from pants.engine.addresses import Address, Addresses
+from pants.engine.fs import Digest, PathGlobs, Paths, Snapshot
 from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import (
@@ -30,10 +35,16 @@ from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError, Problem
 from go_static.core.mode.intent import names
-from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticInputs, GoStaticInputsRequest
+from go_static.rules.plan import (
+    GoStaticBinaryFieldSet,
+    GoStaticInputs,
+    GoStaticInputsRequest,
+    module_for,
+)
 from go_static.target_types.binary import GoStaticBinaryDependenciesField, GoStaticMainField
 
 _SHOWN = 8
+logger = logging.getLogger(__name__)
 
 
 class GoStaticOwnershipError(GoStaticError):
@@ -97,20 +108,50 @@ async def find_input_owners(request: InputOwnersRequest) -> InputOwners:
     return InputOwners(tuple(sorted(owners)), tuple(f for f in request.files if f not in covered))
 
 
+async def _module_files(field_set: GoStaticBinaryFieldSet) -> tuple[str, ...]:
+    """Every file of the target's module (all of its directory when even the module can't be
+    read): what a target whose graph can't be read depends on."""
+    search_dir = field_set.main.module_search_dir
+    try:
+        module = await module_for(search_dir, str(field_set.address))
+    except GoStaticError:
+        found = await Get(Paths, PathGlobs([posixpath.join(search_dir, "**")]))
+        return found.files
+    snapshot = await Get(Snapshot, Digest, module.digest)
+    return snapshot.files
+
+
 @rule(desc="Infer go_static_binary dependencies from `go list`", level=LogLevel.DEBUG)
 async def infer_go_static_binary_dependencies(
     request: InferGoStaticBinaryDependencies,
 ) -> InferredDependencies:
+    # Never raise: `--changed-dependents` reads every target's dependencies, so one unreadable
+    # target would stop the whole repo's selection. It is selected conservatively instead, and
+    # its build (or `pants check`) reports the error.
     address = request.field_set.address
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(address, description_of_origin="<infallible>")
     )
-    inputs = await Get(
-        GoStaticInputs, GoStaticInputsRequest(GoStaticBinaryFieldSet.create(wrapped.target))
-    )
-    found = await Get(InputOwners, InputOwnersRequest(inputs.snapshot.files))
-    if found.unowned:
-        raise GoStaticOwnershipError(unowned_problem(list(found.unowned)).render(str(address)))
+    field_set = GoStaticBinaryFieldSet.create(wrapped.target)
+    readable = True
+    try:
+        inputs = await Get(GoStaticInputs, GoStaticInputsRequest(field_set))
+        files = inputs.snapshot.files
+    except GoStaticError as e:
+        readable = False
+        files = await _module_files(field_set)
+        first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        logger.warning(
+            f"{address}: its Go package graph can't be read, so it depends on every file of "
+            f"its module: any edit there selects it under --changed-since, and building it "
+            f"reports the error. It begins: {first_line}"
+        )
+    found = await Get(InputOwners, InputOwnersRequest(files))
+    if found.unowned and readable:
+        logger.warning(
+            unowned_problem(list(found.unowned)).render(str(address))
+            + "\n  (`pants check` fails this target until they have owners.)"
+        )
     return InferredDependencies(a for a in found.owners if a != address)
 
 

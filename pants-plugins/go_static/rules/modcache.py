@@ -16,7 +16,6 @@ remotely, and a build on any worker gets the same bytes.
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 
 from pants.engine.fs import (
@@ -36,6 +35,7 @@ from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.core.gograph.modcache import DOWNLOAD_DIR, GO_MOD_FILES, ModuleVersion
+from go_static.core.gograph.workspace import VENDOR_MODULES
 from go_static.core.mode.environment import GOMODCACHE_DIR
 from go_static.rules.module import GoModule, GoModuleError
 from go_static.rules.process import GoStaticProcess
@@ -52,6 +52,7 @@ def _download(
     input_digest: Digest,
     output_files: tuple[str, ...] = (),
     output_directories: tuple[str, ...] = (),
+    go_work: str | None = None,
 ) -> GoStaticProcess:
     """A download step: network settings, the machine's module cache as a proxy, and its own
     $GOMODCACHE in the sandbox, whose `output_*` paths are captured."""
@@ -65,6 +66,7 @@ def _download(
         module_proxy=True,
         output_files=output_files,
         output_directories=output_directories,
+        go_work=go_work,
     )
 
 
@@ -85,10 +87,12 @@ class ModuleCache:
 
 @dataclass(frozen=True)
 class GoModuleManifests:
-    """go.mod and go.sum of a module and of the repo modules it `replace`s."""
+    """The files that define a module's graph: its go.mod and go.sum, those of the repo modules
+    its workspace and local replacements tie in, and go.work and go.work.sum."""
 
     module_root: str
     digest: Digest
+    go_work: str | None
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,10 @@ class ModuleSource:
 
 @rule(desc="Read a Go module's go.mod and go.sum", level=LogLevel.DEBUG)
 async def module_manifests(module: GoModule) -> GoModuleManifests:
-    paths = [
-        posixpath.join(d, f)
-        for d in (module.root, *module.replacements)
-        for f in ("go.mod", "go.sum")
-    ]
+    # Not vendor/modules.txt: these steps build and download outside vendor/.
+    paths = [p for p in module.layout.manifest_files if not p.endswith(VENDOR_MODULES)]
     digest = await Get(Digest, DigestSubset(module.digest, PathGlobs(paths)))
-    return GoModuleManifests(module.root, digest)
+    return GoModuleManifests(module.root, digest, module.go_work)
 
 
 def _failed(what: str, result: FallibleProcessResult) -> GoModuleError:
@@ -144,6 +145,7 @@ async def module_graph_files(manifests: GoModuleManifests) -> ModuleGraphFiles:
             module_root=manifests.module_root,
             input_digest=manifests.digest,
             output_directories=(out,),
+            go_work=manifests.go_work,
         ),
     )
     if result.exit_code != 0:
@@ -204,11 +206,9 @@ async def module_cache(request: ModuleCacheRequest, downloads: ToolchainDownload
         # Builds share the named cache `go list` filled, or vendor/ holds every module.
         return ModuleCache(EMPTY_DIGEST)
     manifests = await Get(GoModuleManifests, GoModule, module)
-    go_sum = await Get(
-        DigestContents,
-        DigestSubset(manifests.digest, PathGlobs([posixpath.join(module.root, "go.sum")])),
-    )
-    text = go_sum[0].content.decode(errors="replace") if go_sum else ""
+    # In a workspace a hash may be in any module's go.sum, or in go.work.sum.
+    sums = await Get(DigestContents, DigestSubset(manifests.digest, PathGlobs(["**/*.sum"])))
+    text = "".join(fc.content.decode(errors="replace") for fc in sums)
     versions = [ModuleVersion.parse(m) for m in request.modules]
     lines = [go_sum_lines(text, v) for v in versions]
     unpinned = [str(v) for v, found in zip(versions, lines) if not found]

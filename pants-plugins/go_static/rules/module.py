@@ -12,13 +12,22 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, render_problems
 from go_static.core.gograph.goenv import GoEnv
-from go_static.core.gograph.golist import go_list_argv, parse_go_list
-from go_static.core.gograph.gomod import diagnose, explain_toolchain_mismatch, local_replacements
+from go_static.core.gograph.golist import ALL_PACKAGES, go_list_argv, parse_go_list
+from go_static.core.gograph.gomod import diagnose, explain_toolchain_mismatch
 from go_static.core.gograph.graph import GoPackage
 from go_static.core.gograph.repo_dirs import ancestors
+from go_static.core.gograph.workspace import (
+    GO_WORK,
+    VENDOR_MODULES,
+    ModuleLayout,
+    layout_for,
+    parse_workspace,
+    workspace_problems,
+)
 from go_static.rules.process import GoStaticProcess
+from go_static.subsystems.go_static import GoStaticSubsystem, WorkspaceMode
 
 
 class GoModuleError(GoStaticError):
@@ -44,16 +53,29 @@ class GoModuleRoot:
 
 @dataclass(frozen=True)
 class GoModule:
-    """A Go module's root and its files (plus modules it `replace`s locally), minus nested ones."""
+    """A Go module's build context (its layout) and a snapshot of every file it may read: its
+    own, those of the modules its workspace and local replacements tie in, and the manifests;
+    nested modules and BUILD files left out."""
 
-    root: str
+    layout: ModuleLayout
     digest: Digest
-    vendored: bool
-    replacements: tuple[str, ...] = ()
+
+    @property
+    def root(self) -> str:
+        return self.layout.root
+
+    @property
+    def vendored(self) -> bool:
+        return self.layout.vendored
 
     @property
     def go_mod(self) -> str:
         return posixpath.join(self.root, "go.mod")
+
+    @property
+    def go_work(self) -> str | None:
+        """The go.work `go` runs with (GOWORK), or None for GOWORK=off."""
+        return self.layout.workspace.go_work if self.layout.workspace else None
 
     @property
     def mod_flag(self) -> str:
@@ -63,12 +85,14 @@ class GoModule:
 
 @dataclass(frozen=True)
 class GoListRequest:
-    """List every package of a module, with deps, under one tag set."""
+    """List a module's packages (or the given ones), with deps, under one tag set."""
 
     module: GoModule
     tags: tuple[str, ...]
     goos: str
     goarch: str
+    # `./...`, or the import path of a main package from the build list.
+    patterns: tuple[str, ...] = ALL_PACKAGES
 
 
 @dataclass(frozen=True)
@@ -81,7 +105,7 @@ class GoPackageGraph:
 
 def with_diagnosis(message: str, module: GoModule, go_env: GoEnv) -> str:
     """`message`, plus a 'Fix:' line when it is a go.sum or module-proxy problem."""
-    fix = diagnose(message, module.root, go_env.value("GOPROXY"), go_env.source("GOPROXY"))
+    fix = diagnose(message, module.root, go_env)
     return f"{message}\n{fix}" if fix else message
 
 
@@ -99,23 +123,37 @@ async def find_module_root(request: GoModuleRootRequest) -> GoModuleRoot:
     return GoModuleRoot(posixpath.dirname(max(found.files, key=len)))
 
 
+async def _read(paths: list[str]) -> dict[str, str]:
+    contents = await Get(DigestContents, PathGlobs(paths))
+    return {fc.path: fc.content.decode(errors="replace") for fc in contents}
+
+
 @rule(desc="Snapshot a Go module", level=LogLevel.DEBUG)
-async def snapshot_module(root: GoModuleRoot, build_files: BuildFileOptions) -> GoModule:
+async def snapshot_module(
+    root: GoModuleRoot, build_files: BuildFileOptions, subsystem: GoStaticSubsystem
+) -> GoModule:
     go_mod = posixpath.join(root.path, "go.mod")
-    contents = await Get(DigestContents, PathGlobs([go_mod]))
-    replacements = []
-    for target in local_replacements(contents[0].content.decode(errors="replace")):
-        path = posixpath.normpath(posixpath.join(root.path, target))
-        # An absolute path stays absolute through the join: it is outside the build root too.
-        if path == ".." or path.startswith(("../", "/")):
-            raise GoModuleError(
-                f"{go_mod} replaces a module with {target}, which is outside the build root, so "
-                "builds can't see it.\n"
-                "Fix: move that module into the repo, or replace with a version."
-            )
-        replacements.append("" if path == "." else path)
-    # Local replacements are part of the build; other nested modules are not.
-    dirs = [root.path, *replacements]
+    texts = await _read([go_mod])
+    workspace, problems = None, []
+    if subsystem.workspace == WorkspaceMode.auto:
+        # As go finds it from the module root, GOWORK=auto: the nearest go.work at or above.
+        found = await Get(Paths, PathGlobs([_under(d, GO_WORK) for d in ancestors(root.path)]))
+        if found.files:
+            go_work = max(found.files, key=len)
+            workspace, problems = parse_workspace(go_work, (await _read([go_work]))[go_work])
+    go_mods = {root.path: texts[go_mod]}
+    if workspace:
+        used = await _read([_under(d, "go.mod") for d in workspace.uses])
+        go_mods.update({posixpath.dirname(p): text for p, text in used.items()})
+        problems += workspace_problems(workspace, root.path, go_mods)
+    vendor_dir = workspace.dir if workspace else root.path
+    has_vendor = await Get(Paths, PathGlobs([_under(vendor_dir, VENDOR_MODULES)]))
+    layout, more = layout_for(root.path, go_mods, workspace, bool(has_vendor.files))
+    problems += more
+    if problems:
+        raise GoModuleError(render_problems(workspace.go_work if workspace else go_mod, problems))
+    # The module dirs are part of the build; other nested modules are not.
+    dirs = layout.module_dirs
     nested = await Get(Paths, PathGlobs([_under(d, "*/**/go.mod") for d in dirs]))
     excluded = {posixpath.dirname(p) for p in nested.files} - set(dirs)
     # BUILD files are Pants', never Go's: left out, editing one (a new target, a label) doesn't
@@ -126,17 +164,14 @@ async def snapshot_module(root: GoModuleRoot, build_files: BuildFileOptions) -> 
         PathGlobs(
             [
                 *(_under(d, "**") for d in dirs),
+                *layout.manifest_files,
+                _under(layout.vendor_dir, "vendor/**"),
                 *(f"!{d}/**" for d in sorted(excluded)),
                 *not_go,
             ]
         ),
     )
-    return GoModule(
-        root=root.path,
-        digest=snapshot.digest,
-        vendored=_under(root.path, "vendor/modules.txt") in snapshot.files,
-        replacements=tuple(replacements),
-    )
+    return GoModule(layout, snapshot.digest)
 
 
 def _under(directory: str, glob: str) -> str:
@@ -149,11 +184,12 @@ async def list_packages(request: GoListRequest, go_env: GoEnv) -> GoPackageGraph
     result = await Get(
         FallibleProcessResult,
         GoStaticProcess(
-            argv=go_list_argv(request.tags, module.mod_flag),
-            description=f"go list -deps ./... in {module.root or '.'} "
+            argv=go_list_argv(request.tags, module.mod_flag, request.patterns),
+            description=f"go list -deps {' '.join(request.patterns)} in {module.root or '.'} "
             f"(tags: {','.join(request.tags) or 'none'})",
             module_root=module.root,
             input_digest=module.digest,
+            go_work=module.go_work,
             # cgo on, so that cgo files are listed as such whatever the mode later picks.
             env=FrozenDict({"CGO_ENABLED": "1", "GOOS": request.goos, "GOARCH": request.goarch}),
             offline=module.vendored,
@@ -176,7 +212,7 @@ async def list_packages(request: GoListRequest, go_env: GoEnv) -> GoPackageGraph
         )
     return GoPackageGraph(
         module_root=module.root,
-        packages=FrozenDict(parse_go_list(result.stdout, module.root)),
+        packages=FrozenDict(parse_go_list(result.stdout, module.root, module.layout.path)),
     )
 
 

@@ -17,6 +17,12 @@ from go_static.core.errors import GoStaticError
 from go_static.core.names import FAIL, PASS
 from go_static.core.review.linkage import LinkageRow
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
+from go_static.rules.dependencies import (
+    GoStaticOwnershipError,
+    InputOwners,
+    InputOwnersRequest,
+    unowned_problem,
+)
 from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
 
 
@@ -48,6 +54,15 @@ async def go_static_outcome(request: GoStaticOutcomeRequest) -> GoStaticOutcome:
     except GoStaticError as e:
         return GoStaticOutcome(
             LinkageRow(address, problems=e.codes), "failed before building", str(e)
+        )
+    owners = await Get(InputOwners, InputOwnersRequest(plan.input_files))
+    if owners.unowned:
+        # `--changed-since` can't select this binary on an edit of those files.
+        failure = unowned_problem(list(owners.unowned)).render(address)
+        return GoStaticOutcome(
+            LinkageRow(address, problems=(GoStaticOwnershipError.code,)),
+            "failed before building",
+            failure,
         )
     mode = plan.mode
     row = LinkageRow(

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pants.base.specs import RawSpecs, RecursiveGlobSpec
 from pants.core.goals.package import PackageFieldSet
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior
-from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs, Snapshot
+from pants.engine.fs import (
+    Digest,
+    DigestContents,
+    DigestSubset,
+    MergeDigests,
+    PathGlobs,
+    Snapshot,
+)
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import Targets
 from pants.option.global_options import GlobMatchErrorBehavior
@@ -21,10 +28,12 @@ from pants.util.logging import LogLevel
 from go_static.core.arches import ARCHES
 from go_static.core.errors import GoStaticError, Problem
 from go_static.core.gograph.goenv import GoEnv
-from go_static.core.gograph.golist import GoListError, closure_of
+from go_static.core.gograph.golist import ALL_PACKAGES, GoListError, closure_of
 from go_static.core.gograph.graph import Closure, GoPackage, cached_modules, cgo_source_files
 from go_static.core.gograph.knowledge import KnowledgeTable
+from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.mode.build_mode import BuildMode, resolve
+from go_static.core.mode.derive import default_profile
 from go_static.core.mode.intent import Intent, ModeError, build_tags
 from go_static.core.mode.stamp import (
     GIT_COMMIT,
@@ -35,10 +44,11 @@ from go_static.core.mode.stamp import (
 )
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.mode.validate import validate_intent
-from go_static.core.names import GLIBC
+from go_static.core.names import AUTO, GLIBC, PGO_OFF
 from go_static.rules.module import (
     GoListRequest,
     GoModule,
+    GoModuleError,
     GoModuleRoot,
     GoModuleRootRequest,
     GoPackageGraph,
@@ -56,6 +66,7 @@ from go_static.target_types.binary import (
     GoStaticMainField,
     GoStaticMaxSizeField,
     GoStaticOutputPathField,
+    GoStaticPgoField,
     GoStaticResolverField,
     GoStaticStaticPieField,
     GoStaticXDefsField,
@@ -86,6 +97,7 @@ class GoStaticBinaryFieldSet(PackageFieldSet, RunFieldSet):
     x_defs: GoStaticXDefsField
     max_size: GoStaticMaxSizeField
     goarch: GoStaticGoarchField
+    pgo: GoStaticPgoField
     output_path: GoStaticOutputPathField
 
 
@@ -102,7 +114,7 @@ class GoStaticPlan:
 
     mode: BuildMode
     module: GoModule
-    main_dir: str
+    main: MainSpec
     input_digest: Digest
     input_files: tuple[str, ...]  # what input_digest holds
     # The std and pure-Go module-cache packages the module's binaries use, for the shared prebuild.
@@ -133,6 +145,8 @@ def intent_for(
         goarch=field_set.goarch.value or sdk.goarch,
         host_goarch=sdk.goarch,
         goarch_declared=field_set.goarch.value is not None,
+        pgo=field_set.pgo.setting,
+        main_dir=field_set.main.spec.dir,
     )
 
 
@@ -168,8 +182,25 @@ class GoStaticInputs:
     module: GoModule
     graph: GoPackageGraph
     closure: Closure
-    main_dir: str
+    main: MainSpec
     snapshot: Snapshot
+    # The PGO profiles among those the target may use that exist (GraphFacts.profiles).
+    profiles: tuple[str, ...]
+
+
+def list_request(module: GoModule, intent: Intent, main: MainSpec) -> GoListRequest:
+    """The `go list` a target's closure comes from: its module's `./...`, or its import path."""
+    patterns = (main.import_path,) if main.import_path is not None else ALL_PACKAGES
+    return GoListRequest(module, build_tags(intent), intent.goos, intent.goarch, patterns)
+
+
+async def module_for(search_dir: str, address: str) -> GoModule:
+    """The module a target builds in, with any error about it naming the target."""
+    root = await Get(GoModuleRoot, GoModuleRootRequest(search_dir, address))
+    try:
+        return await Get(GoModule, GoModuleRoot, root)
+    except GoModuleError as e:
+        raise GoModuleError(f"{address}: {e}") from None
 
 
 @rule(desc="Find the files a go_static_binary reads", level=LogLevel.DEBUG)
@@ -180,23 +211,25 @@ async def find_go_static_inputs(
     address = str(field_set.address)
     intent = intent_for(field_set, subsystem, sdk)
     validate_intent(intent)  # before `go list`: contradictions in the fields need no graph
-    main_dir = field_set.main.package_dir
-    root = await Get(GoModuleRoot, GoModuleRootRequest(main_dir, address))
-    module = await Get(GoModule, GoModuleRoot, root)
-    graph = await Get(
-        GoPackageGraph, GoListRequest(module, build_tags(intent), intent.goos, intent.goarch)
-    )
+    main = field_set.main.spec
+    module = await module_for(field_set.main.module_search_dir, address)
+    graph = await Get(GoPackageGraph, GoListRequest, list_request(module, intent, main))
     try:
-        closure = closure_of(graph.packages, main_dir, address)
+        closure = closure_of(graph.packages, main, address, module.go_mod)
     except GoListError as e:
         raise GoStaticPlanError(with_diagnosis(str(e), module, go_env)) from None
-    snapshot = await Get(
-        Snapshot,
-        DigestSubset(
-            module.digest, PathGlobs(closure.input_globs(module.root, module.replacements))
-        ),
+    candidates = [intent.pgo] if intent.pgo not in (AUTO, PGO_OFF) else []
+    if main.dir is not None and intent.pgo == AUTO:
+        candidates.append(default_profile(main.dir))
+    globs = closure.input_globs(module.layout)
+    snapshot, profiles = await MultiGet(
+        Get(Snapshot, DigestSubset(module.digest, PathGlobs(globs))),
+        Get(Snapshot, PathGlobs(candidates)),
     )
-    return GoStaticInputs(intent, module, graph, closure, main_dir, snapshot)
+    if profiles.files:
+        # A profile may live outside the module (a shared profiles/ dir).
+        snapshot = await Get(Snapshot, MergeDigests([snapshot.digest, profiles.digest]))
+    return GoStaticInputs(intent, module, graph, closure, main, snapshot, profiles.files)
 
 
 @dataclass(frozen=True)
@@ -240,8 +273,10 @@ async def shared_packages(
         if (build_tags(intent), intent.goos, intent.goarch)
         == (request.tags, request.goos, request.goarch)
     ]
+    # A command from a required module has its own `go list`; its build compiles what it needs.
+    candidates = [(fs, i) for fs, i in candidates if fs.main.spec.dir is not None]
     roots = await MultiGet(
-        Get(GoModuleRoot, GoModuleRootRequest(fs.main.package_dir, str(fs.address)))
+        Get(GoModuleRoot, GoModuleRootRequest(fs.main.module_search_dir, str(fs.address)))
         for fs, _ in candidates
     )
     graph = await Get(GoPackageGraph, GoListRequest, request)
@@ -250,7 +285,7 @@ async def shared_packages(
         if root.path != request.module.root:
             continue
         try:
-            closure = closure_of(graph.packages, fs.main.package_dir, "")
+            closure = closure_of(graph.packages, fs.main.spec, "")
         except GoListError:
             continue  # that target's own build reports it
         packages.update((p.import_path, p) for p in external_packages(closure))
@@ -263,8 +298,8 @@ async def plan_go_static_binary(
 ) -> GoStaticPlan:
     inputs = await Get(GoStaticInputs, GoStaticInputsRequest(request.field_set))
     intent, module, closure = inputs.intent, inputs.module, inputs.closure
-    stamped = [p for _, value in intent.x_defs for p in placeholders(value)]
-    if subsystem.stamp and stamped:
+    if subsystem.stamp:
+        stamped = [p for _, value in intent.x_defs for p in placeholders(value)]
         values = await Get(
             StampValues,
             StampRequest(
@@ -278,6 +313,7 @@ async def plan_go_static_binary(
         DigestContents, DigestSubset(module.digest, PathGlobs(cgo_source_files(closure)))
     )
     facts = closure.facts({fc.path: fc.content for fc in scanned}, knowledge.entries)
+    facts = dataclasses.replace(facts, profiles=inputs.profiles)
     build_mode = resolve(intent, facts)
     shared = await Get(
         SharedPackages, GoListRequest(module, build_tags(intent), intent.goos, intent.goarch)
@@ -285,7 +321,7 @@ async def plan_go_static_binary(
     return GoStaticPlan(
         mode=build_mode,
         module=module,
-        main_dir=inputs.main_dir,
+        main=inputs.main,
         input_digest=inputs.snapshot.digest,
         input_files=inputs.snapshot.files,
         external_packages=shared.packages,

@@ -62,6 +62,7 @@ class StaticCheckRequest:
     modules: Digest  # the ModuleCache the build read (empty with local inputs), for the SBOM
     policy: Policy = Policy()
     target_max_size: int | None = None
+    go_work: str | None = None  # the go.work the build used, for the report and SBOM
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,13 @@ async def check_static_binary(
         sbom = await Get(
             Sbom,
             SbomRequest(
-                mode, request.output_path, facts.sha256, facts.build_info, cc, request.modules
+                mode,
+                request.output_path,
+                facts.sha256,
+                facts.build_info,
+                cc,
+                request.modules,
+                request.go_work,
             ),
         )
     context = BuildContext(
@@ -142,6 +149,7 @@ async def check_static_binary(
             for x in mode.x_defs
         ),
         sbom=os.path.basename(sbom.path) if sbom else None,
+        go_work=request.go_work,
     )
     report = binary_report(verdict, request.output_path, context)
     report_json = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

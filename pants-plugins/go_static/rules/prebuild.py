@@ -88,6 +88,7 @@ async def prebuild_dependencies(request: GoPrebuildRequest) -> GoPrebuild:
             env=request.env,
             c_compiler=request.c_compiler,
             offline=module.vendored,
+            go_work=module.go_work,
             # Cache failures too: a package that can't build in this mode must not re-run each time.
             cache_scope=ProcessCacheScope.ALWAYS,
         ),

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pants.engine.env_vars import CompleteEnvironmentVars
-from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.fs import (
+    EMPTY_DIGEST,
+    CreateDigest,
+    Digest,
+    Directory,
+    FileContent,
+    MergeDigests,
+)
 from pants.engine.internals.session import SessionValues
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope, ProcessResult
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
@@ -33,6 +40,7 @@ from go_static.core.mode.environment import (
     ZIGCACHE_DIR,
     go_env_settings,
 )
+from go_static.core.mode.stamp import VcsStamp
 from go_static.core.mode.toolchains import CCompiler, GoSdk
 from go_static.core.names import ZIG
 from go_static.rules.toolchain import (
@@ -79,6 +87,8 @@ export ZIG_LOCAL_CACHE_DIR="$sandbox/{ZIGCACHE_DIR}"
 GOROOT="$(cd -P "$sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_GO_LINK" && pwd)" ||
   {{ echo "go_static: no Go SDK at $sandbox/{TOOLCHAINS_DIR}/$__GO_STATIC_GO_LINK" >&2; exit 1; }}
 export GOROOT
+# A workspace's go.work, by its place in the sandbox (go wants an absolute GOWORK).
+[ -z "$__GO_STATIC_GOWORK" ] || export GOWORK="$sandbox/$__GO_STATIC_GOWORK"
 GOMODCACHE="$sandbox/{GOMODCACHE_DIR}"
 [ ! -d "$GOMODCACHE" ] || GOMODCACHE="$(cd -P "$GOMODCACHE" && pwd)"
 export GOMODCACHE
@@ -140,6 +150,10 @@ class GoStaticProcess:
     # module cache `go list` filled on whichever machine ran it.
     modules: Digest = EMPTY_DIGEST
     cache_scope: ProcessCacheScope = ProcessCacheScope.SUCCESSFUL
+    # The go.work `go` uses (repo path), or None for GOWORK=off.
+    go_work: str | None = None
+    # A stamped build: go reads this git checkout (-buildvcs=true).
+    vcs: VcsStamp | None = None
 
 
 @rule(desc="Read the Go settings to pass through", level=LogLevel.DEBUG)
@@ -264,9 +278,23 @@ async def setup_go_static_process(
         caches[_MODULE_CACHE] = GOMODCACHE_DIR
     elif request.modules != EMPTY_DIGEST:
         immutable_inputs[GOMODCACHE_DIR] = request.modules
-    input_digest = await Get(Digest, MergeDigests([script, request.input_digest]))
-    settings = go_env_settings(cc, go_env, request.env, request.offline, request.network)
+    # go finds the repository by a `.git` at the sandbox root, where the build root's is.
+    marker = await Get(Digest, CreateDigest([Directory(".git")])) if request.vcs else EMPTY_DIGEST
+    input_digest = await Get(Digest, MergeDigests([script, marker, request.input_digest]))
+    settings = go_env_settings(
+        cc,
+        go_env,
+        request.env,
+        request.offline,
+        request.network,
+        go_work=request.go_work,
+        vcs=request.vcs,
+    )
     env = {s.setting: s.value for s in settings}
+    if request.go_work:
+        # Absolute, so the wrapper sets it inside the sandbox.
+        del env["GOWORK"]
+        wrapper_env["__GO_STATIC_GOWORK"] = request.go_work
     env.update(
         {
             "__GO_STATIC_MODULE_ROOT": request.module_root,

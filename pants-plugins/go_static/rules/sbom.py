@@ -72,6 +72,7 @@ class SbomRequest:
     build_info: GoBuildInfo
     c_compiler: CCompiler | None
     modules: Digest  # the build's ModuleCache: empty when the named module cache serves
+    go_work: str | None = None  # the go.work the build used
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) ->
             build_info=request.build_info,
             libc=libc,
             c_components=bundled,
+            go_work=request.go_work,
         )
     except ValueError as e:  # cyclonedx and packageurl reject a value they can't represent
         problem = Problem(

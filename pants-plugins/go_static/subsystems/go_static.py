@@ -38,6 +38,13 @@ class ToolchainSource(Enum):
 PATH_TOKEN = "<PATH>"
 
 
+class WorkspaceMode(Enum):
+    """Whether builds use the go.work above a module, as `go build` does."""
+
+    auto = "auto"
+    off = "off"
+
+
 class GoStaticSubsystem(Subsystem):
     options_scope = "go-static"
     help = (
@@ -202,18 +209,55 @@ class GoStaticSubsystem(Subsystem):
             """
         ),
     )
+    workspace = EnumOption(
+        default=WorkspaceMode.auto,
+        help=softwrap(
+            """
+            Whether builds use a go.work workspace, as `go build` does: `auto` (the default) or
+            `off`.
+
+            `auto`: a go.work in a module's directory or above it (inside the build root) is
+            used, exactly as `go build` finds it (GOWORK=auto). Every module it `use`s is then a
+            main module: a package of one imports another's with no `require` or `replace`, and
+            go.work's `replace` lines apply. go.work, go.work.sum and each workspace module's
+            go.mod and go.sum are inputs of every build in the workspace. `off` builds each
+            module against its own go.mod alone (GOWORK=off), so a go.work kept for editors
+            can't change release binaries; a module that only builds in the workspace then
+            fails. A go.work outside the build root is never seen.
+            """
+        ),
+    )
     stamp = BoolOption(
         default=False,
         help=softwrap(
             """
-            Fill the `{git_commit}`, `{git_describe}` and `{env:NAME}` placeholders in
-            go_static_binary `x_defs`, for release builds.
+            Stamp release builds: record the git checkout in build info, as plain `go build`
+            does, and fill the `{git_commit}`, `{git_describe}` and `{env:NAME}` placeholders in
+            go_static_binary `x_defs`.
 
-            Off by default: a value with a placeholder is then left out, so a build's flags,
-            cache key and bytes don't change between commits that touch none of its inputs. On
-            (`--go-static-stamp`), the values are read from git (`git rev-parse HEAD`, `git
-            describe --tags --always --dirty`) and the environment in every run, and only the
-            binaries whose x_defs use them are rebuilt when they change.
+            Off by default: builds then record no VCS state (-buildvcs=false) and leave out
+            x_defs values with a placeholder, so a build's flags, cache key and bytes don't
+            change between commits that touch none of its inputs. On (`--go-static-stamp`), go
+            reads the checkout with the real git (-buildvcs=true: `vcs.revision`, `vcs.time`,
+            `vcs.modified`, and the main module's version from a tag), and the placeholders are
+            filled from `git rev-parse HEAD`, `git describe --tags --always --dirty` and the
+            environment. Git is read in every run; a binary is rebuilt when the commit, the
+            tags, the checkout's modified state or its own values change. It needs the build
+            root to be the top of the git checkout, and local execution: a remote worker has no
+            copy of the repository.
+            """
+        ),
+    )
+    tailor_tools = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            Let `pants tailor` propose a go_static_binary for each `tool` line of a go.mod (Go
+            1.24), with `main` set to the tool's import path.
+
+            Off by default: many tool lines are generators and linters that a repo runs but
+            doesn't ship, and a third-party command often needs its own build tags. Turn it on
+            to tailor the commands you ship in your images, then edit or delete what you don't.
             """
         ),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Optional, Union
 
 from pants.core.goals.package import OutputPathField
@@ -23,7 +22,9 @@ from pants.engine.target import (
 from pants.util.strutil import help_text
 
 from go_static.core.arches import C_GOARCHES, SUPPORTED_GOARCHES
-from go_static.core.names import LIBCS, RESOLVERS
+from go_static.core.gograph.mainpkg import MainSpec, main_spec
+from go_static.core.gograph.modfile import repo_path
+from go_static.core.names import AUTO, DEFAULT_PGO, LIBCS, PGO_OFF, RESOLVERS
 from go_static.core.sizes import parse_size
 
 
@@ -32,11 +33,18 @@ class GoStaticMainField(StringField, AsyncFieldMixin):
     default = "."
     help = help_text(
         """
-        The directory of the Go package holding `package main`, relative to this BUILD file's
-        directory.
+        The Go package holding `package main`: a directory relative to this BUILD file, or the
+        import path of a main package in the module's build list.
 
-        The module root is the nearest `go.mod` at or above this directory. Use `./cmd/server` style
-        paths; the default `.` means this BUILD file's own directory.
+        A directory: `./cmd/server` style paths; the default `.` is this BUILD file's own
+        directory. The module root is the nearest `go.mod` at or above it.
+
+        An import path (its first element has a dot, e.g.
+        `"github.com/golang-migrate/migrate/v4/cmd/migrate"`) builds a command from a module that
+        the nearest `go.mod` at or above this BUILD file requires, as `go build <import path>` in
+        that module does: Go 1.24 `tool` lines, or the tools.go pattern. The version is the one
+        go.mod and go.sum pin. Write a directory whose first element has a dot with `./` in
+        front.
         """
     )
     value: str
@@ -44,25 +52,27 @@ class GoStaticMainField(StringField, AsyncFieldMixin):
     @classmethod
     def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
         value = super().compute_value(raw_value, address) or "."
-        if value.startswith("/"):
+        _, problem = main_spec(value, address.spec_path)
+        if problem:
             raise InvalidFieldException(
-                f"The `main` field of {address} must be a directory relative to its BUILD file "
-                f'(e.g. main="./cmd/server"), not {value!r}.'
-            )
-        resolved = posixpath.normpath(posixpath.join(address.spec_path, value))
-        if resolved == ".." or resolved.startswith("../"):
-            raise InvalidFieldException(
-                f"The `main` field of {address} ({value!r}) points outside the build root, "
-                "where Pants can't read sources. Fix: point `main` at a directory inside the "
-                'repo, relative to the BUILD file (e.g. main="./cmd/server").'
+                f"The `main` field of {address}: {problem}.\n"
+                "Fix: point `main` at a directory inside the repo, relative to the BUILD file "
+                '(e.g. main="./cmd/server"), or at the import path of a main package from a '
+                'required module (e.g. main="github.com/org/tool/cmd/tool").'
             )
         return value
 
     @property
-    def package_dir(self) -> str:
-        """The main package's directory, relative to the build root ('' for the root)."""
-        resolved = posixpath.normpath(posixpath.join(self.address.spec_path, self.value))
-        return "" if resolved == "." else resolved
+    def spec(self) -> MainSpec:
+        """Where the main package is: a repo directory, or an import path."""
+        spec, _ = main_spec(self.value, self.address.spec_path)
+        assert spec is not None  # compute_value refused the rest
+        return spec
+
+    @property
+    def module_search_dir(self) -> str:
+        """Where the search for the module's go.mod starts."""
+        return self.spec.search_dir(self.address.spec_path)
 
 
 class GoStaticLibcField(StringField):
@@ -231,6 +241,47 @@ class GoStaticGoarchField(StringField):
     )
 
 
+class GoStaticPgoField(StringField, AsyncFieldMixin):
+    alias = "pgo"
+    default = AUTO
+    help = help_text(
+        f"""
+        Profile-guided optimization: "{AUTO}" (the default), "{PGO_OFF}", or the path of a CPU
+        profile, relative to this BUILD file.
+
+        "{AUTO}" is Go's own default (`-pgo=auto`): a `{DEFAULT_PGO}` beside the main package is
+        used, as plain `go build` uses it, and no profile means none. A path builds with that
+        profile (`-pgo=<path>`); it must be in the repo. The profile is an input of the build, so
+        editing it rebuilds the binary and selects it under `--changed-since`. Build info
+        records the profile's file name (`-pgo={DEFAULT_PGO}`), and the post-link check
+        compares it with this field.
+        """
+    )
+    value: str
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address) or AUTO
+        if value in (AUTO, PGO_OFF):
+            return value
+        if repo_path(address.spec_path, value) is None or value.startswith("-"):
+            raise InvalidFieldException(
+                f"The `pgo` field of {address} ({value!r}) is not a file in the repo.\n"
+                f'Fix: set pgo="{AUTO}", "{PGO_OFF}", or the path of a profile relative to the '
+                'BUILD file (e.g. pgo="profiles/server.pprof").'
+            )
+        return value
+
+    @property
+    def setting(self) -> str:
+        """ "auto", "off", or the profile's repo path."""
+        if self.value in (AUTO, PGO_OFF):
+            return self.value
+        path = repo_path(self.address.spec_path, self.value)
+        assert path is not None  # compute_value refused the rest
+        return path
+
+
 class GoStaticOutputPathField(OutputPathField):
     help = help_text(
         """
@@ -267,6 +318,7 @@ class GoStaticBinaryTarget(Target):
         GoStaticXDefsField,
         GoStaticMaxSizeField,
         GoStaticGoarchField,
+        GoStaticPgoField,
         GoStaticOutputPathField,
         GoStaticBinaryDependenciesField,
     )

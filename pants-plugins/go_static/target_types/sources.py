@@ -15,6 +15,8 @@ from go_static.core.gograph.ownership import (
     MOD_SOURCES,
     MOD_TARGET,
     SOURCES_TARGET,
+    WORKSPACE_SOURCES,
+    WORKSPACE_TARGET,
 )
 
 
@@ -62,5 +64,29 @@ class GoStaticModTarget(Target):
         Every go_static_binary of the module depends on it (inferred), so an edit to go.mod,
         go.sum or a vendored file selects them all. `pants tailor` creates it beside each
         go.mod. With Pants' Go backend enabled, its `go_mod` target owns go.mod and go.sum.
+        """
+    )
+
+
+class GoStaticWorkspaceSourcesField(MultipleSourcesField):
+    default = WORKSPACE_SOURCES
+    help = help_text(
+        """
+        The workspace's go.work and go.work.sum (add `vendor/**` when `go work vendor` wrote a
+        vendor/ here that no go_static_mod owns).
+        """
+    )
+
+
+class GoStaticWorkspaceTarget(Target):
+    alias = WORKSPACE_TARGET
+    core_fields = (*COMMON_TARGET_FIELDS, GoStaticWorkspaceSourcesField)
+    help = help_text(
+        """
+        A go.work workspace's files, for go_static_binary builds.
+
+        Every go_static_binary of a module the workspace uses depends on it (inferred), so an
+        edit to go.work or go.work.sum selects them all under `--changed-since`. `pants tailor`
+        creates it beside each go.work that builds read. See `[go-static].workspace`.
         """
     )

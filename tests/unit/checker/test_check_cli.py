@@ -228,6 +228,9 @@ def test_one_report_schema_for_the_cli_and_the_rule(bins: Binaries) -> None:
             "host_paths",
             "x_defs",
             "sbom",
+            "go_work",
+            "pgo",
+            "vcs",
         }
     )
     assert report["output"] == "dist/app"

@@ -6,12 +6,14 @@ import pytest
 
 from go_static.core.gograph.goenv import (
     DEFAULT_PASSTHROUGH,
+    GoEnv,
     GoEnvError,
+    GoSetting,
     go_env_file_path,
     parse_go_env_file,
     resolve_go_env,
 )
-from go_static.core.gograph.gomod import diagnose, local_replacements
+from go_static.core.gograph.gomod import diagnose
 
 
 def test_go_env_file_path_follows_go() -> None:
@@ -60,23 +62,6 @@ def test_parse_go_env_file_skips_noise() -> None:
     assert parse_go_env_file("\n# c\nA=1\nB = two=2\nbogus\n") == {"A": "1", "B": "two=2"}
 
 
-def test_local_replacements() -> None:
-    go_mod = (
-        "module x\n"
-        "\n"
-        "replace example.com/a => ../a\n"
-        "replace example.com/b v1.0.0 => ./b // why\n"
-        "replace example.com/c => example.com/d v1.2.0\n"
-        "replace (\n"
-        "\texample.com/e => ../../e\n"
-        "\texample.com/f v1 => example.com/g v2\n"
-        "\texample.com/h => .\n"
-        "\texample.com/i => /opt/src/i\n"
-        ")\n"
-    )
-    assert local_replacements(go_mod) == ("../a", "./b", "../../e", ".", "/opt/src/i")
-
-
 @pytest.mark.parametrize(
     "text,expected",
     [
@@ -104,8 +89,73 @@ def test_local_replacements() -> None:
     ],
 )
 def test_diagnose(text: str, expected: str) -> None:
-    assert expected in diagnose(text, "mod", "https://p.example", "environment")
+    go_env = GoEnv(passed=(GoSetting("GOPROXY", "https://p.example", "environment"),), ignored=())
+    assert expected in diagnose(text, "mod", go_env)
 
 
 def test_diagnose_says_nothing_about_other_errors() -> None:
-    assert diagnose("main.go:3:1: syntax error", "mod", "", "go's default") is None
+    assert diagnose("main.go:3:1: syntax error", "mod", GoEnv((), ())) is None
+
+
+HOME = GoEnv(passed=(GoSetting("HOME", "/home/ci", "environment"),), ignored=())
+
+
+# What go1.27 and git 2.39 print against a private git server (build-support/private_git_server.py).
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            'main.go:6:2: unrecognized import path "git.corp.test/greet": reading '
+            "https://git.corp.test/greet?go-get=1: 401 Unauthorized\n\tserver response: "
+            "authentication required",
+            "Fix: git.corp.test/greet is private, and its server refused the request",
+        ),
+        (
+            "main.go:6:2: reading git.corp.test/greet/go.mod at revision v1.0.0: git ls-remote -q "
+            "--end-of-options https://git.corp.test/greet.git in /x: exit status 128:\n\tfatal: "
+            "could not read Username for 'https://git.corp.test': terminal prompts disabled",
+            "`go list` runs with HOME=/home/ci (from environment)",
+        ),
+        (
+            "main.go:6:2: git.corp.test/greet@v1.0.0: reading https://127.0.0.1:38295/goproxy/"
+            "git.corp.test/greet/@v/v1.0.0.zip: 401 Unauthorized",
+            "for a GOPROXY the machine is its host:port",
+        ),
+        (
+            "main.go:6:2: git.corp.test/greet@v1.0.0: reading https://proxy.golang.org/"
+            "git.corp.test/greet/@v/v1.0.0.zip: 404 Not Found",
+            "Set GOPRIVATE=git.corp.test",
+        ),
+        (
+            "go: git.corp.test/greet@v1.0.0: verifying module: git.corp.test/greet@v1.0.0: Get "
+            '"https://sum.golang.org/lookup/git.corp.test/greet@v1.0.0": dial tcp: no such host',
+            "public module proxy or checksum database about git.corp.test/greet",
+        ),
+        (
+            'main.go:6:2: unrecognized import path "git.corp.test/greet": https fetch: Get '
+            '"https://git.corp.test/greet?go-get=1": tls: failed to verify certificate: x509: '
+            "certificate signed by unknown authority",
+            "TLS certificate is not trusted",
+        ),
+        (
+            "fatal: unable to access 'https://git.corp.test/greet.git/': server certificate "
+            "verification failed. CAfile: none CRLfile: none",
+            "GIT_SSL_CAINFO",
+        ),
+    ],
+)
+def test_private_module_failures_name_the_module_and_the_setting(text: str, expected: str) -> None:
+    assert expected in diagnose(text, "mod", HOME)
+
+
+def test_credentials_in_a_passed_url_are_refused_without_showing_them() -> None:
+    entries = ("GOPROXY", "HTTPS_PROXY")
+    host = {"GOPROXY": "https://alice:s3cret@proxy.corp/go", "HTTPS_PROXY": "http://xq7tkn@px:3128"}
+    with pytest.raises(GoEnvError) as caught:
+        resolve_go_env(entries, host, None, "")
+    message = str(caught.value)
+    assert "GOPROXY (from environment), HTTPS_PROXY (from environment)" in message
+    assert "s3cret" not in message and "xq7tkn" not in message and "$HOME/.netrc" in message
+    # The same settings without credentials pass.
+    clean = {"GOPROXY": "https://proxy.corp/go", "HTTPS_PROXY": "http://px:3128"}
+    assert {s.name for s in resolve_go_env(entries, clean, None, "").passed} == set(entries)

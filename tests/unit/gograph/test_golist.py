@@ -11,6 +11,8 @@ import pytest
 
 from go_static.core.gograph.golist import GoListError, closure_of, go_list_argv, parse_go_list
 from go_static.core.gograph.graph import calls_dlopen, cgo_source_files
+from go_static.core.gograph.mainpkg import MainSpec
+from go_static.core.gograph.workspace import ModuleLayout
 
 
 def _go() -> str | None:
@@ -78,7 +80,10 @@ def graph(tmp_path_factory):
         check=True,
         capture_output=True,
     ).stdout
-    return parse_go_list(out, "mod"), module
+    return parse_go_list(out, "mod", "example.com/m"), module
+
+
+LAYOUT = ModuleLayout("mod", "example.com/m")
 
 
 def test_paths_are_relative_to_the_build_root(graph) -> None:
@@ -90,11 +95,11 @@ def test_paths_are_relative_to_the_build_root(graph) -> None:
 
 def test_closure_is_exactly_the_main_packages_imports(graph) -> None:
     packages, _ = graph
-    closure = closure_of(packages, "mod/cmd/pure", "//:pure")
+    closure = closure_of(packages, MainSpec(dir="mod/cmd/pure"), "//:pure")
     names = {p.import_path for p in closure.packages}
     assert {"example.com/m/cmd/pure", "example.com/m/lib", "net", "fmt"} <= names
     assert "example.com/m/plug" not in names and "example.com/m/unrelated" not in names
-    globs = closure.input_globs("mod")
+    globs = closure.input_globs(LAYOUT)
     assert "mod/lib/data.txt" in globs  # embedded files are inputs
     assert {"mod/go.mod", "mod/go.sum", "mod/vendor/modules.txt"} <= set(globs)
     assert not any(g.startswith("mod/plug") or g.startswith("mod/unrelated") for g in globs)
@@ -103,7 +108,7 @@ def test_closure_is_exactly_the_main_packages_imports(graph) -> None:
 
 def test_facts_find_cgo_and_dlopen_and_resolver_packages(graph) -> None:
     packages, module = graph
-    closure = closure_of(packages, "mod/cmd/app", "//:app")
+    closure = closure_of(packages, MainSpec(dir="mod/cmd/app"), "//:app")
     assert [p.import_path for p in closure.cgo_packages] == ["example.com/m/plug"]
     scanned = cgo_source_files(closure)
     assert set(scanned) == {"mod/plug/plug.go", "mod/plug/helper.c", "mod/plug/helper.h"}
@@ -112,19 +117,18 @@ def test_facts_find_cgo_and_dlopen_and_resolver_packages(graph) -> None:
     assert facts.cgo_packages == ("example.com/m/plug",)
     assert facts.dlopen_packages == ("example.com/m/plug",)
     assert facts.main_package == "example.com/m/cmd/app"
-    assert "mod/plug/**/*.h" not in closure.input_globs(
-        "mod"
-    ) and "mod/**/*.h" in closure.input_globs("mod")
-    pure = closure_of(packages, "mod/cmd/pure", "//:pure").facts({})
+    globs = closure.input_globs(LAYOUT)
+    assert "mod/plug/**/*.h" not in globs and "mod/**/*.h" in globs
+    pure = closure_of(packages, MainSpec(dir="mod/cmd/pure"), "//:pure").facts({})
     assert pure.resolver_packages == ("net",) and pure.cgo_packages == ()
 
 
 def test_missing_and_non_main_packages_are_clear_errors(graph) -> None:
     packages, _ = graph
     with pytest.raises(GoListError, match=r"//:x: no Go package in mod/nope/"):
-        closure_of(packages, "mod/nope", "//:x")
+        closure_of(packages, MainSpec(dir="mod/nope"), "//:x")
     with pytest.raises(GoListError, match=r"is `package notmain`, not `package main`"):
-        closure_of(packages, "mod/cmd/notmain", "//:x")
+        closure_of(packages, MainSpec(dir="mod/cmd/notmain"), "//:x")
 
 
 @pytest.mark.parametrize(
@@ -173,7 +177,7 @@ def test_go_list_errors_surface_per_package(tmp_path) -> None:
         },
     ).stdout
     with pytest.raises(GoListError, match=r"go list found errors .*\n.*missing"):
-        closure_of(parse_go_list(out, ""), "", "//:e")
+        closure_of(parse_go_list(out, ""), MainSpec(dir=""), "//:e")
 
 
 def test_a_long_comment_block_without_import_c_is_scanned_in_linear_time() -> None:
@@ -186,3 +190,60 @@ def test_a_long_comment_block_without_import_c_is_scanned_in_linear_time() -> No
     assert calls_dlopen(
         "z.go", header + b'/*\nvoid* h(void) { return dlopen("x", 0); }\n*/\nimport "C"\n'
     )
+
+
+def _go_list(cwd, root, *patterns: str, **env: str) -> bytes:
+    return subprocess.run(
+        [GO, *go_list_argv(("netgo", "osusergo"), "-mod=readonly", patterns or ("./...",))],
+        cwd=cwd,
+        capture_output=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root),
+            "GOTOOLCHAIN": "local",
+            "GOENV": "off",
+            "GOFLAGS": "",
+            "GOPROXY": "off",
+            "GOCACHE": str(root / ".cache"),
+            "GOPATH": str(root / "gopath"),
+            **env,
+        },
+    ).stdout
+
+
+def test_a_workspace_lists_every_used_module_as_main_and_paths_stay_repo_relative(
+    tmp_path,
+) -> None:
+    # The workspace's other module comes first in go list's output; the sandbox root must still
+    # come from the module go runs in.
+    files = {
+        "go.work": "go 1.22\n\nuse (\n\t./svc/app\n\t./lib\n)\n",
+        "svc/app/go.mod": "module example.com/app\n\ngo 1.22\n",
+        "svc/app/main.go": (
+            'package main\n\nimport "example.com/lib/greet"\n\nfunc main() { greet.Hi() }\n'
+        ),
+        "lib/go.mod": "module example.com/lib\n\ngo 1.22\n",
+        "lib/greet/greet.go": "package greet\n\nfunc Hi() {}\n",
+    }
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content)
+    out = _go_list(tmp_path / "svc/app", tmp_path, GOWORK=str(tmp_path / "go.work"))
+    packages = parse_go_list(out, "svc/app", "example.com/app")
+    closure = closure_of(packages, MainSpec(dir="svc/app"), "//svc/app:app")
+    assert packages["example.com/lib/greet"].dir == "lib/greet"
+    assert packages["example.com/lib/greet"].main_module
+    assert "lib/greet/greet.go" in {f for p in closure.packages for f in p.files}
+
+
+def test_a_main_package_by_import_path_must_be_in_the_build_list(tmp_path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/tools\n\ngo 1.22\n")
+    out = _go_list(tmp_path, tmp_path, "example.com/absent/cmd/tool", GOWORK="off")
+    packages = parse_go_list(out, "", "example.com/tools")
+    with pytest.raises(GoListError) as caught:
+        closure_of(
+            packages, MainSpec(import_path="example.com/absent/cmd/tool"), "//:tool", "go.mod"
+        )
+    message = str(caught.value)
+    assert "//:tool: main='example.com/absent/cmd/tool' is not a package of any module" in message
+    assert "go get -tool example.com/absent/cmd/tool@latest" in message

@@ -29,6 +29,11 @@ class Expectation:
     forbid_host_paths: bool = False  # a build-host path in the binary is a violation
     # (symbol, value) of every -X the link was given: each value must be in the binary.
     x_defs: tuple[tuple[str, str], ...] = ()
+    # Build info's `-pgo`: the profile's file name, "" for none; None when go decided.
+    pgo: str | None = None
+    # Build info's `vcs.revision`: "" means no VCS state may be recorded.
+    vcs_revision: str | None = None
+    vcs_modified: bool | None = None
 
     @property
     def expects_go(self) -> bool:

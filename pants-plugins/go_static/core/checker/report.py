@@ -36,6 +36,7 @@ class BuildContext:
     # The x_defs entries: symbol, value, template, and whether -X set them (stamping).
     x_defs: tuple[Mapping[str, Any], ...] = ()
     sbom: str | None = None  # the CycloneDX SBOM beside the binary (file name), once it passed
+    go_work: str | None = None  # the go.work the build used (repo path)
 
 
 def violation_dict(v: Violation) -> dict[str, str]:
@@ -91,6 +92,9 @@ def binary_report(
         "decisions": [dict(d) for d in build.decisions] if build else [],
         "go_env": dict(build.go_env) if build else None,
         "sbom": build.sbom if build else None,
+        "go_work": build.go_work if build else None,
+        "pgo": bi.get("-pgo") if bi else None,
+        "vcs": {k[4:] or "system": v for k, v in bi.settings if k.startswith("vcs")} if bi else {},
         "x_defs": [
             {**x, "in_binary": x["applied"] and x["value"] not in facts.missing_strings}
             for x in (build.x_defs if build else ())

@@ -209,6 +209,12 @@ def _build_info(facts: ElfFacts, exp: Expectation, notes: list[str]) -> list[Vio
     for key, want in (("GOOS", exp.goos), ("GOARCH", exp.goarch)):
         if want is not None and bi.get(key) not in (None, want):
             differ(key, bi.get(key, ""), want)
+    if exp.pgo is not None and (bi.get("-pgo") or "") != exp.pgo:
+        differ("-pgo", bi.get("-pgo") or "(none)", exp.pgo or "(none)")
+    if exp.vcs_revision is not None and (bi.get("vcs.revision") or "") != exp.vcs_revision:
+        differ("vcs.revision", bi.get("vcs.revision") or "(none)", exp.vcs_revision or "(none)")
+    if exp.vcs_modified is not None and bi.get("vcs.modified") != str(exp.vcs_modified).lower():
+        differ("vcs.modified", bi.get("vcs.modified") or "(none)", str(exp.vcs_modified).lower())
     if exp.ldflags is not None:
         if bi.ldflags is None:
             notes.append(

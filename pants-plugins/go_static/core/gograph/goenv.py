@@ -9,6 +9,7 @@ resolved mode decides those, and the report lists what was ignored.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -29,7 +30,18 @@ DEFAULT_PASSTHROUGH = (
     "no_proxy",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
+    # Private modules, the way a user's go reads them: GOAUTH (netrc by default) and $NETRC or
+    # $HOME/.netrc for go; $HOME/.netrc, $HOME/.gitconfig (credential helpers, insteadOf, CAs)
+    # and SSH for git. Only where the secrets are, never the secrets, reaches a process key.
+    "GOAUTH",
+    "NETRC",
+    "HOME",
+    "GIT_SSL_CAINFO",
+    "GIT_SSH_COMMAND",
+    "SSH_AUTH_SOCK",
 )
+# `scheme://user[:password]@host`: a credential inside a URL-valued setting.
+_URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@\s,|]+@")
 # Settings the mode or the sandbox owns. Passing them through would silently override the mode.
 MODE_OWNED = (
     "GOFLAGS",
@@ -121,6 +133,26 @@ def check_passthrough(entries: tuple[str, ...]) -> None:
         )
 
 
+def check_no_credentials(settings: tuple[GoSetting, ...]) -> None:
+    """Refuse a setting whose value holds a URL with credentials, naming it but never its value:
+    it would be in every download step's cache key (and a remote cache's action)."""
+    found = [s for s in settings if _URL_CREDENTIALS.search(s.value)]
+    if not found:
+        return
+    names = ", ".join(f"{s.name} (from {s.source})" for s in found)
+    raise GoEnvError(
+        Problem(
+            f"{names} holds a URL with credentials (user:password@ or token@).",
+            "Every go process's environment is part of its cache key, which Pants stores and a "
+            "remote cache shares, so the secret would leave this machine.",
+            "put the credentials where go and git read them by themselves: $HOME/.netrc "
+            "(`machine <host[:port]> login <user> password <token>`, which go sends to a GOPROXY "
+            "over https) or a git credential helper; for an HTTP proxy that needs a password, "
+            "one that authenticates without it in its URL.",
+        ).render()
+    )
+
+
 def resolve_go_env(
     entries: tuple[str, ...],
     host_env: Mapping[str, str],
@@ -140,6 +172,7 @@ def resolve_go_env(
             passed[entry] = GoSetting(entry, host_env[entry], "environment")
         elif entry in file_settings:
             passed[entry] = GoSetting(entry, file_settings[entry], file_source)
+    check_no_credentials(tuple(passed.values()))
     ignored = [
         GoSetting(n, host_env[n], "environment")
         for n in MODE_OWNED

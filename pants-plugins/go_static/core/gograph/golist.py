@@ -12,7 +12,11 @@ from typing import Iterable, Mapping
 
 from go_static.core.errors import GoStaticError
 from go_static.core.gograph.graph import Closure, GoPackage
+from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.gograph.modcache import cached_module
+
+# What `go list` lists when a target's main package is a directory of the repo.
+ALL_PACKAGES = ("./...",)
 
 # Only the fields we read: keeps the JSON small on big graphs.
 PACKAGE_FIELDS = (
@@ -67,15 +71,24 @@ def _decode_stream(stdout: str) -> list[dict]:
     return objects
 
 
-def parse_go_list(stdout: bytes | str, module_root: str) -> dict[str, GoPackage]:
-    """Parse `go list -json` output run at `module_root` (relative to the build root)."""
+def parse_go_list(
+    stdout: bytes | str, module_root: str, module_path: str = ""
+) -> dict[str, GoPackage]:
+    """Parse `go list -json` output run at `module_root` (relative to the build root), the root
+    of the module `module_path` (any main module's when not given)."""
     if isinstance(stdout, bytes):
         stdout = stdout.decode("utf-8")
     raw = _decode_stream(stdout)
     sandbox_root = None
     for obj in raw:
         module = obj.get("Module") or {}
-        if module.get("Main") and module.get("Dir"):
+        # In a workspace every used module is a main module: only the one at module_root tells
+        # where the sandbox is.
+        if (
+            module.get("Main")
+            and module.get("Dir")
+            and (not module_path or module.get("Path") == module_path)
+        ):
             module_dir = module["Dir"].rstrip("/")
             sandbox_root = (
                 module_dir[: len(module_dir) - len(module_root)].rstrip("/")
@@ -140,39 +153,80 @@ def _format_error(error: Mapping) -> str:
     return f"{pos}: {err}" if pos and not err.startswith(pos) else err
 
 
-def closure_of(packages: Mapping[str, GoPackage], main_dir: str, address: str) -> Closure:
-    """The closure of the package in `main_dir`; raise GoListError if it is missing or broken."""
-    main = next((p for p in packages.values() if p.main_module and p.dir == main_dir), None)
-    if main is None:
+def closure_of(
+    packages: Mapping[str, GoPackage], main: MainSpec, address: str, go_mod: str = "go.mod"
+) -> Closure:
+    """The closure of the main package; raise GoListError if it is missing or broken."""
+    if main.import_path is not None:
+        found = packages.get(main.import_path)
+        if found is None or _not_in_build_list(found):
+            raise GoListError(_not_in_build_list_message(main.import_path, address, go_mod, found))
+        where = main.import_path
+    else:
+        found = next((p for p in packages.values() if p.main_module and p.dir == main.dir), None)
+        if found is None:
+            raise GoListError(
+                f"{address}: no Go package in {main.dir or '.'}/ (go list ./... of its module "
+                "found none there). Check the `main` field; directories named testdata or "
+                "starting with _ or . are not packages."
+            )
+        where = f"{main.dir}/"
+    if found.name != "main":
         raise GoListError(
-            f"{address}: no Go package in {main_dir or '.'}/ (go list ./... of its module found "
-            "none there). Check the `main` field; directories named testdata or starting with _ "
-            "or . are not packages."
+            f"{address}: {where} is `package {found.name}`, not `package main`, so it can't be "
+            "built into a binary. Point `main` at the directory (or import path) of a `package "
+            "main`."
         )
-    if main.name != "main":
-        raise GoListError(
-            f"{address}: {main_dir}/ is `package {main.name}`, not `package main`, so it can't be "
-            "built into a binary. Point `main` at the directory holding `package main`."
-        )
-    members = [main] + [packages[d] for d in main.deps if d in packages]
-    closure = Closure(main=main, packages=tuple(members))
+    main_package = found
+    members = [main_package] + [packages[d] for d in main_package.deps if d in packages]
+    closure = Closure(main=main_package, packages=tuple(members))
     errors = closure.errors()
     if errors:
         listed = "\n".join(f"  {e}" for e in errors)
         raise GoListError(
-            f"{address}: go list found errors in the packages {main.import_path} needs:\n{listed}"
+            f"{address}: go list found errors in the packages {main_package.import_path} "
+            f"needs:\n{listed}"
         )
     return closure
 
 
-def go_list_argv(tags: Iterable[str], mod_flag: str) -> tuple[str, ...]:
+# What go says when no module of the build list provides a package.
+_NOT_PROVIDED = ("no required module provides package", "cannot find module providing package")
+
+
+def _not_in_build_list(package: GoPackage) -> bool:
+    return not package.name and any(m in e for e in package.errors for m in _NOT_PROVIDED)
+
+
+def _not_in_build_list_message(
+    import_path: str, address: str, go_mod: str, found: GoPackage | None
+) -> str:
+    said = f"\n  go says: {found.errors[0]}" if found and found.errors else ""
+    where = posixpath.dirname(go_mod) or "."
+    return (
+        f"{address}: main={import_path!r} is not a package of any module in {go_mod}'s build "
+        f"list.{said}\n"
+        "  Why: a main package given by import path is built from the module versions go.mod and "
+        "go.sum pin, like `go build` of it in that module; go may not add a module on its own "
+        "(-mod=readonly).\n"
+        f"  Fix: in {where}/, run `go get -tool {import_path}@latest` (Go 1.24+, or `go get "
+        f"{import_path}@latest` and a tools.go import), then commit go.mod and go.sum."
+    )
+
+
+def go_list_argv(
+    tags: Iterable[str], mod_flag: str, patterns: Iterable[str] = ALL_PACKAGES
+) -> tuple[str, ...]:
     tags = tuple(tags)
     return (
         "list",
         "-e",
         "-deps",
         mod_flag,
+        # Under -pgo=auto, go list renames the packages it would compile once per profile
+        # ("fmt [example.com/cmd/a]") when it lists several main packages: one flat graph instead.
+        "-pgo=off",
         "-json=" + ",".join(GO_LIST_FIELDS),
         *(("-tags=" + ",".join(tags),) if tags else ()),
-        "./...",
+        *patterns,
     )

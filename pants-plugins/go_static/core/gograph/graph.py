@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from go_static.core.gograph.knowledge import ModuleFacts, version_matches
+from go_static.core.gograph.workspace import ModuleLayout
 
 # Header and library files cgo may reach outside its package dir (`#include "../x.h"`,
 # `-I${SRCDIR}/../include`, `-L${SRCDIR}/lib`), so cgo builds get all of them.
 CGO_SIDE_FILE_GLOBS = ("**/*.h", "**/*.hh", "**/*.hpp", "**/*.hxx", "**/*.inc", "**/*.a")
-MODULE_FILES = ("go.mod", "go.sum", "vendor/modules.txt")
 RESOLVER_PACKAGES = ("net", "os/user")
 
 _DLOPEN_CALL = re.compile(rb"\bdlopen\s*\(")
@@ -67,6 +67,9 @@ class GraphFacts:
     dlopen_hints: tuple[tuple[str, str, str], ...] = ()
     # The knowledge-table entries that apply to this graph.
     known: tuple[KnownModule, ...] = ()
+    # The PGO profiles that exist among those the target may use: default.pgo beside its main
+    # package, and the file its `pgo` field names (repo paths).
+    profiles: tuple[str, ...] = ()
 
     def known_dlopen(self) -> tuple[KnownModule, ...]:
         return tuple(k for k in self.known if k.dlopen_active)
@@ -105,9 +108,9 @@ class Closure:
         """The module versions whose module-cache trees its build reads."""
         return cached_modules(self.packages)
 
-    def input_globs(self, module_root: str, replacements: Iterable[str] = ()) -> tuple[str, ...]:
+    def input_globs(self, layout: ModuleLayout) -> tuple[str, ...]:
         """Exactly the repo files `go build` of this main package reads."""
-        return input_globs(self.packages, module_root, replacements)
+        return input_globs(self.packages, layout)
 
     def facts(
         self, sources: Mapping[str, bytes], table: tuple[ModuleFacts, ...] = ()
@@ -194,17 +197,14 @@ def cgo_source_files(closure: Closure) -> tuple[str, ...]:
     )
 
 
-def input_globs(
-    packages: Iterable[GoPackage], module_root: str, replacements: Iterable[str] = ()
-) -> tuple[str, ...]:
-    """The repo files `go build` of these packages reads: theirs, the module's go.mod, go.sum
-    and vendor/modules.txt, and with cgo every header and archive in the module (cgo may
-    `#include` them by relative path). `replacements` are the repo dirs of modules the main
-    go.mod `replace`s locally: go reads their go.mod files too."""
+def input_globs(packages: Iterable[GoPackage], layout: ModuleLayout) -> tuple[str, ...]:
+    """The repo files `go build` of these packages reads: theirs, the manifests that define the
+    module graph (every go.mod and go.sum of the module, its workspace and its local
+    replacements, go.work, go.work.sum, vendor/modules.txt), and with cgo every header and
+    archive in those modules (cgo may `#include` them by relative path)."""
     packages = tuple(packages)
     files = [f for p in packages for f in p.files]
-    files.extend(posixpath.join(module_root, f) for f in MODULE_FILES)
-    files.extend(posixpath.join(d, f) for d in replacements for f in ("go.mod", "go.sum"))
+    files.extend(layout.manifest_files)
     if any(p.cgo_files and not p.standard for p in packages):
-        files.extend(posixpath.join(module_root, g) for g in CGO_SIDE_FILE_GLOBS)
+        files.extend(posixpath.join(d, g) for d in layout.module_dirs for g in CGO_SIDE_FILE_GLOBS)
     return tuple(dict.fromkeys(files))

@@ -20,18 +20,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from go_static.core.checker.expectation import Expectation
+from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.mode import derive
 from go_static.core.mode.decision import Decision, render_decisions
 from go_static.core.mode.intent import Intent, build_tags, names
-from go_static.core.mode.stamp import AppliedXDef, apply_x_defs
+from go_static.core.mode.stamp import AppliedXDef, VcsStamp, apply_x_defs
 from go_static.core.mode.validate import validate
 from go_static.core.names import (
+    AUTO,
     BUILDMODE_EXE,
     BUILDMODE_PIE,
     CGO_CFLAGS_NO_DEBUG,
     NONE,
+    PGO_OFF,
     REPRODUCIBLE_FLAGS,
     SCENARIO_GLYPHS,
+    STAMPED_FLAGS,
     ZIG,
 )
 
@@ -65,6 +69,25 @@ class BuildMode:
     no_debug_info: bool = False
     # The x_defs field, with placeholders filled when stamping; the applied ones end -ldflags.
     x_defs: tuple[AppliedXDef, ...] = ()
+    # -pgo: PGO_OFF, AUTO (go decides: a main package from the module cache), or a repo path.
+    pgo: str = PGO_OFF
+    # The git checkout go stamps into build info (-buildvcs=true); None for -buildvcs=false.
+    vcs: VcsStamp | None = None
+
+    @property
+    def pgo_setting(self) -> str | None:
+        """What build info's `-pgo` must say ("" for nothing), or None when go decides."""
+        if self.pgo == AUTO:
+            return None
+        return "" if self.pgo == PGO_OFF else posixpath.basename(self.pgo)
+
+    def pgo_flags(self, module_root: str) -> tuple[str, ...]:
+        """`-pgo=...` for go build run in the module root (none when go decides)."""
+        if self.pgo == AUTO:
+            return ()
+        if self.pgo == PGO_OFF:
+            return (f"-pgo={PGO_OFF}",)
+        return ("-pgo=" + posixpath.relpath(self.pgo, module_root or "."),)
 
     @property
     def scenario_glyph(self) -> str:
@@ -117,22 +140,25 @@ def expectation_for(mode: BuildMode) -> Expectation:
         allow_dlopen=mode.allow_dlopen,
         forbid_host_paths=True,
         x_defs=tuple((x.symbol, x.value) for x in mode.x_defs if x.applied),
+        pgo=mode.pgo_setting,
+        vcs_revision=mode.vcs.revision if mode.vcs else "",
+        vcs_modified=mode.vcs.modified if mode.vcs else None,
     )
 
 
 def go_build_argv(
-    mode: BuildMode, module_root: str, main_dir: str, mod_flag: str, out_file: str
+    mode: BuildMode, module_root: str, main: MainSpec, mod_flag: str, out_file: str
 ) -> tuple[str, ...]:
     """`go build` arguments, run in the module root; `out_file` is relative to the sandbox."""
-    relative_main = posixpath.relpath(main_dir or ".", module_root or ".")
     return (
         "build",
-        *REPRODUCIBLE_FLAGS,
+        *(STAMPED_FLAGS if mode.vcs else REPRODUCIBLE_FLAGS),
         mod_flag,
         *mode.go_build_flags(),
+        *mode.pgo_flags(module_root),
         "-o",
         posixpath.relpath(out_file, module_root or "."),
-        "./" + relative_main if relative_main != "." else ".",
+        main.build_arg(module_root),
     )
 
 
@@ -174,6 +200,9 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     decisions += link_decisions
     x_defs = apply_x_defs(dict(intent.x_defs), intent.stamp)
     decisions += derive.x_def_decisions(x_defs)
+    pgo, pgo_decision = derive.pgo(intent, facts, intent.main_dir)
+    vcs = intent.stamp.vcs if intent.stamp else None
+    decisions += [pgo_decision, derive.buildvcs_decision(vcs, intent.stamp is not None)]
     no_debug_info = c_compiler == ZIG
     if no_debug_info:
         decisions.append(derive.reproducibility_decision())
@@ -199,6 +228,8 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
         decisions=tuple(decisions),
         no_debug_info=no_debug_info,
         x_defs=x_defs,
+        pgo=pgo,
+        vcs=vcs,
     )
 
 

@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING
 from go_static.core.arches import ARCHES
 from go_static.core.mode.decision import Decision
 from go_static.core.mode.intent import Intent, names
-from go_static.core.mode.stamp import AppliedXDef
+from go_static.core.mode.stamp import AppliedXDef, VcsStamp
 from go_static.core.names import (
     AUTO,
     BUILDMODE_PIE,
     CGO_CFLAGS_NO_DEBUG,
+    DEFAULT_PGO,
     GLIBC,
     LINKMODE_EXTERNAL,
     LINKMODE_INTERNAL,
     MUSL,
     NONE,
+    PGO_OFF,
     RESOLVER_GO,
     RESOLVER_LIBC,
     SCENARIO_GLYPHS,
@@ -188,6 +190,57 @@ def x_def_decisions(x_defs: tuple[AppliedXDef, ...]) -> list[Decision]:
             )
         decisions.append(Decision(f"-X {x.symbol}", x.value if x.applied else "", reason, "x_defs"))
     return decisions
+
+
+def default_profile(main_dir: str) -> str:
+    """Where Go's -pgo=auto looks for a main package's profile."""
+    return f"{main_dir}/{DEFAULT_PGO}" if main_dir else DEFAULT_PGO
+
+
+def pgo(intent: Intent, facts: GraphFacts, main_dir: str | None) -> tuple[str, Decision]:
+    """The `-pgo` setting (PGO_OFF, AUTO, or a profile's repo path) and why."""
+    if intent.pgo == PGO_OFF:
+        return PGO_OFF, Decision("-pgo", PGO_OFF, 'pgo="off": no profile.', "field pgo")
+    if intent.pgo != AUTO:
+        reason = "the profile the pgo field names: every package is compiled with it."
+        return intent.pgo, Decision("-pgo", intent.pgo, reason, "field pgo")
+    if main_dir is None:
+        # The main package is in the module cache: go looks beside it, as `go build` does.
+        reason = (
+            "Go's -pgo=auto: the main package is in the module cache, and go uses a default.pgo "
+            "beside it if its module ships one (build info records it); not compared."
+        )
+        return AUTO, Decision("-pgo", AUTO, reason, "field pgo (auto)")
+    found = default_profile(main_dir)
+    if found in facts.profiles:
+        reason = (
+            f"{DEFAULT_PGO} is beside the main package, and Go's default is -pgo=auto: plain "
+            "`go build` uses it, so this build does too."
+        )
+        return found, Decision("-pgo", found, reason, "field pgo (auto) + repo")
+    reason = f"no {DEFAULT_PGO} beside the main package, so -pgo=auto has no profile either."
+    return PGO_OFF, Decision("-pgo", PGO_OFF, reason, "field pgo (auto) + repo")
+
+
+def buildvcs_decision(vcs: VcsStamp | None, stamping: bool) -> Decision:
+    if vcs is not None:
+        state = "modified" if vcs.modified else "clean"
+        return Decision(
+            "-buildvcs",
+            "true",
+            f"stamping is on: go reads this git checkout ({vcs.revision[:12]}, {state}) and "
+            "records vcs.revision, vcs.time, vcs.modified and the tag's version, as plain "
+            "`go build` does.",
+            "[go-static].stamp + git",
+        )
+    if stamping:
+        reason = "stamping is on, but the build root is not a git checkout: go records none."
+    else:
+        reason = (
+            "stamping is off: no VCS state in build info, so a commit that changes none of "
+            "the build's inputs rebuilds nothing."
+        )
+    return Decision("-buildvcs", "false", reason, "[go-static].stamp")
 
 
 def scenario(intent: Intent, facts: GraphFacts, cgo_enabled: bool) -> tuple[int, Decision]:

@@ -11,6 +11,7 @@ from typing import Mapping
 
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.mode.decision import Decision
+from go_static.core.mode.stamp import VcsStamp
 from go_static.core.mode.toolchains import CCompiler, GoSdk
 
 # Named caches: Go's build and module caches and zig's cache survive across sandboxes, so
@@ -24,6 +25,8 @@ GOCACHE_DIR, GOMODCACHE_DIR, ZIGCACHE_DIR, TOOLCHAINS_DIR = (
 )
 # Where a module download step sees the module cache: a `file://` proxy in front of the network.
 MODULE_PROXY_DIR = ".go-static-cache/go-mod-proxy"
+# Keys a stamped build by the checkout's state; go never reads it.
+VCS_KEY = "__GO_STATIC_VCS_STATE"
 
 FIXED_ENV = (
     ("GOTOOLCHAIN", "local", "never download another toolchain; go.mod's go line must fit the SDK"),
@@ -32,14 +35,51 @@ FIXED_ENV = (
         "off",
         "the host's `go env -w` file is read by the plugin, which passes on only network settings",
     ),
-    (
-        "GOWORK",
-        "off",
-        "each binary builds against its nearest go.mod, as that go.mod says; go.work is ignored",
-    ),
     ("GOFLAGS", "", "host GOFLAGS never override the mode"),
     ("LC_ALL", "C", "English compiler and linker messages, so the post-link check can parse them"),
 )
+
+
+def gowork_setting(go_work: str | None) -> Decision:
+    """GOWORK as the process gets it: the workspace's go.work in the sandbox, or off."""
+    if go_work is None:
+        return Decision(
+            "GOWORK",
+            "off",
+            'no go.work at or above the module (or [go-static].workspace = "off"): the module '
+            "builds against its own go.mod",
+            "[go-static].workspace",
+        )
+    return Decision(
+        "GOWORK",
+        f"<sandbox>/{go_work}",
+        "the go.work `go build` finds from the module root: its modules are main modules",
+        "[go-static].workspace + " + go_work,
+    )
+
+
+def vcs_settings(vcs: VcsStamp | None) -> tuple[Decision, ...]:
+    """The git checkout a stamped build's `go` reads, by its real path (-buildvcs=true)."""
+    if vcs is None:
+        return ()
+    why = "go stamps build info from this checkout with the real git, as plain `go build` does"
+    return (
+        Decision("GIT_DIR", vcs.git_dir, why, "[go-static].stamp + git"),
+        Decision("GIT_WORK_TREE", vcs.work_tree, why, "[go-static].stamp + git"),
+        Decision(
+            "GIT_OPTIONAL_LOCKS",
+            "0",
+            "`git status` must not write the checkout's index while a build reads it",
+            "go_static",
+        ),
+        Decision(
+            VCS_KEY,
+            f"{vcs.revision}:{str(vcs.modified).lower()}:{vcs.refs_digest}",
+            "what git said: a new commit, tag or edit rebuilds the binary (git's state is not "
+            "an input file)",
+            "[go-static].stamp + git",
+        ),
+    )
 
 
 def go_env_settings(
@@ -48,6 +88,8 @@ def go_env_settings(
     mode_env: Mapping[str, str],
     offline: bool,
     network: bool = False,
+    go_work: str | None = None,
+    vcs: VcsStamp | None = None,
 ) -> tuple[Decision, ...]:
     """Every variable in a `go` process's key (the wrapper adds the sandbox's paths)."""
     settings = []
@@ -60,6 +102,8 @@ def go_env_settings(
         ]
     settings += [
         *(Decision(name, value, reason, "go_static") for name, value, reason in FIXED_ENV),
+        gowork_setting(go_work),
+        *vcs_settings(vcs),
         *(Decision(name, value, "the resolved mode", "mode") for name, value in mode_env.items()),
     ]
     if cc:

@@ -45,6 +45,10 @@ class Intent:
     goarch: str = "amd64"
     host_goarch: str = "amd64"
     goarch_declared: bool = False  # set by the target's `goarch` field, not taken from the host
+    # "auto" (Go's -pgo=auto), "off", or the repo path of a profile.
+    pgo: str = AUTO
+    # The main package's repo directory; None when it is an import path from the build list.
+    main_dir: str | None = ""
 
     @property
     def cross(self) -> bool:

@@ -24,12 +24,30 @@ _SYMBOL = re.compile(r"^[^\s=]+\.[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
+class VcsStamp:
+    """The checkout `go build -buildvcs=true` reads, and what it will record from it.
+
+    `go` itself reads the repository (real git, through GIT_DIR and GIT_WORK_TREE) and decides
+    what build info says, the main module's version from tags included. The rest is what git said
+    outside the sandbox: it keys the build, so a new commit, tag or edit rebuilds, and the
+    post-link check compares the revision and `modified` with what the binary records."""
+
+    git_dir: str  # absolute: the checkout's git directory
+    work_tree: str  # absolute: its top level, which must be the build root
+    revision: str
+    modified: bool
+    refs_digest: str  # sha256 of every tag ref: a tag added or moved changes the version
+
+
+@dataclass(frozen=True)
 class StampValues:
     """What the placeholders stand for in this run: the commit, its description, the env."""
 
     git_commit: str = ""
     git_describe: str = ""
     env: tuple[tuple[str, str], ...] = ()  # only the names `{env:NAME}` asks for
+    # What `go build -buildvcs=true` reads; None outside a git checkout (go records nothing).
+    vcs: VcsStamp | None = None
 
 
 def placeholders(value: str) -> tuple[str, ...]:

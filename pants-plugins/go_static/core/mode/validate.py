@@ -25,6 +25,7 @@ from go_static.core.names import (
     MUSL,
     MUSL_GCC,
     NONE,
+    PGO_OFF,
     PURE_GO_RESOLVER_TAGS,
     RESOLVER_GO,
     RESOLVER_LIBC,
@@ -54,6 +55,7 @@ def problems(intent: Intent, facts: GraphFacts | None = None) -> list[Problem]:
             *_validate_libc(intent, facts),
             *_validate_nss(intent, facts),
             *_validate_arch_toolchain(intent, facts),
+            *_validate_pgo(intent, facts),
         ]
     return found
 
@@ -71,6 +73,18 @@ def validate(intent: Intent, facts: GraphFacts) -> None:
 def _raise(intent: Intent, found: list[Problem]) -> None:
     if found:
         raise ModeError(intent.address, found)
+
+
+def _validate_pgo(intent: Intent, facts: GraphFacts) -> Iterator[Problem]:
+    if intent.pgo in (AUTO, PGO_OFF) or intent.pgo in facts.profiles:
+        return
+    yield Problem(
+        f'pgo="{intent.pgo}" names a profile that is not in the repo.',
+        "`go build -pgo` fails on a missing file, and a binary built without the profile "
+        "would not be the one declared.",
+        "save a CPU profile there (e.g. from `go tool pprof -proto` of a production profile), "
+        'or set pgo="auto" (default.pgo beside the main package, if any) or pgo="off".',
+    )
 
 
 def _validate_arch_toolchain(intent: Intent, facts: GraphFacts) -> Iterator[Problem]:

@@ -52,6 +52,11 @@ REVIEWED_SETTINGS = (
     "GOARM64",
     "GORISCV64",
     "GOEXPERIMENT",
+    "-pgo",
+    "vcs",
+    "vcs.revision",
+    "vcs.time",
+    "vcs.modified",
 )
 _GO_RELEASE = re.compile(r"^go(\d+\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?)(?:\s|$)")
 
@@ -156,13 +161,21 @@ def _c(c: CComponent, modules: dict[str, GoModule]) -> Component:
 
 
 def _binary(
-    name: str, sha256: str, address: str, build_info: GoBuildInfo, libc: CComponent | None
+    name: str,
+    sha256: str,
+    address: str,
+    build_info: GoBuildInfo,
+    libc: CComponent | None,
+    go_work: str | None,
 ) -> Component:
     props = [
         _prop("pants", "address", address),
         _prop("go", "version", build_info.go_version),
         _prop("libc", "name", libc.name if libc else NONE),
     ]
+    if go_work:
+        # Build info doesn't say: the workspace decides which modules are main modules.
+        props.append(_prop("go", "workspace", go_work))
     if build_info.path:
         props.append(_prop("go", "main-package", build_info.path))
     main = build_info.main_module
@@ -196,9 +209,11 @@ def sbom_json(
     libc: CComponent | None = None,
     c_components: Iterable[CComponent] = (),
     tool_version: str = "",
+    go_work: str | None = None,
 ) -> str:
-    """The CycloneDX 1.6 JSON of one binary; the same inputs give the same bytes."""
-    binary = _binary(binary_name, binary_sha256, address, build_info, libc)
+    """The CycloneDX 1.6 JSON of one binary; the same inputs give the same bytes. `go_work` is
+    the repo path of the go.work it was built with."""
+    binary = _binary(binary_name, binary_sha256, address, build_info, libc, go_work)
     modules = {dep.path: dep for dep in build_info.modules}
     module_components = {path: _module(dep) for path, dep in modules.items()}
     c_list = [*([libc] if libc else []), *c_components]
