@@ -110,7 +110,7 @@ async def find_putative_go_static_tools(
                 GoStaticBinaryTarget,
                 path=posixpath.dirname(fc.path),
                 name=command_name(tool),
-                triggering_sources=(posixpath.basename(fc.path),),
+                triggering_sources=(),
                 kwargs={"main": tool},
             )
             for tool in tools
