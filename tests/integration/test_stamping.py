@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pants_harness import REPO_ROOT, git
+from pants_harness import REPO_ROOT, build_info, git, go
 
 VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
 MAIN = """package main
@@ -100,6 +100,48 @@ def test_unstamped_builds_ignore_the_commit_and_stamped_ones_carry_it(repo: Path
     assert by_symbol["main.version"]["template"] == "{git_describe}"
     assert by_symbol["main.channel"]["value"] == "beta"
     assert all(x["applied"] and x["in_binary"] for x in by_symbol.values())
+
+
+def test_stamped_build_info_is_what_plain_go_build_records(repo: Path) -> None:
+    plain = repo.parent / "plain-app"
+
+    def plain_build_info() -> list[str]:
+        # Plain go in the same checkout, with the same flags (-ldflags aside: -trimpath keeps
+        # them out of build info).
+        go(
+            *("build", "-trimpath", "-buildvcs=true", "-mod=readonly", "-tags=netgo,osusergo"),
+            *("-o", str(plain), "."),
+            cwd=repo,
+            CGO_ENABLED="0",
+            GOWORK="off",
+        )
+        return build_info(plain)
+
+    pants(repo, "--go-static-stamp", "package", ":app")
+    ours = build_info(repo / "dist" / "app")
+    assert ours == plain_build_info()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert f"\tbuild\tvcs.revision={head}" in ours
+    assert "\tbuild\tvcs.modified=true" in ours  # dist/ is untracked
+    # One commit past the v1.2.3 tag: go's pseudo-version, dirty.
+    main_module = next(line for line in ours if line.startswith("\tmod\t"))
+    version = main_module.split("\t")[3]
+    assert version.startswith("v1.2.4-0.") and version.endswith("+dirty")
+    report = json.loads((repo / "dist" / "app.static-report.json").read_text())
+    assert report["vcs"]["revision"] == head and report["vcs"]["modified"] == "true"
+
+    # A new tag on the same commit changes no input file, but it changes the version go records.
+    git(repo, "tag", "v1.3.0")
+    again = pants(repo, "--go-static-stamp", "package", ":app")
+    assert "Building //:app" in again.stderr
+    assert "\tmod\texample.com/stamp\tv1.3.0+dirty\t" in build_info(repo / "dist" / "app")
+    assert build_info(repo / "dist" / "app") == plain_build_info()
+
+    # Unstamped, nothing of the checkout is recorded.
+    pants(repo, "package", ":app")
+    assert not any("vcs" in line for line in build_info(repo / "dist" / "app"))
 
 
 def test_a_name_that_matches_no_variable_fails_the_check(repo: Path) -> None:

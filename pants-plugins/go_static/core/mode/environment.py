@@ -25,6 +25,8 @@ GOCACHE_DIR, GOMODCACHE_DIR, ZIGCACHE_DIR, TOOLCHAINS_DIR = (
 )
 # Where a module download step sees the module cache: a `file://` proxy in front of the network.
 MODULE_PROXY_DIR = ".go-static-cache/go-mod-proxy"
+# A module proxy that serves nothing: downloads fail, as under GOPROXY=off.
+EMPTY_MODULE_PROXY = "file:///dev/null"
 # Keys a stamped build by the checkout's state; go never reads it.
 VCS_KEY = "__GO_STATIC_VCS_STATE"
 
@@ -115,21 +117,22 @@ def go_env_settings(
                 "mode + [go-static] options",
             )
         )
-    if offline:
-        settings.append(
-            Decision(
-                "GOPROXY", "off", "vendor/ holds every module: build offline", "vendor/modules.txt"
-            )
-        )
-    elif not network:
-        settings.append(
-            Decision(
-                "GOPROXY",
-                "off",
+    if offline or not network:
+        why, by = (
+            ("vendor/ holds every module: build offline", "vendor/modules.txt")
+            if offline
+            else (
                 "`go list` downloaded every module this build needs into the module cache",
                 "go_static",
             )
         )
+        if vcs is None:
+            settings.append(Decision("GOPROXY", "off", why, by))
+        else:
+            # Under GOPROXY=off go names the commit by a pseudo-version it cached earlier and
+            # misses a tag added since; a proxy that holds nothing keeps it offline all the same.
+            why += "; a proxy with nothing in it, not `off`, so go reads the tags afresh"
+            settings.append(Decision("GOPROXY", EMPTY_MODULE_PROXY, why, by))
     return tuple(settings)
 
 
