@@ -56,5 +56,10 @@ def mode_env(mode: BuildMode) -> dict[str, str]:
 
 def go_build_argv(mode: BuildMode, out: str, *packages: str, mod_flag: str = "") -> list[str]:
     """`go build` as the plugin runs it for this mode."""
-    flags = (*REPRODUCIBLE_FLAGS, *((mod_flag,) if mod_flag else ()), *mode.go_build_flags())
+    flags = (
+        *REPRODUCIBLE_FLAGS,
+        *((mod_flag,) if mod_flag else ()),
+        *mode.go_build_flags(),
+        *mode.pgo_flags(""),
+    )
     return [str(GO), "build", *flags, "-o", out, *packages]

@@ -182,7 +182,7 @@ def check_against_explain(root: Path, caches: Path, mode: BuildMode) -> list[str
 
 def go_build_flags(mode: BuildMode) -> tuple[str, ...]:
     """The flags plain_build.go_build_argv gives `go build` (monorepo.go_build's -mod flag)."""
-    return (*REPRODUCIBLE_FLAGS, "-mod=readonly", *mode.go_build_flags())
+    return (*REPRODUCIBLE_FLAGS, "-mod=readonly", *mode.go_build_flags(), *mode.pgo_flags(""))
 
 
 def pants_output(root: Path, caches: Path, *args: str) -> tuple[float, str]:

@@ -142,15 +142,14 @@ def test_inputs_by_digest_give_builds_exactly_the_module_files_they_read(
     assert by_digest[:4] == b"\x7fELF" and by_digest == package(runner)
 
 
-def test_vendored_module_builds_offline(tmp_path: Path, make_runner) -> None:
+def go_vendor(tmp_path: Path, files: dict[str, str], *argv: str) -> dict[str, str]:
+    """Run the real `go <argv>` (`mod vendor`, `work vendor`) on `files`; the vendor/ it wrote."""
     work = tmp_path / "vendoring"
-    work.mkdir()
-    (work / "go.mod").write_text(GO_MOD)
-    (work / "go.sum").write_text(UUID_SUM)
-    (work / "main.go").write_text(MAIN)
-    go = os.path.join(wheel_dir("go", "bin"), "go")
+    for name, content in files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(content)
     subprocess.run(
-        [go, "mod", "vendor"],
+        [os.path.join(wheel_dir("go", "bin"), "go"), *argv],
         cwd=work,
         check=True,
         capture_output=True,
@@ -162,22 +161,48 @@ def test_vendored_module_builds_offline(tmp_path: Path, make_runner) -> None:
             "GOMODCACHE": os.path.expanduser("~/.cache/pants/named_caches/go_static_gomodcache"),
         },
     )
-    vendored = {
-        f"tp/{p.relative_to(work)}": p.read_text()
-        for p in (work / "vendor").rglob("*")
-        if p.is_file()
+    return {
+        str(p.relative_to(work)): p.read_text() for p in (work / "vendor").rglob("*") if p.is_file()
     }
+
+
+def plan_of(runner: RuleRunner, spec_path: str = "tp", name: str = "app") -> GoStaticPlan:
+    target = runner.get_target(Address(spec_path, target_name=name))
+    return runner.request(
+        GoStaticPlan, [GoStaticPlanRequest(GoStaticBinaryFieldSet.create(target))]
+    )
+
+
+def test_vendored_module_builds_offline(tmp_path: Path, make_runner) -> None:
+    files = {"go.mod": GO_MOD, "go.sum": UUID_SUM, "main.go": MAIN}
+    vendored = {f"tp/{k}": v for k, v in go_vendor(tmp_path, files, "mod", "vendor").items()}
     runner = make_runner(env={"GOPROXY": UNREACHABLE}, fresh_caches=True)
     write(runner, **vendored)
-    plan = runner.request(
-        GoStaticPlan,
-        [
-            GoStaticPlanRequest(
-                GoStaticBinaryFieldSet.create(runner.get_target(Address("tp", target_name="app")))
-            )
-        ],
-    )
+    plan = plan_of(runner)
     assert plan.module.vendored and plan.module.mod_flag == "-mod=vendor"
+    assert package(runner)[:4] == b"\x7fELF"
+
+
+def test_a_workspace_vendored_with_go_work_vendor_builds_offline(
+    tmp_path: Path, make_runner
+) -> None:
+    files = {
+        "go.work": "go 1.22\n\nuse (\n\t./tp\n\t./lib\n)\n",
+        "tp/go.mod": GO_MOD.replace("go 1.21", "go 1.22"),
+        "tp/go.sum": UUID_SUM,
+        "tp/main.go": MAIN.replace(
+            '"github.com/google/uuid"', '"github.com/google/uuid"\n\t"example.com/lib/greet"'
+        ).replace("fmt.Println(uuid.NameSpaceDNS)", "fmt.Println(uuid.NameSpaceDNS, greet.Hi)"),
+        "lib/go.mod": "module example.com/lib\n\ngo 1.22\n",
+        "lib/greet/greet.go": 'package greet\n\nconst Hi = "hi"\n',
+    }
+    vendored = go_vendor(tmp_path, files, "work", "vendor")
+    assert "## workspace" in vendored["vendor/modules.txt"]
+    runner = make_runner(env={"GOPROXY": UNREACHABLE}, fresh_caches=True)
+    runner.write_files({**files, **vendored, "tp/BUILD": 'go_static_binary(name="app")\n'})
+    plan = plan_of(runner)
+    assert plan.module.go_work == "go.work" and plan.module.mod_flag == "-mod=vendor"
+    assert "vendor/github.com/google/uuid/uuid.go" in plan.input_files
     assert package(runner)[:4] == b"\x7fELF"
 
 

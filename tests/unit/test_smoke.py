@@ -7,6 +7,7 @@ judgement gets the exact inputs the rule gives it: the wrapper's exit-code file,
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import pytest
@@ -92,3 +93,13 @@ def test_wrapper_script_keeps_the_code_and_exits_zero_only_as_expected(
     assert proc.returncode == wrapper_exit
     assert (tmp_path / EXIT_CODE_FILE).read_text() == str(code)
     assert '"exit-code"' in (tmp_path / STATUS_FILE).read_text()
+
+
+def test_expected_stderr_is_matched_against_stderr_alone() -> None:
+    # migrate -version prints its version on stderr.
+    run = dataclasses.replace(RUN, expected_stdout=None, expected_stderr=r"^4\.20\.1$")
+    assert judge(run, run.bwrap_argv(), "0", STARTED, "", "4.20.1\n").passed
+    failed = judge(run, run.bwrap_argv(), "0", STARTED, "4.20.1\n", "")
+    assert not failed.passed
+    assert "stderr does not match the regex '^4\\\\.20\\\\.1$'" in failed.explanation
+    assert "and stderr matching" in failed.explanation

@@ -34,6 +34,7 @@ class SmokeRun:
     args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     expected_stdout: str | None = None  # a regex, searched for in stdout
+    expected_stderr: str | None = None  # a regex, searched for in stderr
     expected_exit_code: int = 0
 
     @property
@@ -123,13 +124,18 @@ def judge(
         )
     elif code != run.expected_exit_code:
         problems.append(f"it exited {code}, expected {run.expected_exit_code}")
-    if run.expected_stdout is not None and not re.search(run.expected_stdout, stdout):
-        problems.append(f"stdout does not match the regex {run.expected_stdout!r}")
+    expected = f"exit code {run.expected_exit_code}"
+    for name, pattern, text in (
+        ("stdout", run.expected_stdout, stdout),
+        ("stderr", run.expected_stderr, stderr),
+    ):
+        if pattern is None:
+            continue
+        expected += f" and {name} matching {pattern!r}"
+        if not re.search(pattern, text):
+            problems.append(f"{name} does not match the regex {pattern!r}")
     if not problems:
         return SmokeResult(True, code, "")
-    expected = f"exit code {run.expected_exit_code}" + (
-        f" and stdout matching {run.expected_stdout!r}" if run.expected_stdout is not None else ""
-    )
     explanation = "\n".join(
         [
             f"{run.address}: the smoke test failed: {'; '.join(problems)}.",
@@ -144,7 +150,8 @@ def judge(
             _tail(stderr),
             "Fix: if the expectation only holds on the host (a user from /etc/passwd, DNS from "
             "/etc/resolv.conf, a file under /usr), make the binary not need it, or set what it "
-            "needs through `env`; else fix `expected_stdout`/`expected_exit_code`.",
+            "needs through `env`; else fix `expected_stdout`, `expected_stderr` or "
+            "`expected_exit_code`.",
         ]
     )
     return SmokeResult(False, code, explanation)

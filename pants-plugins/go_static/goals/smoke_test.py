@@ -51,6 +51,7 @@ from go_static.target_types.smoke_test import (
     SmokeDependenciesField,
     SmokeEnvField,
     SmokeExpectedExitCodeField,
+    SmokeExpectedStderrField,
     SmokeExpectedStdoutField,
     SmokeTimeoutField,
 )
@@ -71,6 +72,7 @@ class GoStaticSmokeTestFieldSet(TestFieldSet):
     binary: SmokeBinaryField
     args: SmokeArgsField
     expected_stdout: SmokeExpectedStdoutField
+    expected_stderr: SmokeExpectedStderrField
     expected_exit_code: SmokeExpectedExitCodeField
     timeout: SmokeTimeoutField
     env: SmokeEnvField
@@ -171,6 +173,7 @@ async def run_smoke_test(
         args=tuple(field_set.args.value or ()),
         env=tuple(sorted((field_set.env.value or {}).items())),
         expected_stdout=field_set.expected_stdout.value,
+        expected_stderr=field_set.expected_stderr.value,
         expected_exit_code=field_set.expected_exit_code.value,
     )
     argv = run.bwrap_argv()

@@ -39,15 +39,8 @@ class SmokeArgsField(StringSequenceField):
     help = "The binary's arguments (after argv[0])."
 
 
-class SmokeExpectedStdoutField(StringField):
-    alias = "expected_stdout"
-    help = help_text(
-        """
-        A Python regular expression that must be found (`re.search`) in the binary's stdout.
-
-        Unset means stdout is not checked.
-        """
-    )
+class _RegexField(StringField):
+    """A Python regular expression, checked when the BUILD file is read."""
 
     @classmethod
     def compute_value(cls, raw_value: str | None, address: Address) -> str | None:
@@ -57,11 +50,34 @@ class SmokeExpectedStdoutField(StringField):
                 re.compile(value)
             except re.error as e:
                 raise InvalidFieldException(
-                    f"The `expected_stdout` field of {address} is not a valid Python regular "
+                    f"The `{cls.alias}` field of {address} is not a valid Python regular "
                     f"expression: {e} (in {value!r}). Escape regex characters meant literally, "
                     r"e.g. r\"6\*7=42\"."
                 )
         return value
+
+
+class SmokeExpectedStdoutField(_RegexField):
+    alias = "expected_stdout"
+    help = help_text(
+        """
+        A Python regular expression that must be found (`re.search`) in the binary's stdout.
+
+        Unset means stdout is not checked.
+        """
+    )
+
+
+class SmokeExpectedStderrField(_RegexField):
+    alias = "expected_stderr"
+    help = help_text(
+        """
+        A Python regular expression that must be found (`re.search`) in the binary's stderr,
+        for programs that print their version or usage there.
+
+        Unset means stderr is not checked.
+        """
+    )
 
 
 class SmokeExpectedExitCodeField(IntField):
@@ -103,6 +119,7 @@ class GoStaticSmokeTestTarget(Target):
         SmokeBinaryField,
         SmokeArgsField,
         SmokeExpectedStdoutField,
+        SmokeExpectedStderrField,
         SmokeExpectedExitCodeField,
         SmokeTimeoutField,
         SmokeEnvField,

@@ -137,3 +137,36 @@ def test_binary_built_from_a_mode_passes_from_mode(lab: Lab, intent: dict, cgo_g
 
 
 # --- unusable input
+
+
+# --- -pgo and VCS state in build info
+
+
+def _with_settings(f, *extra: tuple[str, str]):
+    info = f.build_info
+    lines = (*info.lines, *(f"build\t{k}={v}" for k, v in extra))
+    return dataclasses.replace(
+        f, build_info=dataclasses.replace(info, settings=(*info.settings, *extra), lines=lines)
+    )
+
+
+def test_the_pgo_setting_and_vcs_state_must_be_what_the_mode_built(bins: Binaries) -> None:
+    plain = facts(bins, "go_none")
+    profiled = _with_settings(plain, ("-pgo", "default.pgo"))
+    assert evaluate(profiled, Expectation(pgo="default.pgo")).passed
+    assert evaluate(plain, Expectation(pgo="")).passed
+    missed = evaluate(plain, Expectation(pgo="default.pgo"))
+    assert codes(missed) == ["buildinfo-mismatch"]
+    assert "-pgo='(none)'" in missed.violations[0].why
+    assert codes(evaluate(profiled, Expectation(pgo=""))) == ["buildinfo-mismatch"]
+    assert evaluate(profiled, Expectation()).passed  # go decided (a module's command): unchecked
+    stamped = _with_settings(
+        plain, ("vcs", "git"), ("vcs.revision", "abc"), ("vcs.modified", "true")
+    )
+    assert evaluate(stamped, Expectation(vcs_revision="abc", vcs_modified=True)).passed
+    assert codes(evaluate(stamped, Expectation(vcs_revision="abc", vcs_modified=False))) == [
+        "buildinfo-mismatch"
+    ]
+    # Unstamped, no VCS state may be recorded: a binary that picked up a checkout fails.
+    assert codes(evaluate(stamped, Expectation(vcs_revision=""))) == ["buildinfo-mismatch"]
+    assert evaluate(plain, Expectation(vcs_revision="")).passed
