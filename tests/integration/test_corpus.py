@@ -57,9 +57,7 @@ def test_each_program_is_static_and_carries_its_module_version(built: Path, name
     assert all(x["in_binary"] for x in report["x_defs"]), report["x_defs"]
     # The command's module is the main module of its build info, at the version go.mod pins.
     go_mod = (CORPUS / name / "go.mod").read_text()
-    sbom = json.loads(
-        (built / f"tests.fixtures.corpus.{name}" / f"{name}.cdx.json").read_text()
-    )
+    sbom = json.loads((built / f"tests.fixtures.corpus.{name}" / f"{name}.cdx.json").read_text())
     props = {p["name"]: p["value"] for p in sbom["metadata"]["component"]["properties"]}
     module, version = props["go-static:go:main-module"].split(" ")
     assert f"\t{module} {version} // indirect" in go_mod or f"require {module} {version}" in go_mod
