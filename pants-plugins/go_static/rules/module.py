@@ -104,7 +104,7 @@ class GoPackageGraph:
 
 
 def with_diagnosis(message: str, module: GoModule, go_env: GoEnv) -> str:
-    """`message`, plus a 'Fix:' line when it is a go.sum or module-proxy problem."""
+    """`message`, plus a 'Fix:' line when go.sum, a proxy or a private module is the cause."""
     fix = diagnose(message, module.root, go_env)
     return f"{message}\n{fix}" if fix else message
 
