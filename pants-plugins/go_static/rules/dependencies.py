@@ -75,8 +75,9 @@ def unowned_problem(unowned: list[str]) -> Problem:
         "Pants selects targets by the files they own: an edit to one of these would not select "
         "this binary under --changed-since, so its static check would be skipped on exactly "
         "the change that needs it.",
-        f"run `pants tailor ::` (it adds go_static_sources / go_static_mod targets in "
-        f"{names(dirs, _SHOWN)}), or add the files to the sources of an existing target.",
+        "run `pants tailor ::` (it adds go_static_sources, go_static_mod and "
+        f"go_static_workspace targets in {names(dirs, _SHOWN)}), or add the files to the sources "
+        "of an existing target.",
     )
 
 
