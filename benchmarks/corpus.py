@@ -12,6 +12,8 @@ program, interleaved:
 - plain `go build` with exactly the argv and mode environment `go-static-explain` prints for the
   target (CC with zig's absolute path), an empty GOCACHE and the same module cache.
 
+explain runs first, untimed: its `go list` downloads every module the build reads.
+
 For each program it prints the medians and the median of the paired ratios, whether the two
 binaries' build info (`go version -m`) is the same, and what the smoke test (the program's
 version command, alone in an empty root) said. The last lines are a Markdown table.
@@ -41,7 +43,6 @@ from monorepo import (
     make_pants_repo,
     median,
     paired,
-    pants,
     pants_cold,
     warm_zig,
 )
@@ -107,11 +108,10 @@ def bench(fixture: Path, work: Path, gomodcache: Path, runs: int) -> dict:
     root = work / name / "repo"
     make_repo(fixture, root)
     target = f"//:{name}"
-    # One warm run fills the module cache (nothing is timed), and gives the plugin's argv.
+    # explain's `go list` fills the module cache (nothing is timed), and gives the plugin's argv.
     setup = work / name / "setup"
     link_zig_cache(setup)
     link_module_cache(setup, gomodcache)
-    pants(root, setup, "--no-pantsd", "package", target)
     item = explained(root, setup, target)
     rmtree(setup)
     argv = item["go_build"][1:]

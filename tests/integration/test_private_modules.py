@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import toml
 
-from pants_harness import REPO_ROOT, VENV, go
+from pants_harness import REPO_ROOT, VENV, build_info, go
 
 SERVER = REPO_ROOT / "build-support" / "private_git_server.py"
 MODULE = "git.corp.test/greet"
@@ -150,6 +150,18 @@ def test_a_private_module_builds_with_the_users_own_credentials(server, repo) ->
     assert report["verdict"] == "pass" and report["linkage"] == "static"
     passed = {s["name"]: s["value"] for s in report["go_env"]["passed"]}
     assert passed["GOPRIVATE"] == "git.corp.test" and passed["HOME"] == str(tmp / "home")
+    # The same build info as plain `go build` with the mode's flags, in the same checkout.
+    plain = tmp / "plain-app"
+    go(
+        *("build", "-trimpath", "-buildvcs=false", "-mod=readonly", "-tags=netgo,osusergo"),
+        *("-o", str(plain), "."),
+        cwd=root,
+        CGO_ENABLED="0",
+        GOWORK="off",
+        GOMODCACHE=str(tmp / "plain-modcache"),
+        **env,
+    )
+    assert build_info(root / "dist" / "app") == build_info(plain)
     secret = server["password"].encode()
     assert secret not in result.stdout.encode() + result.stderr.encode()
     # Not in any process key or result in the store, nor in Pants' logs or dist/.
