@@ -315,8 +315,13 @@ async def plan_go_static_binary(
     facts = closure.facts({fc.path: fc.content for fc in scanned}, knowledge.entries)
     facts = dataclasses.replace(facts, profiles=inputs.profiles)
     build_mode = resolve(intent, facts)
-    shared = await Get(
-        SharedPackages, GoListRequest(module, build_tags(intent), intent.goos, intent.goarch)
+    # A command from a required module shares no prebuild: its packages are in no other closure.
+    shared = (
+        await Get(
+            SharedPackages, GoListRequest(module, build_tags(intent), intent.goos, intent.goarch)
+        )
+        if inputs.main.dir is not None
+        else SharedPackages((), ())
     )
     return GoStaticPlan(
         mode=build_mode,

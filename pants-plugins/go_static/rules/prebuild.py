@@ -48,6 +48,8 @@ class GoPrebuild:
 @rule(desc="Precompile Go dependencies", level=LogLevel.DEBUG)
 async def prebuild_dependencies(request: GoPrebuildRequest) -> GoPrebuild:
     module = request.module
+    if not request.packages:
+        return GoPrebuild()
     if request.env.get("CGO_ENABLED") == "1":
         # Most packages compile to the same cache entries with cgo on or off: let the cgo-free
         # prebuild fill those first, so two modes never compile the same std side by side.
