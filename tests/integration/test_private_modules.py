@@ -14,7 +14,6 @@ the store can be searched for the password afterwards: it must be in no cache ke
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -23,9 +22,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-import toml
 
-from pants_harness import REPO_ROOT, VENV, build_info, go
+from pants_harness import REPO_ROOT, build_info, go, pants_in, write_pants_toml
 
 SERVER = REPO_ROOT / "build-support" / "private_git_server.py"
 MODULE = "git.corp.test/greet"
@@ -100,18 +98,7 @@ def repo(server, tmp_path: Path):
         'go_static_smoke_test(name="smoke", binary=":app", '
         'expected_stdout="hello from private greet\\n")\n'
     )
-    (root / "pants.toml").write_text(
-        toml.dumps(
-            {
-                "GLOBAL": {
-                    "pants_version": "2.17.1",
-                    "backend_packages": ["go_static"],
-                    "pythonpath": [str(REPO_ROOT / "pants-plugins")],
-                },
-                "anonymous-telemetry": {"enabled": False},
-            }
-        )
-    )
+    write_pants_toml(root)
     # A fresh module cache (the fetch must really happen) and store (searched afterwards); the
     # compiled std and the toolchains are shared with the other tests.
     named = tmp_path / "named_caches"
@@ -124,16 +111,8 @@ def repo(server, tmp_path: Path):
 
 
 def pants(root: Path, tmp: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(VENV / "bin" / "pants"), "--no-pantsd"]
-        + [f"--named-caches-dir={tmp / 'named_caches'}", f"--local-store-dir={tmp / 'store'}"]
-        + list(args),
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        env={**os.environ, "NO_SCIE_WARNING": "1", **env},
-    )
+    caches = (f"--named-caches-dir={tmp / 'named_caches'}", f"--local-store-dir={tmp / 'store'}")
+    return pants_in(root, *caches, *args, env=env)
 
 
 def holds(directory: Path, secret: bytes) -> list[str]:

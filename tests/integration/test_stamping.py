@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from pants_harness import REPO_ROOT, build_info, git, go
+from pants_harness import build_info, git, go, pants_in, write_pants_toml
 
-VENV = Path(os.environ.get("PANTS_VENV", REPO_ROOT / ".pants-venv"))
 MAIN = """package main
 
 import "fmt"
@@ -31,14 +29,7 @@ func main() { fmt.Println(version, channel) }
 
 
 def pants(root: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [str(VENV / "bin" / "pants"), "--no-pantsd", "--stats-log", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "NO_SCIE_WARNING": "1", "RELEASE_CHANNEL": "beta"},
-    )
+    result = pants_in(root, "--stats-log", *args, env={"RELEASE_CHANNEL": "beta"}, timeout=900)
     assert (result.returncode == 0) == ok, result.stderr[-4000:]
     return result
 
@@ -58,11 +49,7 @@ def repo(tmp_path_factory) -> Path:
     (root / "go.mod").write_text("module example.com/stamp\n\ngo 1.21\n")
     # A fresh comment per session: the first build below must really run, not come from the cache.
     (root / "main.go").write_text(MAIN + f"\n// {uuid.uuid4()}\n")
-    (root / "pants.toml").write_text(
-        '[GLOBAL]\npants_version = "2.17.1"\nbackend_packages = ["go_static"]\n'
-        f'pythonpath = ["{REPO_ROOT / "pants-plugins"}"]\n\n'
-        "[anonymous-telemetry]\nenabled = false\n"
-    )
+    write_pants_toml(root)
     write_build(root)
     git(root, "init", "-q")
     git(root, "add", "-A")

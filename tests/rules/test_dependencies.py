@@ -202,6 +202,10 @@ WORKSPACE = {
 }
 
 
+# app:other imports nothing of lib: it reads only the workspace's manifests.
+OTHER_DEPENDENCIES = {"//:workspace", "app:mod", "app/cmd/other:sources", "lib:mod"}
+
+
 def test_a_workspace_module_and_go_work_are_inferred_exactly(rule_runner) -> None:
     rule_runner.write_files(WORKSPACE)
     assert inferred(rule_runner, "app", "hello") == {
@@ -212,12 +216,7 @@ def test_a_workspace_module_and_go_work_are_inferred_exactly(rule_runner) -> Non
         "lib/greet:sources",
     }
     # The other binary doesn't import lib: an edit there doesn't select it.
-    assert inferred(rule_runner, "app", "other") == {
-        "//:workspace",
-        "app:mod",
-        "app/cmd/other:sources",
-        "lib:mod",
-    }
+    assert inferred(rule_runner, "app", "other") == OTHER_DEPENDENCIES
     assert {"go.work", "lib/go.mod", "lib/greet/greet.go"} <= inputs(rule_runner, "app", "hello")
 
 
@@ -249,12 +248,7 @@ def test_an_unreadable_target_depends_on_its_whole_module_and_the_rest_infer_nor
         "lib:mod",
         "lib/greet:sources",
     }
-    assert inferred(rule_runner, "app", "other") == {
-        "//:workspace",
-        "app:mod",
-        "app/cmd/other:sources",
-        "lib:mod",
-    }
+    assert inferred(rule_runner, "app", "other") == OTHER_DEPENDENCIES
     outcome = rule_runner.request(
         GoStaticOutcome,
         [GoStaticOutcomeRequest(field_set(rule_runner, "app/cmd/broken", "broken"))],

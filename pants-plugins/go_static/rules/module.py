@@ -24,6 +24,7 @@ from go_static.core.gograph.workspace import (
     ModuleLayout,
     layout_for,
     parse_workspace,
+    vendor_dir,
     workspace_problems,
 )
 from go_static.rules.process import GoStaticProcess
@@ -146,8 +147,9 @@ async def snapshot_module(
         used = await _read([_under(d, "go.mod") for d in workspace.uses])
         go_mods.update({posixpath.dirname(p): text for p, text in used.items()})
         problems += workspace_problems(workspace, root.path, go_mods)
-    vendor_dir = workspace.dir if workspace else root.path
-    has_vendor = await Get(Paths, PathGlobs([_under(vendor_dir, VENDOR_MODULES)]))
+    has_vendor = await Get(
+        Paths, PathGlobs([_under(vendor_dir(root.path, workspace), VENDOR_MODULES)])
+    )
     layout, more = layout_for(root.path, go_mods, workspace, bool(has_vendor.files))
     problems += more
     if problems:

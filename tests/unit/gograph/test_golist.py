@@ -55,6 +55,27 @@ FILES = {
 }
 
 
+def go_list(cwd, root, *patterns: str, check: bool = False, **env: str) -> bytes:
+    """The plugin's `go list` (netgo,osusergo) in `cwd`, offline, with caches under `root`."""
+    return subprocess.run(
+        [GO, *go_list_argv(("netgo", "osusergo"), "-mod=readonly", patterns or ("./...",))],
+        cwd=cwd,
+        capture_output=True,
+        check=check,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root),
+            "GOTOOLCHAIN": "local",
+            "GOENV": "off",
+            "GOFLAGS": "",
+            "GOPROXY": "off",
+            "GOCACHE": str(root / ".cache"),
+            "GOPATH": str(root / "gopath"),
+            **env,
+        },
+    ).stdout
+
+
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
     root = tmp_path_factory.mktemp("repo")
@@ -62,24 +83,7 @@ def graph(tmp_path_factory):
     for name, content in FILES.items():
         (module / name).parent.mkdir(parents=True, exist_ok=True)
         (module / name).write_text(content)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(root),
-        "GOTOOLCHAIN": "local",
-        "GOENV": "off",
-        "GOFLAGS": "",
-        "CGO_ENABLED": "1",
-        "GOCACHE": str(root / "cache"),
-        "GOPATH": str(root / "gopath"),
-        "GOWORK": "off",
-    }
-    out = subprocess.run(
-        [GO, *go_list_argv(("netgo", "osusergo"), "-mod=readonly")],
-        cwd=module,
-        env=env,
-        check=True,
-        capture_output=True,
-    ).stdout
+    out = go_list(module, root, check=True, CGO_ENABLED="1", GOWORK="off")
     return parse_go_list(out, "mod", "example.com/m"), module
 
 
@@ -162,20 +166,7 @@ def test_go_list_errors_surface_per_package(tmp_path) -> None:
     (tmp_path / "main.go").write_text(
         'package main\n\nimport "example.com/e/missing"\n\nfunc main() { missing.X() }\n'
     )
-    out = subprocess.run(
-        [GO, *go_list_argv((), "-mod=readonly")],
-        cwd=tmp_path,
-        capture_output=True,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "GOTOOLCHAIN": "local",
-            "GOENV": "off",
-            "GOCACHE": str(tmp_path / ".cache"),
-            "GOFLAGS": "",
-            "GOWORK": "off",
-        },
-    ).stdout
+    out = go_list(tmp_path, tmp_path, GOWORK="off")
     with pytest.raises(GoListError, match=r"go list found errors .*\n.*missing"):
         closure_of(parse_go_list(out, ""), MainSpec(dir=""), "//:e")
 
@@ -190,25 +181,6 @@ def test_a_long_comment_block_without_import_c_is_scanned_in_linear_time() -> No
     assert calls_dlopen(
         "z.go", header + b'/*\nvoid* h(void) { return dlopen("x", 0); }\n*/\nimport "C"\n'
     )
-
-
-def _go_list(cwd, root, *patterns: str, **env: str) -> bytes:
-    return subprocess.run(
-        [GO, *go_list_argv(("netgo", "osusergo"), "-mod=readonly", patterns or ("./...",))],
-        cwd=cwd,
-        capture_output=True,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(root),
-            "GOTOOLCHAIN": "local",
-            "GOENV": "off",
-            "GOFLAGS": "",
-            "GOPROXY": "off",
-            "GOCACHE": str(root / ".cache"),
-            "GOPATH": str(root / "gopath"),
-            **env,
-        },
-    ).stdout
 
 
 def test_a_workspace_lists_every_used_module_as_main_and_paths_stay_repo_relative(
@@ -228,7 +200,7 @@ def test_a_workspace_lists_every_used_module_as_main_and_paths_stay_repo_relativ
     for name, content in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(content)
-    out = _go_list(tmp_path / "svc/app", tmp_path, GOWORK=str(tmp_path / "go.work"))
+    out = go_list(tmp_path / "svc/app", tmp_path, GOWORK=str(tmp_path / "go.work"))
     packages = parse_go_list(out, "svc/app", "example.com/app")
     closure = closure_of(packages, MainSpec(dir="svc/app"), "//svc/app:app")
     assert packages["example.com/lib/greet"].dir == "lib/greet"
@@ -238,7 +210,7 @@ def test_a_workspace_lists_every_used_module_as_main_and_paths_stay_repo_relativ
 
 def test_a_main_package_by_import_path_must_be_in_the_build_list(tmp_path) -> None:
     (tmp_path / "go.mod").write_text("module example.com/tools\n\ngo 1.22\n")
-    out = _go_list(tmp_path, tmp_path, "example.com/absent/cmd/tool", GOWORK="off")
+    out = go_list(tmp_path, tmp_path, "example.com/absent/cmd/tool", GOWORK="off")
     packages = parse_go_list(out, "", "example.com/tools")
     with pytest.raises(GoListError) as caught:
         closure_of(

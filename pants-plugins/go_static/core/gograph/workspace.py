@@ -62,8 +62,7 @@ class ModuleLayout:
 
     @property
     def vendor_dir(self) -> str:
-        """Where vendor/ counts: beside go.work (`go work vendor`), else in the module."""
-        return self.workspace.dir if self.workspace else self.root
+        return vendor_dir(self.root, self.workspace)
 
     @property
     def manifest_files(self) -> tuple[str, ...]:
@@ -74,6 +73,11 @@ class ModuleLayout:
             files += [self.workspace.go_work, _join(self.workspace.dir, GO_WORK_SUM)]
         files.append(_join(self.vendor_dir, VENDOR_MODULES))
         return tuple(dict.fromkeys(files))
+
+
+def vendor_dir(root: str, workspace: Workspace | None) -> str:
+    """Where vendor/ counts: beside go.work (`go work vendor`), else in the module."""
+    return workspace.dir if workspace else root
 
 
 def _outside(kind: str, file: str, target: str, line: int, fix: str) -> Problem:
