@@ -194,6 +194,20 @@ def test_explain_json_and_text(rule_runner: RuleRunner) -> None:
     assert "  environment:" in text and "go build (in r): go build -trimpath" in text
 
 
+def test_explain_fails_on_addresses_that_select_no_binary(rule_runner: RuleRunner) -> None:
+    result = run(rule_runner, GoStaticExplain, "r/hello:sources", "r:mod")
+    assert result.exit_code == 1 and result.stdout == ""
+    head, why, fix = result.stderr.strip().splitlines()
+    assert head == (
+        "go-static-explain: r/hello:sources (go_static_sources), r:mod (go_static_mod) are not "
+        "go_static_binary targets"
+    )
+    assert why.startswith("  Why: go-static-explain explains go_static_binary targets only")
+    assert fix.startswith("  Fix: name go_static_binary targets, or directories and globs")
+    # One binary among them is enough: the others are left out, as `::` leaves them out.
+    assert run(rule_runner, GoStaticExplain, "r/hello:sources", "r:hello").exit_code == 0
+
+
 def test_report_table_files_and_baseline(rule_runner: RuleRunner) -> None:
     result = run(rule_runner, GoStaticReport, "--output-file=reports/static.md", "r::")
     assert result.exit_code == 0

@@ -249,3 +249,31 @@ def test_not_as_root_a_machine_without_the_packages_gets_one_sudo_line(tmp_path:
     assert proc.stdout.splitlines()[-1] == "rc=1"
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("Missing Debian packages; run: sudo apt-get install -y gcc ")
+
+
+def _missing_tests_packages(path: Path, *tools: str) -> list[str]:
+    """missing_debian_packages (what install_debian_packages installs) on a PATH of fake tools."""
+    for tool in tools:
+        (path / tool).write_text("#!/bin/sh\nexit 0\n")
+        (path / tool).chmod(0o755)
+    proc = subprocess.run(
+        [
+            "/bin/bash",
+            "-c",
+            f"source {REPO_ROOT / 'build-support' / 'lib.sh'}; missing_debian_packages tests",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(path)},
+        check=True,
+    )
+    return proc.stdout.split()
+
+
+def test_a_docker_cli_without_its_daemon_still_needs_docker_io(tmp_path: Path) -> None:
+    # Docker's static CLI on its own is common; build-support/dockerd needs the daemon itself.
+    (tmp_path / "cli").mkdir()
+    assert "docker.io" in _missing_tests_packages(tmp_path / "cli", "docker")
+    (tmp_path / "both").mkdir()
+    missing = _missing_tests_packages(tmp_path / "both", "docker", "dockerd")
+    assert "docker.io" not in missing and "bubblewrap" in missing

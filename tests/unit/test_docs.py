@@ -68,3 +68,24 @@ def test_readme_stays_short_and_links_only_to_pages_that_exist() -> None:
     assert len(readme.splitlines()) <= 250
     for page in re.findall(r"\]\((docs/[\w.-]+\.md)", readme):
         assert (REPO / page).is_file(), page
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to `-`."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_between_the_docs_names_a_page_and_heading_that_exist() -> None:
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+        for target, anchor in re.findall(r"\]\(([\w./-]*\.md|)(?:#([\w-]+))?\)", text):
+            linked = (page.parent / target).resolve() if target else page
+            if not linked.is_file():
+                broken.append(f"{page.relative_to(REPO)}: {target}")
+                continue
+            headings = re.findall(r"^#+ (.+)$", linked.read_text(), flags=re.M)
+            if anchor and anchor not in {_anchor(h) for h in headings}:
+                broken.append(f"{page.relative_to(REPO)}: {target}#{anchor}")
+    assert not broken, "\n".join(broken)

@@ -17,6 +17,7 @@ from pants.engine.target import Targets
 from pants.option.option_types import BoolOption
 from pants.util.strutil import softwrap
 
+from go_static.core.errors import Problem
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.mode.build_mode import BuildMode, go_build_argv
 from go_static.core.mode.build_mode import explain as explain_mode
@@ -98,6 +99,28 @@ def _explanation(
     }
 
 
+def _nothing_selected(targets: Targets) -> Problem:
+    """The targets the arguments selected, none of them a go_static_binary."""
+    what = (
+        "the arguments select no target"
+        if not targets
+        else ", ".join(sorted(f"{t.address} ({t.alias})" for t in targets))
+        + (
+            " is not a go_static_binary"
+            if len(targets) == 1
+            else " are not go_static_binary targets"
+        )
+    )
+    return Problem(
+        what,
+        "go-static-explain explains go_static_binary targets only, so nothing was explained; a "
+        "wrong address in a CI job would otherwise pass unnoticed.",
+        "name go_static_binary targets, or directories and globs that hold them "
+        "(e.g. `src/go:hello`, `src/go::`); `pants list --filter-target-type=go_static_binary ::` "
+        "lists them.",
+    )
+
+
 def _render(item: dict, mode: BuildMode, env: tuple[Decision, ...]) -> str:
     lines = [explain_mode(mode), "  environment:", *render_decisions(env, indent="    ")]
     lines.append(
@@ -118,8 +141,8 @@ async def go_static_explain(
         GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)
     ]
     if not field_sets:
-        console.print_stderr("No go_static_binary targets matched.")
-        return GoStaticExplain(exit_code=0)
+        console.print_stderr(_nothing_selected(targets).render("go-static-explain"))
+        return GoStaticExplain(exit_code=1)
     plans = await MultiGet(Get(GoStaticPlan, GoStaticPlanRequest(fs)) for fs in field_sets)
     requests = [compiler_request(plan.mode, sdk.goarch) for plan in plans]
     compilers = await MultiGet(Get(CCompiler, CCompilerRequest, r) for r in requests if r)

@@ -283,6 +283,8 @@ class GoStaticSubsystem(Subsystem):
             no target yet.
 
             Off whenever Pants' own Go backend is enabled too, so the two don't both claim them.
+            `false` turns off all of go_static's tailoring: the go_static_sources, go_static_mod
+            and go_static_workspace targets that own a build's files, and `tailor_tools`, too.
             """
         ),
     )
