@@ -33,12 +33,12 @@ from go_static.core.gograph.graph import Closure, GoPackage, cached_modules, cgo
 from go_static.core.gograph.knowledge import KnowledgeTable
 from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.mode.build_mode import BuildMode, resolve
-from go_static.core.mode.derive import default_profile
+from go_static.core.mode.derive import profile_candidates
 from go_static.core.mode.intent import Intent, build_tags
 from go_static.core.mode.stamp import StampValues, env_names, needs_git
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.mode.validate import validate_intent
-from go_static.core.names import AUTO, GLIBC, PGO_OFF
+from go_static.core.names import GLIBC
 from go_static.rules.module import (
     GoListRequest,
     GoModule,
@@ -203,9 +203,7 @@ async def find_go_static_inputs(
         closure = closure_of(graph.packages, main, address, module.go_mod)
     except GoListError as e:
         raise GoStaticPlanError(with_diagnosis(str(e), module, go_env)) from None
-    candidates = [intent.pgo] if intent.pgo not in (AUTO, PGO_OFF) else []
-    if main.dir is not None and intent.pgo == AUTO:
-        candidates.append(default_profile(main.dir))
+    candidates = profile_candidates(intent)
     globs = closure.input_globs(module.layout)
     snapshot, profiles = await MultiGet(
         Get(Snapshot, DigestSubset(module.digest, PathGlobs(globs))),

@@ -6,6 +6,7 @@ import pytest
 
 from go_static.core.gograph.graph import GraphFacts
 from go_static.core.mode.build_mode import BuildMode, explain, resolve
+from go_static.core.mode.derive import profile_candidates
 from go_static.core.mode.intent import Intent, ModeError
 from go_static.core.mode.validate import validate_intent
 
@@ -363,3 +364,17 @@ def test_zig_builds_drop_debug_info_for_reproducibility_and_say_why() -> None:
     for other in (mode(CGO, libc="glibc"), mode(NO_CGO), mode(CGO, musl_cc="musl-gcc")):
         assert not other.no_debug_info and "-w" not in other.ldflags
         assert "CGO_CFLAGS" not in other.go_env()
+
+
+@pytest.mark.parametrize(
+    "pgo, main_dir, expected",
+    [
+        ("auto", "src/cmd/app", ["src/cmd/app/default.pgo"]),
+        ("auto", "", ["default.pgo"]),
+        ("auto", None, []),  # a main package from the module cache: go looks beside it
+        ("off", "src/cmd/app", []),
+        ("profiles/prod.pgo", "src/cmd/app", ["profiles/prod.pgo"]),
+    ],
+)
+def test_the_profiles_a_pgo_setting_may_read(pgo, main_dir, expected) -> None:
+    assert profile_candidates(Intent(address=ADDR, pgo=pgo, main_dir=main_dir)) == expected

@@ -1,8 +1,11 @@
 """Every contradiction in a target's intent, alone or against its package graph: cause and fix.
 
-Pants-free; rules_go's `validate_mode`. `validate_intent` needs only the fields and options, so
-it runs before `go list`; `validate` adds the graph facts, before the mode is derived. Either
-raises one ModeError naming the target and every problem at once, each with why and fix.
+Pants-free; rules_go's `validate_mode`. `validate` is the one validation a target gets: the
+fields and options, the graph facts and the stamped values, before the mode is derived, raising
+one ModeError that names the target and every problem at once, each with why and fix.
+`validate_intent` runs before `go list` and fails only when the listing itself would be wrong
+(an unknown libc, resolver or arch, a malformed build tag), so nothing else hides the graph's
+problems.
 """
 
 from __future__ import annotations
