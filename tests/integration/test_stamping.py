@@ -152,3 +152,76 @@ def test_a_bad_placeholder_fails_before_the_compile_naming_the_field(repo: Path)
         write_build(repo)
     assert "{git_sha}" in failed.stderr and "'version'" in failed.stderr
     assert "x_defs" in failed.stderr and "Traceback" not in failed.stderr
+
+
+# Issue 28: this tag once reached the linker as -X main.version=v1.2 -linkmode external
+# -X main.admin=true. Git accepts it as a ref name.
+HOSTILE_TAG = "v1.2\"'-linkmode'\"external\"'-X'\"main.admin=true"
+MAIN_WITH_ADMIN = MAIN.replace(
+    'var channel = "none"', 'var channel = "none"\nvar admin = "false"'
+).replace("fmt.Println(version, channel)", "fmt.Println(version, channel, admin)")
+
+
+@pytest.fixture(scope="module")
+def hostile_repo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile") / "repo"
+    root.mkdir()
+    (root / "go.mod").write_text("module example.com/stamp\n\ngo 1.21\n")
+    (root / "main.go").write_text(MAIN_WITH_ADMIN + f"\n// {uuid.uuid4()}\n")
+    write_pants_toml(root)
+    write_build(root)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "first")
+    return root
+
+
+def test_a_hostile_tag_fails_with_stamp_naming_the_tag(hostile_repo: Path) -> None:
+    git(hostile_repo, "tag", HOSTILE_TAG)
+    try:
+        failed = pants_in(
+            hostile_repo,
+            *("--go-static-stamp", "package", ":app"),
+            env={"RELEASE_CHANNEL": "beta"},
+            timeout=900,
+        )
+    finally:
+        git(hostile_repo, "tag", "-d", HOSTILE_TAG)
+    assert failed.returncode != 0
+    err = failed.stderr
+    assert "//:app: x_defs['main.version'] = '{git_describe}' is stamped with a value" in err
+    assert "the tag `git describe --tags` gave ({git_describe})" in err
+    assert "v1.2" in err and "inject its own linker flags" in err and "Fix: " in err
+    assert "main.channel" not in err  # the clean env value is not blamed
+    assert "Traceback" not in err
+    assert not (hostile_repo / "dist" / "app").exists()  # nothing was linked
+
+
+def test_env_values_are_quoted_into_one_x_or_refused_naming_the_variable(
+    hostile_repo: Path,
+) -> None:
+    git(hostile_repo, "tag", "v2.0.0")
+    # One kind of quote and spaces: go can carry it as one argument, so it is quoted, and the
+    # words that look like flags stay inside main.channel.
+    spaced = "beta 2 -X main.admin=true 'x'"
+    ok = pants_in(
+        hostile_repo,
+        *("--go-static-stamp", "package", ":app"),
+        env={"RELEASE_CHANNEL": spaced},
+        timeout=900,
+    )
+    assert ok.returncode == 0, ok.stderr[-4000:]
+    path = hostile_repo / "dist" / "app"
+    out = subprocess.run([str(path)], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == f"v2.0.0 {spaced} false"
+    # Both quote kinds: no quoting carries it, so the build stops and names the variable.
+    failed = pants_in(
+        hostile_repo,
+        *("--go-static-stamp", "package", ":app"),
+        env={"RELEASE_CHANNEL": "beta\"'-X'\"main.admin=true"},
+        timeout=900,
+    )
+    assert failed.returncode != 0
+    assert "x_defs['main.channel'] = '{env:RELEASE_CHANNEL}' is stamped" in failed.stderr
+    assert "the environment variable RELEASE_CHANNEL ({env:RELEASE_CHANNEL})" in failed.stderr
+    assert "Traceback" not in failed.stderr

@@ -181,6 +181,23 @@ def test_contradiction_fails_before_building(rule_runner: RuleRunner) -> None:
     assert 'Fix: Set libc="musl"' in message
 
 
+def test_a_bad_ldflags_entry_does_not_hide_the_graphs_problems(rule_runner: RuleRunner) -> None:
+    # Go splits this entry into -s and -linkmode=external; libc="none" contradicts the cgo
+    # package go list finds. Both are reported, in one error.
+    write_module(
+        rule_runner,
+        "p3b",
+        'go_static_binary(name="hello", main="./cmd/hello", libc="none", '
+        "ldflags=[\"'-s''-linkmode=external'\"])\n",
+        **{"lib/lib.go": 'package lib\n\n// #define G 1\nimport "C"\n\nconst Greeting = "hi"\n'},
+    )
+    with pytest.raises(ExecutionError) as caught:
+        plan(rule_runner, "p3b", "hello")
+    message = str(caught.value)
+    assert "p3b:hello: ldflags entry \"'-s''-linkmode=external'\" sets -linkmode" in message
+    assert 'p3b:hello: libc="none" but the dependency graph has cgo packages' in message
+
+
 def test_compile_error_shows_gos_own_message(rule_runner: RuleRunner) -> None:
     write_module(
         rule_runner,

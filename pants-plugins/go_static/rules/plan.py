@@ -26,25 +26,19 @@ from pants.option.global_options import GlobMatchErrorBehavior
 from pants.util.logging import LogLevel
 
 from go_static.core.arches import ARCHES
-from go_static.core.errors import GoStaticError, Problem
+from go_static.core.errors import GoStaticError
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.gograph.golist import ALL_PACKAGES, GoListError, closure_of
 from go_static.core.gograph.graph import Closure, GoPackage, cached_modules, cgo_source_files
 from go_static.core.gograph.knowledge import KnowledgeTable
 from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.mode.build_mode import BuildMode, resolve
-from go_static.core.mode.derive import default_profile
-from go_static.core.mode.intent import Intent, ModeError, build_tags
-from go_static.core.mode.stamp import (
-    GIT_COMMIT,
-    GIT_DESCRIBE,
-    StampValues,
-    env_names,
-    placeholders,
-)
+from go_static.core.mode.derive import profile_candidates
+from go_static.core.mode.intent import Intent, build_tags
+from go_static.core.mode.stamp import StampValues, env_names, needs_git
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.mode.validate import validate_intent
-from go_static.core.names import AUTO, GLIBC, PGO_OFF
+from go_static.core.names import GLIBC
 from go_static.rules.module import (
     GoListRequest,
     GoModule,
@@ -147,22 +141,13 @@ def intent_for(
         goarch_declared=field_set.goarch.value is not None,
         pgo=field_set.pgo.setting,
         main_dir=field_set.main.spec.dir,
+        output_path=field_set.output_path.value or "",
+        goarch_parametrized="goarch" in field_set.address.parameters,
     )
 
 
 def output_path_for(field_set: GoStaticBinaryFieldSet, goarch: str) -> str:
-    """Where the binary goes under dist/; raise ModeError if goarch variants would collide."""
-    explicit = field_set.output_path.value
-    if explicit and "goarch" in field_set.address.parameters and "{goarch}" not in explicit:
-        problem = Problem(
-            f"output_path={explicit!r} is the same for every goarch this target is "
-            "parametrized with.",
-            "Each variant would be written to the same file in dist/, and Pants refuses to "
-            "merge two different files at one path.",
-            'Put {goarch} in it (output_path="bin/server-{goarch}"), or drop output_path: the '
-            "default (`<dir>/<name>@goarch=<arch>`) is unique per variant.",
-        )
-        raise ModeError(str(field_set.address), [problem])
+    """Where the binary goes under dist/ (validate() has refused colliding goarch variants)."""
     return field_set.output_path.value_or_default(file_ending=None).replace("{goarch}", goarch)
 
 
@@ -210,7 +195,7 @@ async def find_go_static_inputs(
     field_set = request.field_set
     address = str(field_set.address)
     intent = intent_for(field_set, subsystem, sdk)
-    validate_intent(intent)  # before `go list`: contradictions in the fields need no graph
+    validate_intent(intent)  # only what would make `go list` wrong; resolve() reports the rest
     main = field_set.main.spec
     module = await module_for(field_set.main.module_search_dir, address)
     graph = await Get(GoPackageGraph, GoListRequest, list_request(module, intent, main))
@@ -218,9 +203,7 @@ async def find_go_static_inputs(
         closure = closure_of(graph.packages, main, address, module.go_mod)
     except GoListError as e:
         raise GoStaticPlanError(with_diagnosis(str(e), module, go_env)) from None
-    candidates = [intent.pgo] if intent.pgo not in (AUTO, PGO_OFF) else []
-    if main.dir is not None and intent.pgo == AUTO:
-        candidates.append(default_profile(main.dir))
+    candidates = profile_candidates(intent)
     globs = closure.input_globs(module.layout)
     snapshot, profiles = await MultiGet(
         Get(Snapshot, DigestSubset(module.digest, PathGlobs(globs))),
@@ -299,14 +282,10 @@ async def plan_go_static_binary(
     inputs = await Get(GoStaticInputs, GoStaticInputsRequest(request.field_set))
     intent, module, closure = inputs.intent, inputs.module, inputs.closure
     if subsystem.stamp:
-        stamped = [p for _, value in intent.x_defs for p in placeholders(value)]
+        x_defs = dict(intent.x_defs)
         values = await Get(
             StampValues,
-            StampRequest(
-                intent.address,
-                env_names(dict(intent.x_defs)),
-                needs_git=bool({GIT_COMMIT, GIT_DESCRIBE} & set(stamped)),
-            ),
+            StampRequest(intent.address, env_names(x_defs), needs_git=needs_git(x_defs)),
         )
         intent = dataclasses.replace(intent, stamp=values)
     scanned = await Get(

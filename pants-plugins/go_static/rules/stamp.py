@@ -20,18 +20,13 @@ from pants.option.global_options import GlobalOptions
 from pants.util.logging import LogLevel
 from pants.vcs.git import GitWorktree, GitWorktreeRequest, MaybeGitWorktree
 
-from go_static.core.errors import GoStaticError, Problem, render_problems
+from go_static.core.errors import Problem
+from go_static.core.mode.intent import StampError
 from go_static.core.mode.stamp import StampValues, VcsStamp
 
 logger = logging.getLogger(__name__)
 # Git's answers are data for keys and messages: a longer one is not an answer to these commands.
 _MAX_ANSWER = 4096
-
-
-class StampError(GoStaticError):
-    """Stamping is on, and git can't say what the placeholders stand for."""
-
-    code = "stamp"
 
 
 @dataclass(frozen=True)
@@ -95,16 +90,15 @@ async def read_checkout(
         )
         return GitCheckout(commit=commit, describe=describe)
     if global_options.remote_execution:
-        raise StampError(
-            Problem(
-                "[go-static].stamp is on under --remote-execution.",
-                "A stamped build records this checkout's VCS state in build info, the way `go "
-                "build` does: go reads the git repository itself, and a remote worker has no "
-                "copy of it.",
-                "build stamped release binaries locally (`--no-remote-execution`; the remote "
-                "cache still serves the rest), or leave stamping off for remote builds.",
-            ).render()
+        problem = Problem(
+            "[go-static].stamp is on under --remote-execution.",
+            "A stamped build records this checkout's VCS state in build info, the way `go "
+            "build` does: go reads the git repository itself, and a remote worker has no "
+            "copy of it.",
+            "build stamped release binaries locally (`--no-remote-execution`; the remote "
+            "cache still serves the rest), or leave stamping off for remote builds.",
         )
+        raise StampError("", [problem])
     try:
         git_dir = _clean(_git(worktree, "rev-parse", "--absolute-git-dir"), "git dir")
         status = _git(worktree, "status", "--porcelain")
@@ -134,7 +128,7 @@ async def stamp_values(request: StampRequest) -> StampValues:
             "Build from a git checkout with at least one commit (and `git` on the PATH), or turn "
             "stamping off for this build (--no-go-static-stamp).",
         )
-        raise StampError(render_problems(request.address, [problem]))
+        raise StampError(request.address, [problem])
     return StampValues(
         git_commit=checkout.commit, git_describe=checkout.describe, env=values, vcs=checkout.vcs
     )

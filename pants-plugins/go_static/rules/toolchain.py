@@ -24,7 +24,8 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.option.global_options import GlobalOptions
 from pants.util.logging import LogLevel
 
-from go_static.core.errors import GoStaticError
+from go_static.core import quoted
+from go_static.core.errors import GoStaticError, Problem
 from go_static.core.mode.toolchains import CCompiler, GoSdk
 from go_static.core.names import ZIG
 from go_static.subsystems.go_static import (
@@ -89,18 +90,22 @@ async def _expand(paths: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def cc_string(name: str, zig_target: str | None) -> str:
-    """The CC value naming a compiler found on the build's PATH: `zig cc -target T`, or `gcc`."""
+    """The CC value naming a compiler found on the build's PATH: `zig cc -target T`, or `gcc`.
+
+    Go splits CC with cmd/internal/quoted, so the words are joined the way it splits them."""
     words = [name, "cc", "-target", zig_target] if zig_target else [name]
-    return " ".join(_go_quote(w) for w in words)
-
-
-def _go_quote(word: str) -> str:
-    """Quote a word the way Go's cmd/internal/quoted splits CC."""
-    if not any(c in word for c in " \t\n'\""):
-        return word
-    if "'" not in word:
-        return f"'{word}'"
-    return f'"{word}"'
+    try:
+        return quoted.join(words)
+    except ValueError as e:
+        raise GoStaticToolchainError(
+            Problem(
+                f"The C compiler name {name!r} can't be passed to go as CC ({e}).",
+                "Go splits CC on spaces and honours one kind of quote around a word, with no "
+                "escapes, so a name with both ' and \" can't be written.",
+                "Rename the compiler (or a symlink to it) without quotes, and name that in "
+                "[go-static].",
+            ).render()
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ import pytest
 
 from go_static.core.gograph.graph import GraphFacts
 from go_static.core.mode.build_mode import BuildMode, explain, resolve
+from go_static.core.mode.derive import profile_candidates
 from go_static.core.mode.intent import Intent, ModeError
+from go_static.core.mode.validate import validate_intent
 
 ADDR = "src/go:app"
 NO_CGO = GraphFacts(main_package="example.com/app", resolver_packages=("net", "os/user"))
@@ -195,6 +197,18 @@ CONTRADICTIONS = [
     ({"ldflags": ("-s", "-extld=clang")}, CGO, "sets -extld", "Remove -extld"),
     ({"ldflags": ("-d",)}, NO_CGO, "sets -d", "Remove -d"),
     ({"ldflags": ("-X 'main.v=unbalanced",)}, NO_CGO, "does not parse", "Balance the quotes"),
+    # Judged as go splits it (cmd/internal/quoted): a closing quote ends the word, so this is
+    # -s and -linkmode=external, where shlex saw the one word -s-linkmode=external.
+    ({"ldflags": ("'-s''-linkmode=external'",)}, CGO, "sets -linkmode", "Remove -linkmode"),
+    ({"ldflags": ("-s '-extldflags=-lfoo'",)}, CGO, "sets -extldflags", "Remove -extldflags"),
+    ({"ldflags": ("--linkmode=internal",)}, NO_CGO, "sets -linkmode", "Remove -linkmode"),
+    ({"ldflags": ("-X main.v=a\x00b",)}, NO_CGO, "holds a control character", "Remove it"),
+    (
+        {"output_path": "bin/app", "goarch_parametrized": True},
+        NO_CGO,
+        "is the same for every goarch",
+        "Put {goarch} in it",
+    ),
     ({"goos": "darwin"}, NO_CGO, "GOOS=darwin is not supported", "Build on Linux"),
     ({"libc": "bsd"}, NO_CGO, "libc='bsd' is not one of", "Use one of"),
     ({"resolver": "nss"}, NO_CGO, "resolver='nss' is not one of", "Use one of"),
@@ -243,6 +257,39 @@ def test_every_contradiction_is_reported_at_once() -> None:
     assert 'libc="none" but the dependency graph has cgo packages' in whats[2]
     # Each problem is a block of its own that names the target.
     assert str(caught.value).count(f"{ADDR}: ") == 3
+
+
+def test_a_bad_ldflags_entry_waits_for_the_graph_so_nothing_hides_behind_it() -> None:
+    # Before go list, only what would make the listing wrong fails; the rest is reported once,
+    # with the graph's problems.
+    intent = Intent(address=ADDR, libc="none", ldflags=("'-s''-linkmode=external'",))
+    validate_intent(intent)
+    with pytest.raises(ModeError) as caught:
+        resolve(intent, CGO)
+    whats = [p.what for p in caught.value.problems]
+    assert len(whats) == 2, whats
+    assert "sets -linkmode" in whats[0] and "['-s', '-linkmode=external']" in whats[0]
+    assert 'libc="none" but the dependency graph has cgo packages' in whats[1]
+
+
+def test_a_problem_that_breaks_go_list_fails_early_with_every_field_problem() -> None:
+    intent = Intent(address=ADDR, build_tags=("a b",), ldflags=("-linkmode=internal",))
+    with pytest.raises(ModeError) as caught:
+        validate_intent(intent)
+    whats = [p.what for p in caught.value.problems]
+    assert len(whats) == 2 and "not a Go build tag" in whats[0] and "-linkmode" in whats[1]
+
+
+def test_ldflags_reach_the_linker_as_the_words_they_mean() -> None:
+    m = mode(CGO, ldflags=("-X 'main.greeting=hello world'", "-s"))
+    assert m.linker_args() == (
+        "-linkmode=external",
+        "-w",
+        "-extldflags=-static",
+        "-X",
+        "main.greeting=hello world",
+        "-s",
+    )
 
 
 def test_an_unknown_choice_stops_before_checks_that_assume_known_ones() -> None:
@@ -317,3 +364,17 @@ def test_zig_builds_drop_debug_info_for_reproducibility_and_say_why() -> None:
     for other in (mode(CGO, libc="glibc"), mode(NO_CGO), mode(CGO, musl_cc="musl-gcc")):
         assert not other.no_debug_info and "-w" not in other.ldflags
         assert "CGO_CFLAGS" not in other.go_env()
+
+
+@pytest.mark.parametrize(
+    "pgo, main_dir, expected",
+    [
+        ("auto", "src/cmd/app", ["src/cmd/app/default.pgo"]),
+        ("auto", "", ["default.pgo"]),
+        ("auto", None, []),  # a main package from the module cache: go looks beside it
+        ("off", "src/cmd/app", []),
+        ("profiles/prod.pgo", "src/cmd/app", ["profiles/prod.pgo"]),
+    ],
+)
+def test_the_profiles_a_pgo_setting_may_read(pgo, main_dir, expected) -> None:
+    assert profile_candidates(Intent(address=ADDR, pgo=pgo, main_dir=main_dir)) == expected

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import random
+import re
+import time
+
 import pytest
 
 from go_static.core.oci.reference import (
+    PATH_COMPONENT,
     ImageReference,
     ImageReferenceError,
     parse_references,
     reference_problems,
     references_for,
+    valid_registry,
 )
 
 GOOD = {
@@ -116,3 +122,46 @@ def test_a_problem_speaks_of_the_users_value_and_what_a_valid_one_looks_like() -
     )
     assert "lower-case" in problem.why
     assert problem.fix == 'Use e.g. "registry-host".'
+
+
+# distribution/reference's grammar as the old, backtracking regexes wrote it: the new check must
+# accept exactly what they accept (on inputs short enough for them to finish).
+_OLD_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*")
+_OLD_DOMAIN = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_OLD_REGISTRY = re.compile(rf"(?:{_OLD_DOMAIN}(?:\.{_OLD_DOMAIN})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?")
+
+
+def test_the_linear_checks_accept_exactly_what_the_grammar_accepts() -> None:
+    rng = random.Random(28)
+    for _ in range(20000):
+        text = "".join(rng.choice("aZ0._-:[]f") for _ in range(rng.randint(1, 10)))
+        assert bool(PATH_COMPONENT.fullmatch(text)) == bool(_OLD_COMPONENT.fullmatch(text)), text
+        assert valid_registry(text) == bool(_OLD_REGISTRY.fullmatch(text)), text
+
+
+def _seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        reference_problems(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        lambda n: "reg/team/" + "a" * n + "A",  # issue 28: 1.3 s at n=24, doubling per letter
+        lambda n: "reg/team/" + "a-" * n + "A",
+        lambda n: "reg/team/" + "a__" * n + "_A",
+        lambda n: "a" + "-" * n + ".example.com/app",
+        lambda n: "a." * n + "-x:5000/app",
+        lambda n: "[" + "1:" * n + "/app",
+    ],
+)
+def test_parsing_time_grows_linearly(hostile) -> None:
+    assert reference_problems(hostile(24))  # each is a near miss, refused
+    assert _seconds(hostile(24)) < 0.05
+    # Four times the input may take about four times as long; backtracking would take far more.
+    small, large = _seconds(hostile(5000)), _seconds(hostile(20000))
+    assert large < 20 * max(small, 1e-4), (small, large)

@@ -21,8 +21,9 @@ import os
 import re
 import struct
 import threading
+import zlib
 from dataclasses import dataclass
-from typing import BinaryIO, Union
+from typing import BinaryIO, Iterator, Union
 
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
@@ -133,7 +134,7 @@ def _guarded(
         elf = ELFFile(stream)
         facts = _facts(data, elf)
         count, examples = find_host_paths(data, host_markers)
-        for section in _compressed_sections(elf):
+        for section in _compressed_sections(elf, data):
             # Go's linker compresses DWARF: C debug info's paths are only seen inflated.
             more, found = find_host_paths(section, host_markers)
             count += more
@@ -286,15 +287,70 @@ def _nss_evidence(sections: _Sections, stripped: bool, data: Buffer) -> str:
 
 
 SHF_COMPRESSED = SH_FLAGS.SHF_COMPRESSED
+# Elf64_Chdr: ch_type, ch_reserved, ch_size (the inflated size), ch_addralign.
+_CHDR = struct.Struct("<IIQQ")
+ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD = 1, 2
+# The header's ch_size is the file's word, not a fact: a few KB of zlib can claim gigabytes.
+# DWARF inflates 3-6x; the sum of every section's inflated size may be this many times the file,
+# and never more than MAX_INFLATED_BYTES.
+MAX_INFLATE_RATIO = 32
+MAX_INFLATED_BYTES = 1 << 30
+_INFLATE_CHUNK = 1 << 20
 
 
-def _compressed_sections(elf: ELFFile) -> list[bytes]:
-    """The inflated contents of every SHF_COMPRESSED section (compressed DWARF)."""
-    return [
-        section.data()
-        for section in elf.iter_sections()
-        if section["sh_flags"] & SHF_COMPRESSED and section["sh_type"] != "SHT_NOBITS"
-    ]
+def _compressed_sections(elf: ELFFile, data: Buffer) -> Iterator[bytes]:
+    """The inflated contents of every SHF_COMPRESSED section (compressed DWARF), one at a time,
+    within MAX_INFLATE_RATIO times the file's size in all (ElfError beyond)."""
+    budget = min(len(data) * MAX_INFLATE_RATIO, MAX_INFLATED_BYTES)
+    for section in elf.iter_sections():
+        if not section["sh_flags"] & SHF_COMPRESSED or section["sh_type"] == "SHT_NOBITS":
+            continue
+        start, size = section["sh_offset"], section["sh_size"]
+        raw = data[start : start + size]
+        if len(raw) < _CHDR.size or len(raw) != size:
+            raise ElfError(f"truncated: compressed section {section.name} ends past the file")
+        ch_type, _, claimed, _ = _CHDR.unpack_from(raw)
+        if claimed > budget:
+            raise ElfError(
+                f"compressed section {section.name} claims {claimed} bytes inflated, more than "
+                f"the checker inflates for a {len(data)}-byte file ({MAX_INFLATE_RATIO}x its "
+                f"size, at most {MAX_INFLATED_BYTES} bytes, for all sections): corrupt, or a "
+                "decompression bomb"
+            )
+        if ch_type != ELFCOMPRESS_ZLIB:
+            kind = "zstd" if ch_type == ELFCOMPRESS_ZSTD else f"type {ch_type}"
+            raise ElfError(
+                f"compressed section {section.name} uses {kind} compression, which the checker "
+                "can't inflate to look for host paths (Go's linker and gcc's default use zlib)"
+            )
+        budget -= claimed
+        yield _inflate(section.name, memoryview(raw)[_CHDR.size :], claimed)
+
+
+def _inflate(name: str, compressed: memoryview, claimed: int) -> bytes:
+    """zlib-inflate exactly `claimed` bytes, a chunk at a time, never more (ElfError otherwise)."""
+    inflater, out, produced = zlib.decompressobj(), [], 0
+    for at in range(0, len(compressed), _INFLATE_CHUNK):
+        pending = bytes(compressed[at : at + _INFLATE_CHUNK])
+        while pending:
+            # One byte past the claim is enough to tell that the header lied.
+            piece = inflater.decompress(pending, claimed - produced + 1)
+            produced += len(piece)
+            out.append(piece)
+            if produced > claimed:
+                raise ElfError(
+                    f"corrupt ELF: compressed section {name} inflates to more than the "
+                    f"{claimed} bytes its header claims"
+                )
+            pending = inflater.unconsumed_tail
+        if inflater.eof:
+            break
+    if produced != claimed:
+        raise ElfError(
+            f"corrupt ELF: compressed section {name} inflates to {produced} bytes, its header "
+            f"claims {claimed}"
+        )
+    return b"".join(out)
 
 
 def _facts(data: Buffer, elf: ELFFile) -> ElfFacts:

@@ -7,7 +7,6 @@ and `python -m go_static.check` both call it, on facts from `go_static.core.chec
 from __future__ import annotations
 
 import re
-import shlex
 
 from go_static.core.arches import ARCHES, goarch_for_machine
 from go_static.core.checker.buildinfo import LEGACY_VERSION
@@ -15,6 +14,7 @@ from go_static.core.checker.elf import ElfFacts
 from go_static.core.checker.expectation import Expectation, Verdict, Violation
 from go_static.core.checker.linker_output import LinkWarning, parse_link_warnings
 from go_static.core.names import GLIBC, MUSL, UNKNOWN
+from go_static.core.quoted import split
 
 FIX_STATIC = (
     'link statically: in a go_static_binary, libc="musl" (zig cc) or libc="none"; by hand, '
@@ -27,8 +27,9 @@ FIX_DLOPEN = "remove the dlopen call, or set allow_dlopen=True (--allow-dlopen) 
 
 
 def _words(flags: str) -> list[str]:
+    """The flag list go hands the linker: go splits -ldflags with cmd/internal/quoted."""
     try:
-        return shlex.split(flags)
+        return split(flags)
     except ValueError:
         return flags.split()
 

@@ -19,11 +19,13 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from go_static.core import quoted
 from go_static.core.checker.expectation import Expectation
+from go_static.core.errors import Problem
 from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.mode import derive
 from go_static.core.mode.decision import Decision, render_decisions
-from go_static.core.mode.intent import Intent, build_tags, names
+from go_static.core.mode.intent import Intent, ModeError, build_tags, names
 from go_static.core.mode.stamp import AppliedXDef, VcsStamp, apply_x_defs
 from go_static.core.mode.validate import validate
 from go_static.core.names import (
@@ -100,9 +102,14 @@ class BuildMode:
         if self.no_debug_info:
             own.append("-w")
         if self.extldflags:
-            own.append("-extldflags=" + " ".join(self.extldflags))
+            # The linker splits -extldflags with quoted.Split too: one word, quoted inside.
+            own.append(quoted.join(["-extldflags=" + quoted.join(self.extldflags)]))
         x_defs = (x.flag() for x in self.x_defs if x.applied)
         return (*own, *self.user_ldflags, *x_defs)
+
+    def linker_args(self) -> tuple[str, ...]:
+        """The arguments go hands the linker: -ldflags split as go splits it (quoted.Split)."""
+        return tuple(quoted.split(" ".join(self.ldflags)))
 
     def go_build_flags(self) -> tuple[str, ...]:
         """Flags for `go build`, after the always-on REPRODUCIBLE_FLAGS."""
@@ -207,7 +214,7 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     if no_debug_info:
         decisions.append(derive.reproducibility_decision())
     decisions.append(scenario_decision)
-    return BuildMode(
+    mode = BuildMode(
         address=intent.address,
         goos=intent.goos,
         goarch=intent.goarch,
@@ -230,6 +237,32 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
         x_defs=x_defs,
         pgo=pgo,
         vcs=vcs,
+    )
+    _check_linker_args(mode)
+    return mode
+
+
+def _check_linker_args(mode: BuildMode) -> None:
+    """The -ldflags string must reach the linker as exactly the words the mode means.
+
+    validate() has judged every entry and filled-in value; this is the last guard, on the one
+    string go will split, in case a later change assembles it differently."""
+    expected = [w for flag in mode.ldflags for w in quoted.split(flag)]
+    x_defs = [["-X", f"{x.symbol}={x.value}"] for x in mode.x_defs if x.applied]
+    tail = expected[len(expected) - 2 * len(x_defs) :] if x_defs else []
+    if mode.linker_args() == tuple(expected) and tail == [w for pair in x_defs for w in pair]:
+        return
+    raise ModeError(
+        mode.address,
+        [
+            Problem(
+                f"-ldflags {' '.join(mode.ldflags)!r} would not reach the linker as declared.",
+                "go splits -ldflags with cmd/internal/quoted, and this string splits into other "
+                "flags than the ldflags and x_defs entries mean.",
+                "Simplify the quoting of the ldflags and x_defs entries (one kind of quote, no "
+                "control characters).",
+            )
+        ],
     )
 
 

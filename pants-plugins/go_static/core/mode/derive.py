@@ -197,6 +197,16 @@ def default_profile(main_dir: str) -> str:
     return f"{main_dir}/{DEFAULT_PGO}" if main_dir else DEFAULT_PGO
 
 
+def profile_candidates(intent: Intent) -> list[str]:
+    """The profiles the `pgo` setting may read, for the rule to look for: the one the field
+    names, or default.pgo beside an in-repo main package under "auto"."""
+    if intent.pgo not in (AUTO, PGO_OFF):
+        return [intent.pgo]
+    if intent.pgo == AUTO and intent.main_dir is not None:
+        return [default_profile(intent.main_dir)]
+    return []
+
+
 def pgo(intent: Intent, facts: GraphFacts, main_dir: str | None) -> tuple[str, Decision]:
     """The `-pgo` setting (PGO_OFF, AUTO, or a profile's repo path) and why."""
     if intent.pgo == PGO_OFF:

@@ -18,9 +18,24 @@ class ModeError(GoStaticError):
 
     code = "intent"
 
-    def __init__(self, address: str, problems: Sequence[Problem]) -> None:
-        self.address, self.problems = address, tuple(problems)
+    def __init__(
+        self, address: str, problems: Sequence[Problem], stamp_problems: Sequence[Problem] = ()
+    ) -> None:
+        self.address, self.problems = address, (*problems, *stamp_problems)
+        self.stamp_problems = tuple(stamp_problems)
         super().__init__(render_problems(address, self.problems))
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        # A stamped value that would change the link is `stamp`, reported with the rest.
+        own = (self.code,) if len(self.problems) > len(self.stamp_problems) else ()
+        return (*own, StampError.code) if self.stamp_problems else own
+
+
+class StampError(ModeError):
+    """A stamped value (from git or the environment) can't be linked in as the one -X it is."""
+
+    code = "stamp"
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,10 @@ class Intent:
     pgo: str = AUTO
     # The main package's repo directory; None when it is an import path from the build list.
     main_dir: str | None = ""
+    # The output_path field as written ("" for the default), and whether the target is
+    # parametrized over goarch: the variants must not share one file in dist/.
+    output_path: str = ""
+    goarch_parametrized: bool = False
 
     @property
     def cross(self) -> bool:

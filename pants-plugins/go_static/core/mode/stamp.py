@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
+from go_static.core import quoted
 from go_static.core.errors import Problem
 
 GIT_COMMIT, GIT_DESCRIBE, ENV_PREFIX = "git_commit", "git_describe", "env:"
@@ -66,6 +67,11 @@ def env_names(x_defs: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(sorted(set(names)))
 
 
+def needs_git(x_defs: Mapping[str, str]) -> bool:
+    """Whether any value uses {git_commit} or {git_describe}, so a stamped build must read git."""
+    return any(p in (GIT_COMMIT, GIT_DESCRIBE) for v in x_defs.values() for p in placeholders(v))
+
+
 def x_def_problems(x_defs: Mapping[str, str]) -> Iterator[Problem]:
     """Every bad symbol, placeholder or quoting in `x_defs`, each naming the field."""
     for symbol, value in sorted(x_defs.items()):
@@ -77,12 +83,13 @@ def x_def_problems(x_defs: Mapping[str, str]) -> Iterator[Problem]:
                 'Use the package path and variable, e.g. x_defs={"main.version": "1.2.3"} or '
                 '{"example.com/app/internal/build.Version": "{git_describe}"}.',
             )
-        if "'" in value and '"' in value:
+        why = _unlinkable(f"{symbol}={value}")
+        if why:
             yield Problem(
-                f"x_defs[{symbol!r}] holds both ' and \" quotes.",
+                f"x_defs[{symbol!r}] can't be linked in as one -X: {why}.",
                 "Go splits -ldflags on spaces and honours one kind of quote around a word, with no "
                 "escapes, so such a value can't be passed.",
-                "Drop one kind of quote from the value.",
+                "Drop one kind of quote (and any control character) from the value.",
             )
         if value.count("{") != value.count("}") or len(placeholders(value)) != value.count("{"):
             yield Problem(
@@ -119,12 +126,11 @@ class AppliedXDef:
         return bool(placeholders(self.template))
 
     def flag(self) -> str:
-        """The -ldflags word; quoted when the value has spaces (Go's quoted.Split rules)."""
-        word = f"{self.symbol}={self.value}"
-        if not any(c.isspace() for c in word) and not any(q in word for q in "'\""):
-            return f"-X {word}"
-        quote = '"' if "'" in word else "'"
-        return f"-X {quote}{word}{quote}"
+        """The -ldflags words `-X symbol=value`, quoted as Go's quoted.Join quotes them.
+
+        go splits -ldflags with quoted.Split, so this is one `-X` and one argument; call it only
+        on a value `stamped_value_problems` (or `x_def_problems`) has passed."""
+        return quoted.join(["-X", f"{self.symbol}={self.value}"])
 
 
 def apply_x_defs(x_defs: Mapping[str, str], stamp: StampValues | None) -> tuple[AppliedXDef, ...]:
@@ -150,3 +156,64 @@ def _fill(template: str, stamp: StampValues) -> str:
         return dict(stamp.env).get(name[len(ENV_PREFIX) :], "")
 
     return _PLACEHOLDER.sub(one, template)
+
+
+def _source(name: str) -> str:
+    if name == GIT_COMMIT:
+        return "the commit `git rev-parse HEAD` gave ({git_commit})"
+    if name == GIT_DESCRIBE:
+        return "the tag `git describe --tags` gave ({git_describe})"
+    return f"the environment variable {name[len(ENV_PREFIX) :]} ({{{name}}})"
+
+
+def _shown(value: str) -> str:
+    """A hostile value for a message: escaped, and cut short."""
+    return repr(value) if len(value) <= 80 else repr(value[:80]) + f"... ({len(value)} chars)"
+
+
+def _fill_one(name: str, stamp: StampValues) -> str:
+    return _fill("{" + name + "}", stamp)
+
+
+def _unlinkable(word: str) -> str:
+    """Why `-X word` can't reach the linker as exactly those two arguments; "" when it can."""
+    if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in word):
+        return "it holds a control character (a newline, NUL, ...)"
+    try:
+        flag = quoted.join(["-X", word])
+    except ValueError:
+        return "it holds both ' and \" quotes, which go's -ldflags splitting can't carry"
+    if quoted.split(flag) != ["-X", word]:  # join's contract; kept as the check that matters
+        return "go would split it into other flags"
+    return ""
+
+
+def stamped_value_problems(
+    x_defs: Mapping[str, str], stamp: StampValues | None
+) -> Iterator[Problem]:
+    """Every filled-in x_defs value that would not reach the linker as its own single `-X`.
+
+    The check runs on the value as linked, not the template: a tag or an env value is hostile
+    text, and go splits the -ldflags string with cmd/internal/quoted, so a value such as
+    `v1"'-linkmode'"external` would add linker flags. Each problem names the key and the source."""
+    for x in apply_x_defs(x_defs, stamp):
+        if not (x.applied and x.stamped) or stamp is None:
+            continue
+        why = _unlinkable(f"{x.symbol}={x.value}")
+        if not why:
+            continue
+        names = placeholders(x.template)
+        bad = [n for n in names if _unlinkable(f"{x.symbol}={_fill_one(n, stamp)}")]
+        if not bad:  # the literal text and the filled values only clash together
+            bad = [n for n in names if any(c in _fill_one(n, stamp) for c in "'\"")] or names
+        sources = "; ".join(f"{_source(n)} = {_shown(_fill_one(n, stamp))}" for n in bad)
+        yield Problem(
+            f"x_defs[{x.symbol!r}] = {x.template!r} is stamped with a value that can't be "
+            f"linked in as one -X: {why}.",
+            "go splits -ldflags on spaces and at quotes (cmd/internal/quoted), so such a value "
+            "could end the -X early and inject its own linker flags (say -linkmode or another "
+            "-X) into a release binary.",
+            "Use a value of letters, digits and punctuation, with at most one kind of quote: "
+            "retag the commit (`git tag -d` the bad tag), or fix the environment variable.",
+            details=(("Source", sources),),
+        )

@@ -1,21 +1,24 @@
 """Every contradiction in a target's intent, alone or against its package graph: cause and fix.
 
-Pants-free; rules_go's `validate_mode`. `validate_intent` needs only the fields and options, so
-it runs before `go list`; `validate` adds the graph facts, before the mode is derived. Either
-raises one ModeError naming the target and every problem at once, each with why and fix.
+Pants-free; rules_go's `validate_mode`. `validate` is the one validation a target gets: the
+fields and options, the graph facts and the stamped values, before the mode is derived, raising
+one ModeError that names the target and every problem at once, each with why and fix.
+`validate_intent` runs before `go list` and fails only when the listing itself would be wrong
+(an unknown libc, resolver or arch, a malformed build tag), so nothing else hides the graph's
+problems.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
+from go_static.core import quoted
 from go_static.core.arches import ARCHES, C_GOARCHES, SUPPORTED_GOARCHES, UNCHECKABLE_GOARCHES
 from go_static.core.errors import Problem
 from go_static.core.mode.derive import pick_libc
-from go_static.core.mode.intent import Intent, ModeError, names
-from go_static.core.mode.stamp import x_def_problems
+from go_static.core.mode.intent import Intent, ModeError, StampError, names
+from go_static.core.mode.stamp import stamped_value_problems, x_def_problems
 from go_static.core.names import (
     AUTO,
     CGO_RESOLVER_TAGS,
@@ -47,6 +50,7 @@ def problems(intent: Intent, facts: GraphFacts | None = None) -> list[Problem]:
         *_validate_tags(intent),
         *_validate_ldflags(intent),
         *x_def_problems(dict(intent.x_defs)),
+        *_validate_output_path(intent),
     ]
     if facts is not None:
         found += [
@@ -61,18 +65,32 @@ def problems(intent: Intent, facts: GraphFacts | None = None) -> list[Problem]:
 
 
 def validate_intent(intent: Intent) -> None:
-    """Raise ModeError naming every contradiction among the fields and options alone."""
-    _raise(intent, problems(intent))
+    """Before `go list`: raise ModeError only when the listing itself can't be trusted.
+
+    A bad libc, resolver, GOOS, GOARCH or build tag would make `go list` fail or list the wrong
+    files, so those fail here, with every other problem of the fields at once. Anything else (a
+    bad ldflags entry, say) waits for `validate`, so it is reported with the graph's problems
+    instead of hiding them."""
+    blocking = [*_validate_choices(intent), *_validate_goarch(intent)]
+    blocking += [p for p in _validate_tags(intent) if p.what.endswith("is not a Go build tag.")]
+    if blocking:
+        _raise(intent, problems(intent))
 
 
 def validate(intent: Intent, facts: GraphFacts) -> None:
-    """Raise ModeError naming every contradiction in the intent and against the graph."""
-    _raise(intent, problems(intent, facts))
+    """Raise ModeError naming every contradiction in the intent, against the graph, and in the
+    stamped values (code `stamp`): the one validation a target gets."""
+    found = problems(intent, facts)
+    # A template already reported (a bad key or placeholder) is not judged again filled in.
+    sound = {k: v for k, v in intent.x_defs if not any(x_def_problems({k: v}))}
+    _raise(intent, found, list(stamped_value_problems(sound, intent.stamp)))
 
 
-def _raise(intent: Intent, found: list[Problem]) -> None:
+def _raise(intent: Intent, found: list[Problem], stamped: Sequence[Problem] = ()) -> None:
     if found:
-        raise ModeError(intent.address, found)
+        raise ModeError(intent.address, found, stamped)
+    if stamped:
+        raise StampError(intent.address, [], stamped)
 
 
 def _validate_pgo(intent: Intent, facts: GraphFacts) -> Iterator[Problem]:
@@ -233,7 +251,7 @@ def _validate_tags(intent: Intent) -> Iterator[Problem]:
 def _validate_ldflags(intent: Intent) -> Iterator[Problem]:
     for entry in intent.ldflags:
         try:
-            words = shlex.split(entry)
+            words = quoted.split(entry)
         except ValueError as e:
             yield Problem(
                 f"ldflags entry {entry!r} does not parse ({e}).",
@@ -242,15 +260,38 @@ def _validate_ldflags(intent: Intent) -> Iterator[Problem]:
             )
             continue
         for word in words:
+            # Go's flag package reads --flag as -flag; the check judges the words go will see.
             flag = word.split("=", 1)[0]
+            flag = flag[1:] if flag.startswith("--") else flag
             if flag in MODE_OWNED_LDFLAGS:
                 yield Problem(
-                    f"ldflags entry {entry!r} sets {flag}, which go_static_binary owns.",
+                    f"ldflags entry {entry!r} sets {flag}, which go_static_binary owns"
+                    + (f" (go splits the entry into {words!r})." if len(words) > 1 else "."),
                     "The link mode and external linker flags come from libc, static_pie and "
                     "resolver; overriding them here would silently undo the static guarantee.",
                     f"Remove {flag} from ldflags and declare the intent instead "
                     '(libc="musl"|"glibc", static_pie=True).',
                 )
+        if any(ord(c) < 0x20 and c not in " \t\n\r" or ord(c) == 0x7F for c in entry):
+            yield Problem(
+                f"ldflags entry {entry!r} holds a control character.",
+                "go passes each -ldflags word to the linker as an argument, and a NUL or other "
+                "control character can't be one, or would reach build info and logs as is.",
+                "Remove it from the entry.",
+            )
+
+
+def _validate_output_path(intent: Intent) -> Iterator[Problem]:
+    explicit = intent.output_path
+    if explicit and intent.goarch_parametrized and "{goarch}" not in explicit:
+        yield Problem(
+            f"output_path={explicit!r} is the same for every goarch this target is "
+            "parametrized with.",
+            "Each variant would be written to the same file in dist/, and Pants refuses to "
+            "merge two different files at one path.",
+            'Put {goarch} in it (output_path="bin/server-{goarch}"), or drop output_path: the '
+            "default (`<dir>/<name>@goarch=<arch>`) is unique per variant.",
+        )
 
 
 def _validate_goarch(intent: Intent) -> Iterator[Problem]:

@@ -13,12 +13,14 @@ from typing import Iterable, Iterator, Sequence
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
 
-PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*")
-_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-# A dotted host name (an IPv4 address is one) or a bracketed IPv6 address, then a port.
-REGISTRY = re.compile(
-    rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
-)
+# distribution/reference's grammar, written so that no quantifier nests inside another: its
+# `[-]*` separator may be empty, which makes `(sep alnum+)*` exponential on a near miss
+# (`team/` + 24 letters + `A` took seconds). `-+` accepts the same names, in linear time.
+PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+# One dot-separated label of a host name; the name is split on `.` and the port on `:` first.
+_DOMAIN_COMPONENT = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?")
+_IPV6 = re.compile(r"\[[a-fA-F0-9:]+\]")
+_PORT = re.compile(r"[0-9]+")
 TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 NAME_MAX = 255
 DEFAULT_TAG = "latest"
@@ -150,8 +152,26 @@ def name_problems(name: str) -> list[Problem]:
     return problems
 
 
+def valid_registry(registry: str) -> bool:
+    """A host name (dotted labels; an IPv4 address is one) or a bracketed IPv6 address, then an
+    optional numeric port: distribution/reference's `domain`, checked a part at a time."""
+    host, port = registry, None
+    if host.startswith("["):
+        end = host.find("]")
+        host, rest = host[: end + 1], host[end + 1 :]
+        if end < 0 or (rest and not rest.startswith(":")):
+            return False
+        port = rest[1:] if rest else None
+        host_ok = bool(_IPV6.fullmatch(host))
+    else:
+        if ":" in host:
+            host, _, port = host.partition(":")
+        host_ok = all(_DOMAIN_COMPONENT.fullmatch(label) for label in host.split("."))
+    return host_ok and (port is None or bool(_PORT.fullmatch(port)))
+
+
 def registry_problems(name: str, registry: str) -> Iterator[Problem]:
-    if registry and not REGISTRY.fullmatch(registry):
+    if registry and not valid_registry(registry):
         yield Problem(
             f'The registry "{registry}" of the image name "{name}" is not a valid host[:port].',
             "A registry is a host name (letters, digits and `-` between dots), an IP address "
