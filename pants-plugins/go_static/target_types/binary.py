@@ -157,9 +157,10 @@ class GoStaticLdflagsField(StringSequenceField):
         """
         Extra `-ldflags` entries, e.g. `["-s", "-w", "-X main.version=1.2"]`.
 
-        They follow the mode's own link flags. Go splits each entry on spaces, honouring quotes.
-        `-linkmode`, `-extldflags`, `-extld` and `-d` are owned by the mode and rejected here:
-        declare
+        They follow the mode's own link flags. Each entry is judged as go will split it (Go's
+        `cmd/internal/quoted` rules: spaces separate, single or double quotes group, nothing
+        escapes), so `'-s''-linkmode=external'` counts as two flags. `-linkmode`, `-extldflags`,
+        `-extld` and `-d` (with one dash or two) are owned by the mode and rejected here: declare
         `libc` and `static_pie` instead.
         """
     )
