@@ -125,6 +125,7 @@ def test_a_single_image_is_pushed_and_each_tag_reported_moved_then_already(
     result = push_layout(layout, name, ["v1", "latest"], crane=crane, environ=environ(tmp_path))
     assert result.digest == image.manifest.digest
     assert (result.moved, result.already) == (("v1", "latest"), ())
+    assert (result.blobs_sent, result.blobs_existing) == (2, 0)
     for tag in ("v1", "latest"):
         shown = inspect(f"{name}:{tag}")
         assert json.loads(shown.stdout)["Digest"] == image.manifest.digest, shown.stderr
@@ -132,6 +133,7 @@ def test_a_single_image_is_pushed_and_each_tag_reported_moved_then_already(
     assert raw.stdout.encode() == image.manifest.data
     again = push_layout(layout, name, ["v1", "v2"], crane=crane, environ=environ(tmp_path))
     assert (again.moved, again.already) == (("v2",), ("v1",))
+    assert (again.blobs_sent, again.image_existed) == (0, True) and not result.image_existed
 
 
 def test_a_two_platform_index_is_pulled_back_by_digest_byte_for_byte(
@@ -236,10 +238,7 @@ def test_a_push_through_a_credential_helper_works_against_tls_and_basic_auth(
     assert result.moved == ("v1",)
     assert f"get {tls_registry.host}" in log.read_text()
     shown = skopeo(
-        "inspect",
-        f"--creds={user}:{secret}",
-        f"--cert-dir={Path(tls_registry.ca).parent}",
-        f"docker://{name}:v1",
+        "inspect", "--tls-verify=false", f"--creds={user}:{secret}", f"docker://{name}:v1"
     )
     assert json.loads(shown.stdout)["Digest"] == result.digest, shown.stderr
     # Without the helper the registry asks for credentials, and the message says so.
@@ -274,15 +273,39 @@ def test_basic_credentials_never_go_to_a_plain_http_realm(gate, crane, tmp_path)
 def test_an_upload_location_that_switches_to_http_gets_no_credentials(
     gate, crane, tmp_path
 ) -> None:
+    # ggcr keeps the scheme the registry answered on for every request to its host:port
+    # (transport/schemer.go), so the http:// Location is followed over TLS.
     gate.mode, gate.location_scheme = "basic", "http"
     _, layout = single_layout(tmp_path / "layout")
     env = environ(tmp_path, gate.ca, basic_config(gate.host, gate.user))
+    result = push_layout(
+        layout, f"{gate.host}/go-static/downgrade", ["v1"], crane=crane, environ=env
+    )
+    assert result.moved == ("v1",) and gate.plain_requests == []
+
+
+def test_credentials_never_go_over_plain_http_to_an_unlisted_registry(
+    gate, crane, tmp_path
+) -> None:
+    # Without the test CA, TLS fails and ggcr falls back to plain HTTP for a loopback
+    # registry; its Basic challenge then gets no credentials unless the registry is listed.
+    gate.mode = "basic"
+    _, layout = single_layout(tmp_path / "layout")
+    env = environ(tmp_path, config=basic_config(gate.host, gate.user))
+    name = f"{gate.host}/go-static/plain"
     with pytest.raises(RegistryPushError) as caught:
-        push_layout(layout, f"{gate.host}/go-static/downgrade", ["v1"], crane=crane, environ=env)
-    assert all(header == "" for _, _, header in gate.plain_requests), gate.plain_requests
+        push_layout(layout, name, ["v1"], crane=crane, environ=env)
+    assert gate.plain_requests and all(auth == "" for _, _, auth in gate.plain_requests)
     message = str(caught.value)
     assert "asked for credentials over plain HTTP" in message and "did not send them" in message
-    assert "no tag was moved (v1)" in message and gate.user[1] not in message
+    assert "insecure_registries" in message and gate.user[1] not in message
+    assert "no tag was moved (v1)" in message
+    # Listed as insecure, it gets them (and --insecure: no TLS verification at all).
+    gate.plain_requests.clear()
+    result = push_layout(
+        layout, name, ["v1"], crane=crane, environ=env, insecure_registries=[gate.host]
+    )
+    assert result.moved == ("v1",)
 
 
 def test_the_guard_names_its_variable_in_the_crane_main() -> None:

@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GoStaticError as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    print(f"pushed {result.pinned}")
+    sent = f"{result.blobs_sent} blob(s) sent; {result.blobs_existing} already there"
+    sent = "already in the registry: nothing sent" if result.image_existed else sent
+    print(f"pushed {result.pinned} ({sent})")
     for tag in result.tags:
         state = "moved" if tag in result.moved else "already named it"
         print(f"  {result.registry}/{result.repository}:{tag}: {state}")

@@ -64,6 +64,9 @@ class PushResult:
     tags: tuple[str, ...]
     moved: tuple[str, ...]  # tags that named something else (or nothing) before
     already: tuple[str, ...]  # tags that already named this image
+    blobs_sent: int  # config and layer blobs, as crane logged them
+    blobs_existing: int  # already in the registry
+    image_existed: bool  # the registry held the whole image already: nothing was sent
 
     @property
     def pinned(self) -> str:
@@ -147,15 +150,22 @@ def _push(
     runner = _Crane(crane, name, registry, insecure_registries, deadline, environ)
     before: dict[str, str | None] = {}
     accepted: list[str] = []
+    in_flight = ""  # the tag being set, if crane is setting one
     try:
         for tag in tags:
             before[tag] = runner.digest(tag)
-        runner.run(["push", str(layout), f"{name}@{digest}"], "the image's blobs and manifests")
+        log = runner.run(
+            ["push", str(layout), f"{name}@{digest}"], "the image's blobs and manifests"
+        )
         for tag in tags:
+            in_flight = tag
             runner.run(["tag", f"{name}@{digest}", tag], f"the tag {tag} (-> {digest})")
             accepted.append(tag)
+            in_flight = ""
     except _Failed as failed:
-        raise _stopped(subject, failed.problem, runner, name, digest, tags, before, accepted)
+        raise _stopped(
+            subject, failed.problem, runner, name, digest, tags, before, accepted, in_flight
+        )
     after = {tag: runner.digest(tag, after=True) for tag in tags}
     astray = {tag: found for tag, found in after.items() if found != digest}
     if astray:
@@ -163,7 +173,13 @@ def _push(
         raise RegistryPushError(subject, [_with_tags(problem, tags, accepted)], accepted)
     moved = tuple(tag for tag in tags if before.get(tag) != digest)
     already = tuple(tag for tag in tags if before.get(tag) == digest)
-    return PushResult(registry, repository, digest, tags, moved, already)
+    sent, existing = (len(re.findall(rf"\b{word} blob: sha256:", log)) for word in _BLOB_LOG)
+    existed = f"existing manifest: {digest}" in log or f"existing manifest: @{digest}" in log
+    return PushResult(registry, repository, digest, tags, moved, already, sent, existing, existed)
+
+
+# What crane logs per blob (go-containerregistry's remote.Write progress lines).
+_BLOB_LOG = ("pushed", "existing")
 
 
 def _stopped(
@@ -175,6 +191,7 @@ def _stopped(
     tags: Sequence[str],
     before: Mapping[str, str | None],
     accepted: Sequence[str],
+    in_flight: str,
 ) -> RegistryPushError:
     """The error of a push that stopped: which tags the registry took, and which now name it."""
     # After a deadline the registry is not asked again: it would only stall the report.
@@ -193,7 +210,15 @@ def _stopped(
     moved = [*accepted, *named]
     image = (("Image", f"{name}@{digest}"),)
     problem = replace(problem, details=(*problem.details, *image))
-    return RegistryPushError(subject, [_with_tags(problem, tags, moved)], moved)
+    problem = _with_tags(problem, tags, moved)
+    if in_flight and in_flight not in moved and not pending:
+        # Cut off while crane set it: the registry may have taken it; nobody could ask.
+        unsure = f" The tag {in_flight} was being set when the push stopped: it may have moved."
+        problem = replace(
+            problem,
+            details=tuple((k, v + unsure if k == "Tags" else v) for k, v in problem.details),
+        )
+    return RegistryPushError(subject, [problem], moved)
 
 
 def _with_tags(problem: Problem, tags: Sequence[str], moved: Sequence[str]) -> Problem:
@@ -339,10 +364,12 @@ class _Crane:
             return None
         raise _Failed(crane_problem(self.registry, self.name, action, err, self.deadline))
 
-    def run(self, args: Sequence[str], action: str) -> None:
+    def run(self, args: Sequence[str], action: str) -> str:
+        """crane's log (stderr) of a command that worked."""
         code, _, err = self.call(args)
         if code != 0:
             raise _Failed(crane_problem(self.registry, self.name, action, err, self.deadline))
+        return err
 
     def call(self, args: Sequence[str], *, after: bool = False) -> tuple[int, str, str]:
         """(exit status, stdout, stderr), each read up to OUTPUT_CAP; past the deadline, killed."""
@@ -577,6 +604,14 @@ def _redirects(registry: str, name: str, action: str, deadline: float) -> tuple[
     )
 
 
+def _huge_body(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
+    return (
+        f"The registry {registry} refused {action} with an error body too large to read.",
+        "Error bodies are read up to 64 KiB and quoted up to a line; the rest is dropped.",
+        f"The registry's own log says why it refused; the image's `repository` field names {name}.",
+    )
+
+
 def _tls(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
     return (
         f"TLS with the registry {registry} failed during {action}.",
@@ -661,6 +696,7 @@ _CAUSES = (
     (("invalid realm", "realm scheme", "realm host", "missing realm"), _realm),
     (("invalid header field value",), _bad_token),
     (("stopped after 10 redirects",), _redirects),
+    (("body exceeds",), _huge_body),
     (("x509:", "tls:", "certificate"), _tls),
     (("connection refused", "no such host", "network is unreachable", "i/o timeout"), _unreachable),
     (("docker-credential-", "credential helper", "error getting credentials"), _helper),
