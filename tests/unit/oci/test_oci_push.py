@@ -17,15 +17,11 @@ from oci_sample import INDEX_ANNOTATIONS, image_for, references, sample_images
 from registry_lab import REPO_ROOT, SCRIPT, free_port, start_registry, stop_registry
 
 from go_static.core.oci.crane import MAIN_GO, PLAIN_HTTP_CREDENTIALS_ENV
+from go_static.core.oci.docker_config import docker_config_problems
 from go_static.core.oci.image import Image
 from go_static.core.oci.layout import image_or_index, layout_files
-from go_static.core.oci.push import (
-    RegistryPushError,
-    docker_config_problems,
-    push_layout,
-    read_layout,
-    scrub,
-)
+from go_static.core.oci.push import RegistryPushError, push_layout, read_layout
+from go_static.core.oci.push_problems import scrub
 from go_static.core.oci.reference import ImageReferenceError
 
 

@@ -11,8 +11,6 @@ whole push has one deadline, after which crane is killed.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import json
 import os
@@ -28,7 +26,15 @@ from typing import Any, Collection, Mapping, Sequence
 from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.oci.crane import PLAIN_HTTP_CREDENTIALS_ENV
 from go_static.core.oci.descriptor import Blob, Descriptor
+from go_static.core.oci.docker_config import docker_config_problems
 from go_static.core.oci.image import INDEX_MEDIA_TYPE
+from go_static.core.oci.push_problems import (
+    DEADLINE_MARK,
+    DEADLINE_WHAT,
+    crane_problem,
+    digest_mismatch,
+    no_crane_problem,
+)
 from go_static.core.oci.reference import references_for, split_registry
 
 # Seconds one image's push may take in all: `[go-static-publish].timeout`'s default.
@@ -38,7 +44,6 @@ AFTER_CHECK_SECONDS = 30.0
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # How much of crane's output is read: enough for any error line, bounded whatever it prints.
 OUTPUT_CAP = 64 * 1024
-QUOTE_CAP = 400
 
 
 class RegistryPushError(GoStaticError):
@@ -166,10 +171,16 @@ def _push(
         raise _stopped(
             subject, failed.problem, runner, name, digest, tags, before, accepted, in_flight
         )
-    after = {tag: runner.digest(tag, after=True) for tag in tags}
+    try:
+        after = {tag: runner.digest(tag, after=True) for tag in tags}
+    except _Failed as failed:
+        # Every tag was accepted; only the check after failed.
+        image = (("Image", f"{name}@{digest}"),)
+        problem = replace(failed.problem, details=(*failed.problem.details, *image))
+        raise RegistryPushError(subject, [_with_tags(problem, tags, accepted)], accepted) from None
     astray = {tag: found for tag, found in after.items() if found != digest}
     if astray:
-        problem = _digest_mismatch(registry, name, digest, astray)
+        problem = digest_mismatch(registry, name, digest, astray)
         raise RegistryPushError(subject, [_with_tags(problem, tags, accepted)], accepted)
     moved = tuple(tag for tag in tags if before.get(tag) != digest)
     already = tuple(tag for tag in tags if before.get(tag) == digest)
@@ -197,7 +208,7 @@ def _stopped(
     # After a deadline the registry is not asked again: it would only stall the report.
     pending = (
         []
-        if problem.what.startswith(_DEADLINE_WHAT)
+        if problem.what.startswith(DEADLINE_WHAT)
         else [tag for tag in tags if tag not in accepted and tag in before]
     )
     named = []
@@ -269,61 +280,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-# --- the Docker config: checked here, read by crane
-
-
-def docker_config_path(environ: Mapping[str, str]) -> Path:
-    home = environ.get("HOME") or str(Path.home())
-    return Path(environ.get("DOCKER_CONFIG") or os.path.join(home, ".docker")) / "config.json"
-
-
-def docker_config_problems(environ: Mapping[str, str] = os.environ) -> list[Problem]:
-    """What in $DOCKER_CONFIG/config.json crane would choke on, each said once; [] if none."""
-    path = docker_config_path(environ)
-    if not path.is_file():
-        return []
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        return [_docker_config_problem(path, f"it is not JSON ({error})")]
-    if not isinstance(config, dict):
-        return [_docker_config_problem(path, "it is not a JSON object")]
-    problems = []
-    auths = config.get("auths") or {}
-    if not isinstance(auths, dict):
-        problems.append(_docker_config_problem(path, "`auths` is not an object"))
-        auths = {}
-    for key, entry in auths.items():
-        why = _auth_entry_problem(entry)
-        if why:
-            problems.append(_docker_config_problem(path, f"the `auths` entry {key!r} {why}"))
-    helpers = config.get("credHelpers") or {}
-    if not isinstance(helpers, dict) or not all(isinstance(v, str) for v in helpers.values()):
-        problems.append(
-            _docker_config_problem(path, "`credHelpers` is not an object of helper names")
-        )
-    if not isinstance(config.get("credsStore", ""), str):
-        problems.append(_docker_config_problem(path, "`credsStore` is not a helper name"))
-    return problems
-
-
-def _auth_entry_problem(entry: Any) -> str:
-    """Why an `auths` entry is unusable (never quoting it: it holds a password), or ""."""
-    if not isinstance(entry, dict):
-        return "is not an object"
-    for field in ("auth", "username", "password", "identitytoken", "registrytoken"):
-        if field in entry and not isinstance(entry[field], str):
-            return f"has a `{field}` that is not a string"
-    if entry.get("auth"):
-        try:
-            decoded = base64.b64decode(entry["auth"], validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return "has an `auth` that is not base64 of user:password"
-        if ":" not in decoded:
-            return "has an `auth` that is base64 of no user:password (no `:`)"
-    return ""
-
-
 # --- running crane
 
 
@@ -378,7 +334,7 @@ class _Crane:
             # The tags' state is worth a few seconds past the deadline: the report depends on it.
             left = max(left, min(AFTER_CHECK_SECONDS, self.deadline))
         if left <= 0:
-            return 124, "", _DEADLINE_MARK
+            return 124, "", DEADLINE_MARK
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             try:
                 process = subprocess.Popen(
@@ -390,18 +346,14 @@ class _Crane:
                     start_new_session=True,
                 )
             except OSError as error:
-                raise _Failed(_no_crane_problem(self.path, error)) from None
+                raise _Failed(no_crane_problem(self.path, error)) from None
             try:
                 code = process.wait(timeout=left)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-                return 124, "", _DEADLINE_MARK
+                return 124, "", DEADLINE_MARK
             return code, _tail(out), _tail(err)
-
-
-_DEADLINE_MARK = "go_static: deadline reached"
-_DEADLINE_WHAT = "The push to "
 
 
 def _tail(file: Any) -> str:
@@ -409,38 +361,6 @@ def _tail(file: Any) -> str:
     size = file.seek(0, os.SEEK_END)
     file.seek(max(0, size - OUTPUT_CAP))
     return file.read(OUTPUT_CAP).decode("utf-8", "replace")
-
-
-# Anything that may carry a secret: Authorization values, token/password fields, URL userinfo,
-# JWTs. Each pattern is a plain sequence of classes, so matching is linear in the text.
-_SECRETS = (
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 <redacted>"),
-    (
-        re.compile(
-            r"(?i)\b(token|access_token|refresh_token|password|passwd|secret|auth|"
-            r"identitytoken|registrytoken)(\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\s\"'&,}]+"
-        ),
-        r"\1\2<redacted>",
-    ),
-    (re.compile(r"://[^/\s@]+@"), "://<redacted>@"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "<redacted>"),
-)
-
-
-def scrub(text: str) -> str:
-    """`text` without anything credential-like."""
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def quote(stderr: str) -> str:
-    """crane's error, scrubbed, on one line and short: its last non-empty line."""
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    last = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "")
-    last = " ".join(scrub(last).split())
-    last = re.sub(r"^Error:\s*", "", last)
-    return last if len(last) <= QUOTE_CAP else last[: QUOTE_CAP - 1] + "…"
 
 
 # --- what to push
@@ -531,212 +451,6 @@ def _layout_blob(files: Mapping[str, bytes], descriptor: Descriptor, parent: str
         expected = f"{descriptor.size} bytes, digest {descriptor.digest}"
         raise _Failed(_layout_problem(f"{path}{referrer}, holds {found}, not {expected}"))
     return blob
-
-
-# --- the problems
-
-
-def crane_problem(registry: str, name: str, action: str, stderr: str, deadline: float) -> Problem:
-    """crane's failure as a Problem: what failed, why, the fix; its words quoted, scrubbed."""
-    said = quote(stderr)
-    details = (("crane said", said),) if said and stderr != _DEADLINE_MARK else ()
-    for needles, word in _CAUSES:
-        if any(needle in stderr for needle in needles):
-            what, why, fix = word(registry, name, action, deadline)
-            return Problem(what, why, fix, details)
-    return Problem(
-        f"The registry {registry} refused {action}.",
-        "Every blob, manifest and tag of the image must be stored for the push to complete.",
-        "Check the image's `repository` field and the registry's log; push again once it is "
-        "fixed: blobs the registry already holds are skipped.",
-        details,
-    )
-
-
-def _deadline(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The push to {registry} did not finish within {deadline:g} s; it stopped at {action}.",
-        "A registry that answers slowly or drips bytes would otherwise hold the push forever.",
-        "Check the registry and the network, or raise [go-static-publish].timeout; pushing "
-        "again skips the blobs already sent.",
-    )
-
-
-def _plain_http(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} asked for credentials over plain HTTP during {action}; "
-        "go_static did not send them.",
-        "Over plain HTTP a password or token can be read by anyone on the path. A registry "
-        "reached over HTTPS that redirects an upload to http:// is misconfigured or hostile.",
-        f"Serve {registry} over HTTPS only; if it really is a plain-HTTP registry on a network "
-        "you trust, list it in [go-static-publish].insecure_registries.",
-    )
-
-
-def _realm(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} named a token service (realm) that credentials may not go "
-        f"to, during {action}.",
-        "Credentials go only to an https:// token service (http:// only for a registry listed "
-        "in [go-static-publish].insecure_registries), on a public address or the registry's "
-        "own host:port; a realm with no scheme, file://, or plain http:// is refused.",
-        f"Fix the token realm that {registry} announces in its WWW-Authenticate header (e.g. "
-        "distribution's auth.token.realm) to an https:// URL.",
-    )
-
-
-def _bad_token(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The token service of {registry} sent a token that can't be used, during {action} "
-        "(it holds a line break or another character a header can't carry).",
-        "The token is sent back in an Authorization header; it is not shown here.",
-        f"Ask the operators of {registry} to fix its token service.",
-    )
-
-
-def _redirects(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} redirected {action} in a loop (10 redirects).",
-        "A registry answers each request itself or sends it once to storage; a loop is its "
-        "misconfiguration (a proxy in front of it, or a wrong external URL).",
-        f"Check the external URL that {registry} and any proxy in front of it are configured "
-        f"with; the image's `repository` field names {name}.",
-    )
-
-
-def _huge_body(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} refused {action} with an error body too large to read.",
-        "Error bodies are read up to 64 KiB and quoted up to a line; the rest is dropped.",
-        f"The registry's own log says why it refused; the image's `repository` field names {name}.",
-    )
-
-
-def _tls(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"TLS with the registry {registry} failed during {action}.",
-        "The image is pushed over HTTPS unless the registry is listed as insecure; an "
-        "unverified certificate could let another host take the push and the credentials.",
-        "If the registry has a private CA, set SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR "
-        "for `pants publish`, or add it to the system's trust store; if it serves plain HTTP, "
-        "list it in [go-static-publish].insecure_registries.",
-    )
-
-
-def _unreachable(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} could not be reached during {action}.",
-        f"The image is pushed to {name}.",
-        f"Start the registry, or fix the registry host:port in the image's `repository` field "
-        f"(now {registry}).",
-    )
-
-
-def _helper(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The Docker credential helper for {registry} failed during {action}.",
-        "Credentials come from the helper that `credHelpers` or `credsStore` in "
-        "$DOCKER_CONFIG/config.json names (docker-credential-<name> on PATH).",
-        "Install that helper on PATH and log in with it (e.g. `docker login`), or remove it "
-        "from the Docker config.",
-    )
-
-
-def _unauthorized(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} asked for credentials for {action}, and had none it accepts.",
-        f"Pushing to {name} needs an account that may push there.",
-        _LOGIN_FIX.format(registry=registry),
-    )
-
-
-def _denied(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} denied {action}.",
-        f"Pushing to {name} needs an account that may push there.",
-        _LOGIN_FIX.format(registry=registry),
-    )
-
-
-def _name(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} does not accept the repository {name} ({action}).",
-        "The registry does not accept this repository name, or has no such repository.",
-        "Check the image's `repository` field: the path must be valid and creatable on that "
-        "registry (e.g. under a namespace you may push to).",
-    )
-
-
-def _read_only(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} does not take pushes ({action}).",
-        "It may be read-only, a mirror or a cache.",
-        f"Point the image's `repository` field ({name}) at a registry that accepts pushes, or "
-        "ask its operators to make it writable.",
-    )
-
-
-def _rate(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
-    return (
-        f"The registry {registry} limits the request rate and refused {action}.",
-        "Registries throttle clients that send too many requests.",
-        "Wait and push again: blobs the registry already holds are skipped.",
-    )
-
-
-_LOGIN_FIX = (
-    "Log in to {registry} the way docker does (`docker login {registry}`, or a credential "
-    "helper named in `credHelpers`/`credsStore` of $DOCKER_CONFIG/config.json), and check that "
-    "the account may push to the repository."
-)
-# crane's words (go-containerregistry's errors), most specific first.
-_CAUSES = (
-    ((_DEADLINE_MARK,), _deadline),
-    (("refused to send credentials over plain HTTP",), _plain_http),
-    (("invalid realm", "realm scheme", "realm host", "missing realm"), _realm),
-    (("invalid header field value",), _bad_token),
-    (("stopped after 10 redirects",), _redirects),
-    (("body exceeds",), _huge_body),
-    (("x509:", "tls:", "certificate"), _tls),
-    (("connection refused", "no such host", "network is unreachable", "i/o timeout"), _unreachable),
-    (("docker-credential-", "credential helper", "error getting credentials"), _helper),
-    (("DENIED", "403 Forbidden"), _denied),
-    (("UNAUTHORIZED", "401 Unauthorized"), _unauthorized),
-    (("NAME_UNKNOWN", "NAME_INVALID"), _name),
-    (("UNSUPPORTED", "405 Method Not Allowed", "read-only", "read only"), _read_only),
-    (("TOOMANYREQUESTS", "429 Too Many Requests"), _rate),
-)
-
-
-def _no_crane_problem(path: str, error: OSError) -> Problem:
-    return Problem(
-        f"crane could not be run from {path} ({error.strerror or error}).",
-        "go_static pushes images with go-containerregistry's crane.",
-        "Run `pants publish`, which builds crane, or pass the path of a crane built from "
-        "go_static.core.oci.crane with --crane.",
-    )
-
-
-def _digest_mismatch(
-    registry: str, name: str, ours: str, found: Mapping[str, str | None]
-) -> Problem:
-    named = "; ".join(f"{tag} -> {digest or 'nothing'}" for tag, digest in found.items())
-    return Problem(
-        f"The registry {registry} accepted every tag for {name}@{ours}, but now answers other "
-        f"digests for some of them ({named}).",
-        "A digest names exact bytes: a registry that answers another one either rewrote the "
-        "manifest or misreports Docker-Content-Digest, and a pull by tag may not get this image.",
-        "Pull by digest (the image above), and ask the registry's operators why it reports "
-        "another digest; the CNCF distribution registry, Harbor and GHCR store manifests as sent.",
-    )
-
-
-def _docker_config_problem(path: Path, why: str) -> Problem:
-    return Problem(
-        f"{path} can't be used as a Docker config: {why}.",
-        "crane reads registry credentials from its `auths`, `credHelpers` and `credsStore`.",
-        f"Fix or remove that entry in {path}, or log in again with `docker login`.",
-    )
 
 
 def _layout_problem(what: str) -> Problem:
