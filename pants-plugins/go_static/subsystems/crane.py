@@ -48,8 +48,8 @@ class PublishSubsystem(Subsystem):
         default=[],
         help=help_text(
             """
-            Registries (`host:port`, or a host) to reach over plain HTTP, and to which
-            credentials may then go unencrypted.
+            Registries (`host:port`, or a host) to reach over plain HTTP or unverified TLS,
+            and to which credentials may then go unencrypted.
 
             Loopback registries (localhost, 127.0.0.1, ::1) may answer over plain HTTP without
             being listed, but get no credentials over it unless listed. Every other registry

@@ -170,7 +170,7 @@ def _push(
     except _Failed as failed:
         raise _stopped(
             subject, failed.problem, runner, name, digest, tags, before, accepted, in_flight
-        )
+        ) from None
     try:
         after = {tag: runner.digest(tag, after=True) for tag in tags}
     except _Failed as failed:
@@ -185,7 +185,7 @@ def _push(
     moved = tuple(tag for tag in tags if before.get(tag) != digest)
     already = tuple(tag for tag in tags if before.get(tag) == digest)
     sent, existing = (len(re.findall(rf"\b{word} blob: sha256:", log)) for word in _BLOB_LOG)
-    existed = f"existing manifest: {digest}" in log or f"existing manifest: @{digest}" in log
+    existed = f"existing manifest: {digest}" in log
     return PushResult(registry, repository, digest, tags, moved, already, sent, existing, existed)
 
 
