@@ -135,6 +135,7 @@ class Gate:
     lie_about_digests: bool = False
     redirect_loop: bool = False
     drip: bool = False
+    stall_put: str = ""  # never answer a PUT whose path ends so, e.g. "/manifests/v1"
     error_body_bytes: int = 0  # answer uploads with 400 and this many bytes of body
     challenge_padding: int = 0  # bytes of extra WWW-Authenticate parameters
     host: str = ""
@@ -206,6 +207,10 @@ def gate_handler(gate: Gate) -> type:
                 return
             if gate.drip and self.path == "/v2/":
                 self.drip()
+                return
+            if gate.stall_put and self.command == "PUT" and self.path.endswith(gate.stall_put):
+                self.body()
+                time.sleep(60)  # the client gives up first; the gate's thread is a daemon
                 return
             data = self.body()
             if not gate.authorized(self.headers.get("Authorization", "")):
