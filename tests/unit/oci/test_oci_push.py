@@ -352,6 +352,31 @@ def test_a_docker_config_with_a_non_string_auth_is_a_problem_naming_the_entry(
         push_layout(layout, "127.0.0.1:1/go-static/x", ["v1"], crane="/nonexistent", environ=env)
 
 
+@pytest.mark.parametrize("helper", ["missing", "broken"])
+def test_a_missing_or_broken_credential_helper_is_named_and_its_output_not_shown(
+    gate, crane, tmp_path, helper
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if helper == "broken":
+        script = bin_dir / "docker-credential-gostaticbroken"
+        script.write_text('#!/bin/sh\nprintf \'{"Username":"u","Secret":"HELPER-SECRET-1" oops\'\n')
+        script.chmod(0o755)
+    name = {"missing": "nosuchhelper", "broken": "gostaticbroken"}[helper]
+    env = environ(tmp_path, gate.ca, {"credHelpers": {gate.host: name}})
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    _, layout = single_layout(tmp_path / "layout")
+    with pytest.raises(RegistryPushError) as caught:
+        push_layout(layout, f"{gate.host}/go-static/helper", ["v1"], crane=crane, environ=env)
+    message = str(caught.value)
+    said = {
+        "missing": f"The Docker credential helper for {gate.host} failed",
+        "broken": "could not be read: it is not the JSON expected",
+    }
+    assert said[helper] in message and "docker-credential-" in message, message
+    assert "HELPER-SECRET-1" not in message and "no tag was moved (v1)" in message
+
+
 def test_a_wrong_docker_content_digest_does_not_call_an_accepted_tag_unmoved(
     gate, crane, tmp_path
 ) -> None:

@@ -55,7 +55,7 @@ def crane_problem(registry: str, name: str, action: str, stderr: str, deadline: 
             what, why, fix = word(registry, name, action, deadline)
             return Problem(what, why, fix, details)
     return Problem(
-        f"The registry {registry} refused {action}.",
+        f"The push to {registry} failed at {action}.",
         "Every blob, manifest and tag of the image must be stored for the push to complete.",
         "Check the image's `repository` field and the registry's log; push again once it is "
         "fixed: blobs the registry already holds are skipped.",
@@ -119,6 +119,16 @@ def _huge_body(registry: str, name: str, action: str, deadline: float) -> tuple[
         f"The registry {registry} refused {action} with an error body too large to read.",
         "Error bodies are read up to 64 KiB and quoted up to a line; the rest is dropped.",
         f"The registry's own log says why it refused; the image's `repository` field names {name}.",
+    )
+
+
+def _unreadable(registry: str, name: str, action: str, deadline: float) -> tuple[str, str, str]:
+    return (
+        f"An answer during {action} could not be read: it is not the JSON expected.",
+        f"The answer came from {registry}, its token service, or a Docker credential helper "
+        "(which prints JSON on stdout).",
+        "Check a credential helper named in $DOCKER_CONFIG/config.json by hand "
+        f"(`echo {registry} | docker-credential-<name> get`), then the registry's log.",
     )
 
 
@@ -207,6 +217,7 @@ _CAUSES = (
     (("invalid header field value",), _bad_token),
     (("stopped after 10 redirects",), _redirects),
     (("body exceeds",), _huge_body),
+    (("invalid character", "unexpected end of JSON input", "cannot unmarshal"), _unreadable),
     (("x509:", "tls:", "certificate"), _tls),
     (("connection refused", "no such host", "network is unreachable", "i/o timeout"), _unreachable),
     (("docker-credential-", "credential helper", "error getting credentials"), _helper),
