@@ -331,20 +331,19 @@ class TlsRegistry:
     ca: str
 
 
-@pytest.fixture(scope="session")
-def tls_registry(tmp_path_factory, certs) -> Iterator[TlsRegistry]:
-    """Debian's docker-registry serving TLS (the test CA) with htpasswd basic auth."""
-    require_registry()
+def start_tls_registry(
+    directory: Path, certs: dict[str, str], port: int
+) -> tuple[TlsRegistry, subprocess.Popen]:
+    """Debian's docker-registry on 127.0.0.1:`port`, serving TLS (the test CA's certificate)
+    with htpasswd basic auth for one fresh account; stop it with `stop_tls_registry`."""
     if not shutil.which("htpasswd"):
         # tests/run installs it (build-support/debian-packages): a skip would hide this test.
         pytest.fail("htpasswd is not installed (as root: apt-get install -y apache2-utils).")
-    directory = tmp_path_factory.mktemp("tls-registry")
     user = ("pusher", "helper-secret-" + uuid.uuid4().hex[:8])
     hashed = subprocess.run(
         ["htpasswd", "-nbB", *user], capture_output=True, text=True, check=True
     ).stdout.strip()
     (directory / "htpasswd").write_text(hashed + "\n")
-    port = free_port()
     (directory / "config.yml").write_text(
         f"""version: 0.1
 log: {{level: info, formatter: text}}
@@ -358,27 +357,50 @@ http:
   tls: {{certificate: {certs["cert"]}, key: {certs["key"]}}}
 """
     )
-    log = open(directory / "registry.log", "ab")
-    process = subprocess.Popen(
-        ["docker-registry", "serve", str(directory / "config.yml")],
-        stdout=log,
-        stderr=log,
-        stdin=subprocess.DEVNULL,
-    )
+    with open(directory / "registry.log", "ab") as log:
+        process = subprocess.Popen(
+            ["docker-registry", "serve", str(directory / "config.yml")],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
     context = ssl.create_default_context(cafile=certs["ca"])
+    for _ in range(150):
+        try:
+            connection = http.client.HTTPSConnection("127.0.0.1", port, context=context)
+            connection.request("GET", "/v2/")
+            if connection.getresponse().status == 401:
+                return TlsRegistry(f"127.0.0.1:{port}", user, certs["ca"]), process
+        except OSError:
+            time.sleep(0.1)
+    stop_tls_registry(process)
+    pytest.fail((directory / "registry.log").read_text()[-2000:])
+
+
+def stop_tls_registry(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def write_credential_helper(directory: Path, user: tuple[str, str], log: Path) -> str:
+    """`docker-credential-gostatictest` in `directory` (put it on PATH): logs each call and
+    answers `get` with the account; returns the name to put in `credHelpers`."""
+    helper = directory / "docker-credential-gostatictest"
+    helper.write_text(
+        "#!/bin/sh\n"
+        f'read -r server; echo "$1 $server" >> {log}\n'
+        f'printf \'{{"ServerURL":"%s","Username":"{user[0]}","Secret":"{user[1]}"}}\' "$server"\n'
+    )
+    helper.chmod(0o755)
+    return "gostatictest"
+
+
+@pytest.fixture(scope="session")
+def tls_registry(tmp_path_factory, certs) -> Iterator[TlsRegistry]:
+    """The real registry behind TLS with htpasswd basic auth, on a free port."""
+    require_registry()
+    found, process = start_tls_registry(tmp_path_factory.mktemp("tls-registry"), certs, free_port())
     try:
-        for _ in range(150):
-            try:
-                connection = http.client.HTTPSConnection("127.0.0.1", port, context=context)
-                connection.request("GET", "/v2/")
-                if connection.getresponse().status == 401:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail((directory / "registry.log").read_text()[-2000:])
-        yield TlsRegistry(f"127.0.0.1:{port}", user, certs["ca"])
+        yield found
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        stop_tls_registry(process)

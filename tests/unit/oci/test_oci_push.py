@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 from oci_sample import INDEX_ANNOTATIONS, image_for, references, sample_images
-from registry_lab import REPO_ROOT, SCRIPT, free_port, start_registry, stop_registry
+from registry_lab import (
+    REPO_ROOT,
+    SCRIPT,
+    free_port,
+    start_registry,
+    stop_registry,
+    write_credential_helper,
+)
 
 from go_static.core.oci.docker_config import docker_config_problems
 from go_static.core.oci.image import Image
@@ -216,16 +223,10 @@ def test_a_push_through_a_credential_helper_works_against_tls_and_basic_auth(
 ) -> None:
     helpers = tmp_path / "bin"
     helpers.mkdir()
-    helper = helpers / "docker-credential-gostatictest"
     log = tmp_path / "helper.log"
     user, secret = tls_registry.user
-    helper.write_text(
-        "#!/bin/sh\n"
-        f'read -r server; echo "$1 $server" >> {log}\n'
-        f'printf \'{{"ServerURL":"%s","Username":"{user}","Secret":"{secret}"}}\' "$server"\n'
-    )
-    helper.chmod(0o755)
-    env = environ(tmp_path, tls_registry.ca, {"credHelpers": {tls_registry.host: "gostatictest"}})
+    helper = write_credential_helper(helpers, tls_registry.user, log)
+    env = environ(tmp_path, tls_registry.ca, {"credHelpers": {tls_registry.host: helper}})
     env["PATH"] = f"{helpers}:{env['PATH']}"
     _, layout = single_layout(tmp_path / "layout")
     name = f"{tls_registry.host}/go-static/helper"
