@@ -16,6 +16,7 @@ from go_static.goals import (
 )
 from go_static.rules import (
     build,
+    crane,
     dependencies,
     host_tools,
     modcache,
@@ -71,6 +72,7 @@ def rules():
         *package.rules(),
         *image.rules(),
         *publish.rules(),
+        *crane.rules(),
         *check.rules(),
         *explain.rules(),
         *report.rules(),

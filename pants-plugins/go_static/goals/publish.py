@@ -1,8 +1,9 @@
 """`pants publish` for go_static_image: push the packaged image layout to its registry.
 
-The push runs as an interactive process (never cached, so every `publish` really pushes), with
-this plugin's own pusher (go_static.core.oci.cli) on the interpreter running Pants: no daemon and
-no registry client to install.
+The push runs as an interactive process (never cached, so every `publish` really pushes):
+go_static.core.oci.cli on the interpreter running Pants, which checks the layout, pushes it with
+crane (built from the Go module proxy once, go_static.rules.crane) and reports which tags moved.
+No daemon and no registry client to install.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from pants.core.goals.publish import (
     PublishRequest,
 )
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.fs import Digest, MergeDigests
 from pants.engine.process import InteractiveProcess
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
 import go_static
 from go_static.core.errors import Problem
 from go_static.core.oci.push import RegistryPushError
 from go_static.core.oci.reference import split_registry
+from go_static.rules.crane import Crane
+from go_static.subsystems.crane import PublishSubsystem
 from go_static.target_types.image import (
     GoStaticImageBinariesField,
     GoStaticImageRepositoryField,
@@ -34,9 +38,11 @@ from go_static.target_types.image import (
 )
 
 # What the pusher reads from the caller's environment: where `docker login` keeps credentials,
-# and the proxy and CA settings an HTTPS registry may need.
+# PATH for the credential helpers (docker-credential-<name>) it names, and the proxy and CA
+# settings an HTTPS registry may need.
 PUSH_ENV = (
     "HOME",
+    "PATH",
     "DOCKER_CONFIG",
     "HTTPS_PROXY",
     "https_proxy",
@@ -82,12 +88,14 @@ def _no_registry_problem(name: str) -> Problem:
         f'repository "{name}" names no registry, so `pants publish` has nowhere to push it.',
         "Without a registry host Docker would push to Docker Hub; go_static doesn't guess.",
         f'Set repository="registry.example.com/{name}" (a loopback registry such as '
-        f'"localhost:5000/{name}" is reached over plain HTTP), or skip_push=True.',
+        f'"localhost:5000/{name}" may answer over plain HTTP), or skip_push=True.',
     )
 
 
 @rule(desc="Push go_static_image")
-async def push_go_static_image(request: PublishGoStaticImageRequest) -> PublishProcesses:
+async def push_go_static_image(
+    request: PublishGoStaticImageRequest, options: PublishSubsystem
+) -> PublishProcesses:
     field_set = request.field_set
     name = field_set.name
     tags = tuple(field_set.image_tags.value or ())
@@ -101,21 +109,27 @@ async def push_go_static_image(request: PublishGoStaticImageRequest) -> PublishP
     (package,) = request.packages
     layout = package.artifacts[0].relpath
     assert layout is not None, "package_go_static_image always names its layout"
-    env = await Get(EnvironmentVars, EnvironmentVarsRequest(PUSH_ENV))
+    env, crane = await MultiGet(Get(EnvironmentVars, EnvironmentVarsRequest(PUSH_ENV)), Get(Crane))
+    input_digest = await Get(Digest, MergeDigests([package.digest, crane.digest]))
     argv = [
         sys.executable,
         "-m",
         "go_static.core.oci.cli",
         layout,
         name,
+        "--crane",
+        crane.path,
         *(arg for tag in tags for arg in ("--tag", tag)),
+        *(arg for host in options.insecure_registries for arg in ("--insecure-registry", host)),
+        "--timeout",
+        str(options.timeout),
         "--subject",
         str(field_set.address),
     ]
     process = InteractiveProcess(
         argv,
         env={**env, "PYTHONPATH": PLUGIN_ROOT, "PYTHONDONTWRITEBYTECODE": "1"},
-        input_digest=package.digest,
+        input_digest=input_digest,
     )
     return PublishProcesses([PublishPackages(names=names, process=process, description=registry)])
 
