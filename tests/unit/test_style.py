@@ -24,3 +24,16 @@ def test_ruff(command: tuple[str, ...]) -> None:
         [sys.executable, "-m", "ruff", *command, *PATHS], cwd=REPO, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+PRODUCT = REPO / "pants-plugins" / "go_static"
+
+
+def test_no_product_module_is_named_like_a_test() -> None:
+    # pytest collects `*_test.py` and `test_*.py`: a product module named so reads as a test.
+    named = sorted(
+        str(p.relative_to(REPO))
+        for pattern in ("*_test.py", "test_*.py")
+        for p in PRODUCT.rglob(pattern)
+    )
+    assert not named, f"rename these product modules: {named}"

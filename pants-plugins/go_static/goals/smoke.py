@@ -45,7 +45,7 @@ from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequ
 from go_static.rules.host_tools import HostTool, HostToolRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
 from go_static.subsystems.smoke import GoStaticSmokeTestSubsystem
-from go_static.target_types.smoke_test import (
+from go_static.target_types.smoke import (
     SmokeArgsField,
     SmokeBinaryField,
     SmokeDependenciesField,
