@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,15 @@ def test_no_product_module_is_named_like_a_test() -> None:
         for p in PRODUCT.rglob(pattern)
     )
     assert not named, f"rename these product modules: {named}"
+
+
+def test_callers_ask_a_c_compiler_its_kind() -> None:
+    # CCompiler.kind says zig, musl-gcc, gcc or other; its `cc` string is for CC, not for asking.
+    prefix_test = re.compile(r"\bcc\.cc\.startswith|\.cc\s*==|\.cc\.split")
+    found = [
+        f"{p.relative_to(REPO)}:{n}"
+        for p in sorted(PRODUCT.rglob("*.py"))
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if prefix_test.search(line)
+    ]
+    assert not found, f"ask CCompiler.kind instead: {found}"

