@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -50,3 +51,25 @@ def test_callers_ask_a_c_compiler_its_kind() -> None:
         if prefix_test.search(line)
     ]
     assert not found, f"ask CCompiler.kind instead: {found}"
+
+
+# Files that may write "Fix:" or "Why:" themselves, and why.
+OWN_WORDING = {
+    "core/errors.py": "Problem.render, the one place that labels Why and Fix",
+    "core/checker/cli.py": "the checker CLI's one-line-per-violation summary, as "
+    "docs/post-link-check.md shows it; its report and failure messages use Problem",
+}
+
+
+def test_errors_are_worded_by_problem() -> None:
+    # One way to word an error: what (naming the target), why, fix, all through core.errors.
+    found = []
+    for path in sorted(PRODUCT.rglob("*.py")):
+        rel = str(path.relative_to(PRODUCT))
+        if rel in OWN_WORDING:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if re.search(r"(^|\n|\s)(Fix|Why): ", node.value):
+                    found.append(f"{rel}:{node.lineno}")
+    assert not found, f"build these messages with core.errors.Problem: {found}"

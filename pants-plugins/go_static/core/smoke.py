@@ -15,6 +15,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from go_static.core.errors import Problem
+
 # Where the binary and qemu sit inside the root.
 ROOT_QEMU = "/qemu"
 # Written next to the run by the wrapper script (see `wrapper_script`).
@@ -136,22 +138,30 @@ def judge(
             problems.append(f"{name} does not match the regex {pattern!r}")
     if not problems:
         return SmokeResult(True, code, "")
+    under = f", under {posixpath.basename(run.qemu)}" if run.qemu else ""
+    problem = Problem(
+        f"the smoke test failed: {'; '.join(problems)}.",
+        "A smoke test proves the binary runs with nothing from the host.",
+        "if the expectation only holds on the host (a user from /etc/passwd, DNS from "
+        "/etc/resolv.conf, a file under /usr), make the binary not need it, or set what it needs "
+        "through `env`; else fix `expected_stdout`, `expected_stderr` or `expected_exit_code`.",
+        details=(
+            (
+                "Expected",
+                f"{expected}, running {run.inside} alone in an empty root ({run.goarch}{under}: "
+                "no /etc, /lib, /usr, shell or network).",
+            ),
+            ("Command", shlex.join(argv)),
+            ("Exit code", "none (it did not run to the end)" if code is None else str(code)),
+        ),
+    )
     explanation = "\n".join(
         [
-            f"{run.address}: the smoke test failed: {'; '.join(problems)}.",
-            f"Expected: {expected}, running {run.inside} alone in an empty root "
-            f"({run.goarch}{', under ' + posixpath.basename(run.qemu) if run.qemu else ''}: "
-            "no /etc, /lib, /usr, shell or network).",
-            f"Command: {shlex.join(argv)}",
-            f"Exit code: {'none (it did not run to the end)' if code is None else code}",
+            problem.render(run.address),
             "stdout (tail):",
             _tail(stdout),
             "stderr (tail):",
             _tail(stderr),
-            "Fix: if the expectation only holds on the host (a user from /etc/passwd, DNS from "
-            "/etc/resolv.conf, a file under /usr), make the binary not need it, or set what it "
-            "needs through `env`; else fix `expected_stdout`, `expected_stderr` or "
-            "`expected_exit_code`.",
         ]
     )
     return SmokeResult(False, code, explanation)

@@ -38,7 +38,7 @@ from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from go_static.core.arches import ARCHES
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, Problem
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.smoke import EXIT_CODE_FILE, STATUS_FILE, SmokeRun, judge, wrapper_script
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
@@ -137,11 +137,12 @@ async def run_smoke_test(
         WrappedTargetRequest(addresses[0], description_of_origin=f"{field_set.address}"),
     )
     if not GoStaticBinaryFieldSet.is_applicable(wrapped.target):
-        raise GoStaticSmokeTestError(
-            f"{field_set.address}: `binary` names {addresses[0]}, a "
-            f"{wrapped.target.alias}, not a go_static_binary.\nFix: point `binary` at a "
-            "go_static_binary target."
+        problem = Problem(
+            f"`binary` names {addresses[0]}, a {wrapped.target.alias}, not a go_static_binary.",
+            "A smoke test runs a checked static binary only.",
+            "point `binary` at a go_static_binary target.",
         )
+        raise GoStaticSmokeTestError(problem.render(str(field_set.address)))
     binary_fs = GoStaticBinaryFieldSet.create(wrapped.target)
     try:
         built = await Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(binary_fs))

