@@ -104,18 +104,15 @@ def _tail(text: str) -> str:
     return "\n".join(head + [f"  {line}" for line in shown]) or "  (empty)"
 
 
-def judge(
+def _mismatches(
     run: SmokeRun,
-    argv: tuple[str, ...],
-    exit_code_text: str | None,
-    status_text: str,
+    started: bool,
+    code: int | None,
     stdout: str,
     stderr: str,
-    timed_out_after: int | None = None,
-) -> SmokeResult:
-    """Compare what the binary did with what the test expects."""
-    started = any("exit-code" in json.loads(line) for line in status_text.splitlines() if line)
-    code = int(exit_code_text) if exit_code_text and exit_code_text.strip() else None
+    timed_out_after: int | None,
+) -> tuple[list[str], str]:
+    """(every way the run differs from the expectation, the expectation in words)."""
     problems = []
     if timed_out_after is not None:
         problems.append(f"it was still running after the {timed_out_after} s timeout")
@@ -136,8 +133,19 @@ def judge(
         expected += f" and {name} matching {pattern!r}"
         if not re.search(pattern, text):
             problems.append(f"{name} does not match the regex {pattern!r}")
-    if not problems:
-        return SmokeResult(True, code, "")
+    return problems, expected
+
+
+def _explanation(
+    run: SmokeRun,
+    argv: tuple[str, ...],
+    code: int | None,
+    problems: list[str],
+    expected: str,
+    stdout: str,
+    stderr: str,
+) -> str:
+    """The failure as a Problem naming the test, then the tails of what the binary printed."""
     under = f", under {posixpath.basename(run.qemu)}" if run.qemu else ""
     problem = Problem(
         f"the smoke test failed: {'; '.join(problems)}.",
@@ -155,7 +163,7 @@ def judge(
             ("Exit code", "none (it did not run to the end)" if code is None else str(code)),
         ),
     )
-    explanation = "\n".join(
+    return "\n".join(
         [
             problem.render(run.address),
             "stdout (tail):",
@@ -164,4 +172,22 @@ def judge(
             _tail(stderr),
         ]
     )
+
+
+def judge(
+    run: SmokeRun,
+    argv: tuple[str, ...],
+    exit_code_text: str | None,
+    status_text: str,
+    stdout: str,
+    stderr: str,
+    timed_out_after: int | None = None,
+) -> SmokeResult:
+    """Compare what the binary did with what the test expects."""
+    started = any("exit-code" in json.loads(line) for line in status_text.splitlines() if line)
+    code = int(exit_code_text) if exit_code_text and exit_code_text.strip() else None
+    problems, expected = _mismatches(run, started, code, stdout, stderr, timed_out_after)
+    if not problems:
+        return SmokeResult(True, code, "")
+    explanation = _explanation(run, argv, code, problems, expected, stdout, stderr)
     return SmokeResult(False, code, explanation)

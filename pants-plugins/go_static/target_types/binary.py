@@ -57,7 +57,7 @@ class GoStaticMainField(StringField, AsyncFieldMixin):
         if problem:
             invalid = Problem(
                 f"The `main` field: {problem}.",
-                "",
+                "The binary is built from the main package `main` names.",
                 "point `main` at a directory inside the repo, relative to the BUILD file (e.g. "
                 'main="./cmd/server"), or at the import path of a main package from a required '
                 'module (e.g. main="github.com/org/tool/cmd/tool").',
@@ -270,7 +270,7 @@ class GoStaticPgoField(StringField, AsyncFieldMixin):
         if repo_path(address.spec_path, value) is None or value.startswith("-"):
             problem = Problem(
                 f"The `pgo` field ({value!r}) is not a file in the repo.",
-                "",
+                "The profile is an input of the build, so Pants must own it.",
                 f'set pgo="{AUTO}", "{PGO_OFF}", or the path of a profile relative to the BUILD '
                 'file (e.g. pgo="profiles/server.pprof").',
             )
