@@ -11,7 +11,7 @@ from go_static.goals import (
     publish,
     report,
     run,
-    smoke_test,
+    smoke,
     tailor,
 )
 from go_static.rules import (
@@ -33,7 +33,7 @@ from go_static.rules import (
 from go_static.subsystems import go_static, toolchains
 from go_static.target_types.binary import GoStaticBinaryTarget
 from go_static.target_types.image import GoStaticImageTarget
-from go_static.target_types.smoke_test import GoStaticSmokeTestTarget
+from go_static.target_types.smoke import GoStaticSmokeTestTarget
 from go_static.target_types.sources import (
     GoStaticModTarget,
     GoStaticSourcesTarget,
@@ -78,5 +78,5 @@ def rules():
         *report.rules(),
         *run.rules(),
         *tailor.rules(),
-        *smoke_test.rules(),
+        *smoke.rules(),
     ]

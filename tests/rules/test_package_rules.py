@@ -16,7 +16,10 @@ from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from go_static.core.gograph.mainpkg import MainSpec
+from go_static.core.mode.toolchains import CCompiler
+from go_static.core.names import CC_KINDS, GCC, MUSL_GCC, OTHER_CC, ZIG
 from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
+from go_static.rules.toolchain import CCompilerRequest, cc_kind
 
 GO_MOD = "module example.com/rr\n\ngo 1.21\n"
 HELLO = (
@@ -279,6 +282,42 @@ def test_musl_cc_option_switches_to_musl_gcc(make_rule_runner) -> None:
     binary = {fc.path: fc.content for fc in runner.request(DigestContents, [built.digest])}["mg/c"]
     assert binary[:4] == b"\x7fELF"
     assert b"GCC: (Debian" in binary  # linked by gcc through musl-gcc's specs, not by zig's lld
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        (ZIG, ZIG),
+        ("musl-gcc", MUSL_GCC),
+        ("/usr/bin/musl-gcc", MUSL_GCC),
+        ("gcc", GCC),
+        ("aarch64-linux-gnu-gcc", GCC),
+        ("/opt/cross/bin/riscv64-linux-gnu-gcc", GCC),
+        ("clang", OTHER_CC),
+        # A zig named by path is not run as `zig cc -target T`: only the name "zig" is.
+        ("/opt/zig/zig", OTHER_CC),
+        ("gcc-wrapper", OTHER_CC),
+    ],
+)
+def test_cc_kind_names_what_an_option_names(name: str, kind: str) -> None:
+    assert cc_kind(name) == kind and kind in CC_KINDS
+
+
+@pytest.mark.skipif(
+    not shutil.which("musl-gcc"), reason="musl-gcc absent (.ci/run installs musl-tools)"
+)
+def test_a_found_c_compiler_knows_its_kind(make_rule_runner) -> None:
+    runner = make_rule_runner(QueryRule(CCompiler, [CCompilerRequest]))
+    found = {
+        name: runner.request(CCompiler, [CCompilerRequest(name, target, "[go-static].musl_cc")])
+        for name, target in ((ZIG, "x86_64-linux-musl"), ("musl-gcc", None), ("gcc", None))
+    }
+    assert {name: cc.kind for name, cc in found.items()} == {
+        ZIG: ZIG,
+        "musl-gcc": MUSL_GCC,
+        "gcc": GCC,
+    }
+    assert found[ZIG].cc == "zig cc -target x86_64-linux-musl"
 
 
 def test_goarch_is_checked_at_parse_time_and_resolved_into_the_mode(

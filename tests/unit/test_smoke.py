@@ -41,7 +41,8 @@ def test_wrong_exit_code_and_stdout_are_both_reported() -> None:
         "stdout does not match the regex 'hello from \\\\w+'."
     )
     assert "  panic: boom" in result.explanation and "  bye" in result.explanation
-    assert result.explanation.splitlines()[-1].startswith("Fix: ")
+    assert "\n  Fix: if the expectation only holds on the host" in result.explanation
+    assert "\n  Expected: exit code 0 and stdout matching" in result.explanation
 
 
 def test_a_binary_that_never_started_names_the_loader_as_the_likely_cause() -> None:

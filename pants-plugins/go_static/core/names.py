@@ -22,6 +22,10 @@ CGO_RESOLVER_TAGS = ("netcgo", "osusercgo")
 # The `[go-static].musl_cc` values the plugin knows: zig (from its wheel; cross-compiles) and
 # Debian's musl-gcc (host arch only).
 ZIG, MUSL_GCC = "zig", "musl-gcc"
+# What kind of C compiler a build found: zig (`zig cc -target T`), Debian's musl-gcc, a gcc (the
+# system's or a cross `<triple>-gcc`), or another compiler an option named.
+GCC, OTHER_CC = "gcc", "other"
+CC_KINDS = (ZIG, MUSL_GCC, GCC, OTHER_CC)
 
 # `go build -buildmode` values, as build info records them.
 BUILDMODE_EXE, BUILDMODE_PIE = "exe", "pie"

@@ -15,6 +15,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from go_static.core.errors import Problem
+
 # Where the binary and qemu sit inside the root.
 ROOT_QEMU = "/qemu"
 # Written next to the run by the wrapper script (see `wrapper_script`).
@@ -102,18 +104,15 @@ def _tail(text: str) -> str:
     return "\n".join(head + [f"  {line}" for line in shown]) or "  (empty)"
 
 
-def judge(
+def _mismatches(
     run: SmokeRun,
-    argv: tuple[str, ...],
-    exit_code_text: str | None,
-    status_text: str,
+    started: bool,
+    code: int | None,
     stdout: str,
     stderr: str,
-    timed_out_after: int | None = None,
-) -> SmokeResult:
-    """Compare what the binary did with what the test expects."""
-    started = any("exit-code" in json.loads(line) for line in status_text.splitlines() if line)
-    code = int(exit_code_text) if exit_code_text and exit_code_text.strip() else None
+    timed_out_after: int | None,
+) -> tuple[list[str], str]:
+    """(every way the run differs from the expectation, the expectation in words)."""
     problems = []
     if timed_out_after is not None:
         problems.append(f"it was still running after the {timed_out_after} s timeout")
@@ -134,24 +133,61 @@ def judge(
         expected += f" and {name} matching {pattern!r}"
         if not re.search(pattern, text):
             problems.append(f"{name} does not match the regex {pattern!r}")
-    if not problems:
-        return SmokeResult(True, code, "")
-    explanation = "\n".join(
+    return problems, expected
+
+
+def _explanation(
+    run: SmokeRun,
+    argv: tuple[str, ...],
+    code: int | None,
+    problems: list[str],
+    expected: str,
+    stdout: str,
+    stderr: str,
+) -> str:
+    """The failure as a Problem naming the test, then the tails of what the binary printed."""
+    under = f", under {posixpath.basename(run.qemu)}" if run.qemu else ""
+    problem = Problem(
+        f"the smoke test failed: {'; '.join(problems)}.",
+        "A smoke test proves the binary runs with nothing from the host.",
+        "if the expectation only holds on the host (a user from /etc/passwd, DNS from "
+        "/etc/resolv.conf, a file under /usr), make the binary not need it, or set what it needs "
+        "through `env`; else fix `expected_stdout`, `expected_stderr` or `expected_exit_code`.",
+        details=(
+            (
+                "Expected",
+                f"{expected}, running {run.inside} alone in an empty root ({run.goarch}{under}: "
+                "no /etc, /lib, /usr, shell or network).",
+            ),
+            ("Command", shlex.join(argv)),
+            ("Exit code", "none (it did not run to the end)" if code is None else str(code)),
+        ),
+    )
+    return "\n".join(
         [
-            f"{run.address}: the smoke test failed: {'; '.join(problems)}.",
-            f"Expected: {expected}, running {run.inside} alone in an empty root "
-            f"({run.goarch}{', under ' + posixpath.basename(run.qemu) if run.qemu else ''}: "
-            "no /etc, /lib, /usr, shell or network).",
-            f"Command: {shlex.join(argv)}",
-            f"Exit code: {'none (it did not run to the end)' if code is None else code}",
+            problem.render(run.address),
             "stdout (tail):",
             _tail(stdout),
             "stderr (tail):",
             _tail(stderr),
-            "Fix: if the expectation only holds on the host (a user from /etc/passwd, DNS from "
-            "/etc/resolv.conf, a file under /usr), make the binary not need it, or set what it "
-            "needs through `env`; else fix `expected_stdout`, `expected_stderr` or "
-            "`expected_exit_code`.",
         ]
     )
+
+
+def judge(
+    run: SmokeRun,
+    argv: tuple[str, ...],
+    exit_code_text: str | None,
+    status_text: str,
+    stdout: str,
+    stderr: str,
+    timed_out_after: int | None = None,
+) -> SmokeResult:
+    """Compare what the binary did with what the test expects."""
+    started = any("exit-code" in json.loads(line) for line in status_text.splitlines() if line)
+    code = int(exit_code_text) if exit_code_text and exit_code_text.strip() else None
+    problems, expected = _mismatches(run, started, code, stdout, stderr, timed_out_after)
+    if not problems:
+        return SmokeResult(True, code, "")
+    explanation = _explanation(run, argv, code, problems, expected, stdout, stderr)
     return SmokeResult(False, code, explanation)

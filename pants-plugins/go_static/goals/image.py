@@ -15,8 +15,8 @@ from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.mode.toolchains import GoSdk
-from go_static.core.oci.ca_roots import CA_ROOTS_ANNOTATION, certifi_ca_roots
-from go_static.core.oci.image import ImageConfig, build_image
+from go_static.core.oci.ca_roots import CA_ROOTS_ANNOTATION, CaRoots, certifi_ca_roots
+from go_static.core.oci.image import Image, ImageConfig, build_image
 from go_static.core.oci.layer import FileEntry, Layer, build_layer
 from go_static.core.oci.layout import image_or_index, layout_files, tarball
 from go_static.core.oci.reference import references_for
@@ -119,14 +119,11 @@ async def app_layer(request: AppLayerRequest) -> AppLayer:
     return AppLayer(build_layer(entries, subject=request.subject))
 
 
-@rule(desc="Package go_static_image", level=LogLevel.DEBUG)
-async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) -> BuiltPackage:
+async def _binaries(
+    field_set: GoStaticImageFieldSet, sdk: GoSdk
+) -> tuple[list[GoStaticBinaryFieldSet], list[str]]:
+    """The go_static_binary targets `binaries` names and their goarches, one per platform."""
     address = str(field_set.address)
-    repository = field_set.repository.name_for(field_set.address)
-    # Bad names and tags fail before anything is built.
-    references = references_for(
-        [repository], list(field_set.image_tags.value or ()), subject=address
-    )
     addresses = await Get(
         Addresses,
         UnparsedAddressInputs(
@@ -141,6 +138,47 @@ async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) 
     problems = _binary_problems(targets, goarches)
     if problems:
         raise GoStaticImageError(render_problems(address, problems))
+    return binaries, goarches
+
+
+def _platform_image(
+    field_set: GoStaticImageFieldSet,
+    output_path: str,
+    app: AppLayer,
+    goarch: str,
+    ca_roots: CaRoots | None,
+) -> Image:
+    """One platform's image: the app layer over the CA roots, configured by the fields."""
+    name = posixpath.basename(output_path)
+    config = ImageConfig(
+        architecture=goarch,
+        entrypoint=tuple(field_set.entrypoint.value or (f"{APP_DIR}/{name}",)),
+        cmd=tuple(field_set.args.value or ()),
+        env=tuple(f"{k}={v}" for k, v in sorted((field_set.env.value or {}).items())),
+        labels=dict(field_set.labels.value or {}),
+        user=field_set.user.value or "",
+    )
+    sbom_names = [p for p in app.layer.paths if p.startswith(SBOM_DIR)]
+    annotations = {**(field_set.annotations.value or {})}
+    if sbom_names:
+        annotations["dev.go-static.sbom"] = sbom_names[0]
+    layers = [app.layer]
+    if ca_roots:
+        # Bottom layer: the same blob in every image, as a base image's would be.
+        layers.insert(0, ca_roots.layer)
+        annotations[CA_ROOTS_ANNOTATION] = ca_roots.source
+    return build_image(config, layers, annotations)
+
+
+@rule(desc="Package go_static_image", level=LogLevel.DEBUG)
+async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) -> BuiltPackage:
+    address = str(field_set.address)
+    repository = field_set.repository.name_for(field_set.address)
+    # Bad names and tags fail before anything is built.
+    references = references_for(
+        [repository], list(field_set.image_tags.value or ()), subject=address
+    )
+    binaries, goarches = await _binaries(field_set, sdk)
     built = await MultiGet(
         Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(b)) for b in binaries
     )
@@ -151,27 +189,10 @@ async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) 
         Get(AppLayer, AppLayerRequest(r.build.digest, r.check.report, address)) for r in built
     )
     ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
-    images = []
-    for result, app, goarch in zip(built, app_layers, goarches):
-        name = posixpath.basename(result.build.output_path)
-        config = ImageConfig(
-            architecture=goarch,
-            entrypoint=tuple(field_set.entrypoint.value or (f"{APP_DIR}/{name}",)),
-            cmd=tuple(field_set.args.value or ()),
-            env=tuple(f"{k}={v}" for k, v in sorted((field_set.env.value or {}).items())),
-            labels=dict(field_set.labels.value or {}),
-            user=field_set.user.value or "",
-        )
-        sbom_names = [p for p in app.layer.paths if p.startswith(SBOM_DIR)]
-        annotations = {**(field_set.annotations.value or {})}
-        if sbom_names:
-            annotations["dev.go-static.sbom"] = sbom_names[0]
-        layers = [app.layer]
-        if ca_roots:
-            # Bottom layer: the same blob in every image, as a base image's would be.
-            layers.insert(0, ca_roots.layer)
-            annotations[CA_ROOTS_ANNOTATION] = ca_roots.source
-        images.append(build_image(config, layers, annotations))
+    images = [
+        _platform_image(field_set, result.build.output_path, app, goarch, ca_roots)
+        for result, app, goarch in zip(built, app_layers, goarches)
+    ]
     top = image_or_index(images, dict(field_set.annotations.value or {}))
     files = layout_files(top, references=references)
     host = next((i for i, a in zip(images, goarches) if a == sdk.goarch), images[0])

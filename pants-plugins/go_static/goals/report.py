@@ -17,6 +17,7 @@ from pants.engine.target import Targets
 from pants.option.option_types import StrOption
 from pants.util.strutil import softwrap
 
+from go_static.core.errors import Problem
 from go_static.core.review.linkage import changes, from_json, render_changes, table, to_json
 from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
@@ -81,11 +82,12 @@ async def go_static_report(
         try:
             baseline = from_json(path.read_text(), str(path))
         except (OSError, ValueError) as e:
-            console.print_stderr(
-                f"[go-static-report].baseline: can't use {subsystem.baseline}: {e}\n"
-                "Fix: pass a JSON report written by an earlier `--go-static-report-output-file` "
-                "run."
+            problem = Problem(
+                f"can't use {subsystem.baseline}: {e}",
+                "The report lists the changes against that baseline.",
+                "pass a JSON report written by an earlier `--go-static-report-output-file` run.",
             )
+            console.print_stderr(problem.render("[go-static-report].baseline"))
             return GoStaticReport(exit_code=2)
 
     def render(markdown: bool) -> str:
@@ -101,11 +103,13 @@ async def go_static_report(
         markdown_path = _resolve(subsystem.output_file, build_root.path)
         json_path = markdown_path.with_suffix(".json")
         if json_path == markdown_path:
-            console.print_stderr(
-                f"[go-static-report].output_file: {subsystem.output_file} ends in .json, where "
-                "the JSON beside the Markdown goes.\nFix: name the Markdown file, e.g. "
-                "reports/linkage.md (linkage.json is written beside it)."
+            problem = Problem(
+                f"{subsystem.output_file} ends in .json.",
+                "That is where the JSON beside the Markdown goes.",
+                "name the Markdown file, e.g. reports/linkage.md (linkage.json is written beside "
+                "it).",
             )
+            console.print_stderr(problem.render("[go-static-report].output_file"))
             return GoStaticReport(exit_code=2)
         markdown_path.parent.mkdir(parents=True, exist_ok=True)
         markdown_path.write_text(render(markdown=True) + "\n")

@@ -12,6 +12,7 @@ from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
+from go_static.core.errors import Problem
 from go_static.rules.toolchain import GoStaticToolchainError
 
 
@@ -47,11 +48,12 @@ async def find_host_tool(request: HostToolRequest) -> HostTool:
     )
     if not found.first_path:
         origin = f" ({request.search_path_option})" if request.search_path_option else ""
-        raise GoStaticToolchainError(
-            f"`{request.name}` was not found in {list(request.search_path)}{origin}, and "
-            f"{request.needed_for} needs it.\n"
-            f"Fix: apt-get install {request.package} (Debian), or {request.fix_otherwise}."
+        problem = Problem(
+            f"`{request.name}` was not found in {list(request.search_path)}{origin}.",
+            f"{request.needed_for} needs it.",
+            f"apt-get install {request.package} (Debian), or {request.fix_otherwise}.",
         )
+        raise GoStaticToolchainError(problem.render())
     return HostTool(found.first_path.path, found.first_path.fingerprint)
 
 

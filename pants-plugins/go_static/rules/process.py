@@ -229,13 +229,12 @@ _DOWNLOAD_CACHES = FrozenDict(
 )
 
 
-@rule
-async def setup_go_static_process(
-    request: GoStaticProcess, sdk: GoSdk, go_env: GoEnv, downloads: ToolchainDownloads
-) -> Process:
-    cc = request.c_compiler
-    zig = bool(cc) and cc.cc.startswith(f"{ZIG} ")
-    immutable_inputs: dict[str, Digest] = {}
+async def _toolchains(
+    sdk: GoSdk, cc: CCompiler | None, downloads: ToolchainDownloads
+) -> tuple[Digest, dict[str, Digest], dict[str, str]]:
+    """The wrapper script, the toolchains it runs as inputs by digest (downloads) or as links,
+    and the wrapper's env naming them."""
+    zig = cc is not None and cc.kind == ZIG
     wrapper_env: dict[str, str] = {}
     if downloads.enabled:
         # Inputs by digest: any machine that runs the process has them, and nothing is copied
@@ -255,16 +254,25 @@ async def setup_go_static_process(
                 else {"__GO_STATIC_CC_DIR": os.path.dirname(cc.path)}
             )
         script = await Get(Digest, CreateDigest([_RUN_GO]))
-    else:
-        links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot, copy=True)]
-        if cc:
-            # zig from its wheel is copied like the SDK; gcc and friends live in system dirs.
-            links.append(ToolchainLinkRequest(cc.link_name, os.path.dirname(cc.path), copy=zig))
-            wrapper_env = {"__GO_STATIC_CC_LINK": cc.link_name}
-        script, *_ = await MultiGet(
-            Get(Digest, CreateDigest([_RUN_GO])),
-            *(Get(ToolchainLink, ToolchainLinkRequest, link) for link in links),
-        )
+        return script, immutable_inputs, wrapper_env
+    links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot, copy=True)]
+    if cc:
+        # zig from its wheel is copied like the SDK; gcc and friends live in system dirs.
+        links.append(ToolchainLinkRequest(cc.link_name, os.path.dirname(cc.path), copy=zig))
+        wrapper_env = {"__GO_STATIC_CC_LINK": cc.link_name}
+    script, *_ = await MultiGet(
+        Get(Digest, CreateDigest([_RUN_GO])),
+        *(Get(ToolchainLink, ToolchainLinkRequest, link) for link in links),
+    )
+    return script, {}, wrapper_env
+
+
+def _module_cache(
+    request: GoStaticProcess, downloads: ToolchainDownloads
+) -> tuple[dict[str, str], dict[str, Digest], dict[str, str]]:
+    """The append-only caches, and where the module cache comes from: the module proxy's
+    cache, the machine's module cache, or the ModuleCache digest (immutable inputs, wrapper
+    env)."""
     caches = {
         name: path
         for name, path in (_DOWNLOAD_CACHES if downloads.enabled else APPEND_ONLY_CACHES).items()
@@ -272,17 +280,24 @@ async def setup_go_static_process(
     }
     if request.module_proxy:
         caches[_MODULE_CACHE] = MODULE_PROXY_DIR
-        wrapper_env["__GO_STATIC_MODULE_PROXY"] = MODULE_PROXY_DIR
-    elif request.network or not downloads.enabled:
+        return caches, {}, {"__GO_STATIC_MODULE_PROXY": MODULE_PROXY_DIR}
+    if request.network or not downloads.enabled:
         # `go list` fills the machine's module cache; with local inputs every build reads it.
         caches[_MODULE_CACHE] = GOMODCACHE_DIR
     elif request.modules != EMPTY_DIGEST:
-        immutable_inputs[GOMODCACHE_DIR] = request.modules
-    # go finds the repository by a `.git` at the sandbox root, where the build root's is.
-    marker = await Get(Digest, CreateDigest([Directory(".git")])) if request.vcs else EMPTY_DIGEST
-    input_digest = await Get(Digest, MergeDigests([script, marker, request.input_digest]))
+        return caches, {GOMODCACHE_DIR: request.modules}, {}
+    return caches, {}, {}
+
+
+def _process_env(
+    request: GoStaticProcess,
+    sdk: GoSdk,
+    go_env: GoEnv,
+    wrapper_env: dict[str, str],
+) -> dict[str, str]:
+    """go's settings, then what the wrapper script reads (`__GO_STATIC_*`)."""
     settings = go_env_settings(
-        cc,
+        request.c_compiler,
         go_env,
         request.env,
         request.offline,
@@ -294,7 +309,7 @@ async def setup_go_static_process(
     if request.go_work:
         # Absolute, so the wrapper sets it inside the sandbox.
         del env["GOWORK"]
-        wrapper_env["__GO_STATIC_GOWORK"] = request.go_work
+        wrapper_env = {**wrapper_env, "__GO_STATIC_GOWORK": request.go_work}
     env.update(
         {
             "__GO_STATIC_MODULE_ROOT": request.module_root,
@@ -302,6 +317,20 @@ async def setup_go_static_process(
             **wrapper_env,
         }
     )
+    return env
+
+
+@rule
+async def setup_go_static_process(
+    request: GoStaticProcess, sdk: GoSdk, go_env: GoEnv, downloads: ToolchainDownloads
+) -> Process:
+    script, immutable_inputs, wrapper_env = await _toolchains(sdk, request.c_compiler, downloads)
+    caches, module_inputs, module_env = _module_cache(request, downloads)
+    immutable_inputs = {**immutable_inputs, **module_inputs}
+    # go finds the repository by a `.git` at the sandbox root, where the build root's is.
+    marker = await Get(Digest, CreateDigest([Directory(".git")])) if request.vcs else EMPTY_DIGEST
+    input_digest = await Get(Digest, MergeDigests([script, marker, request.input_digest]))
+    env = _process_env(request, sdk, go_env, {**wrapper_env, **module_env})
     return Process(
         # /bin/sh, not the host's bash path: the same argv on every distro.
         argv=("/bin/sh", _RUN_GO.path, *request.argv),

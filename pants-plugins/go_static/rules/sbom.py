@@ -84,7 +84,7 @@ class Sbom:
 
 
 def _is_zig(mode: BuildMode, cc: CCompiler | None) -> bool:
-    return cc is not None and mode.libc == MUSL and cc.cc.startswith(ZIG + " ")
+    return cc is not None and mode.libc == MUSL and cc.kind == ZIG
 
 
 def _libc_source(mode: BuildMode, cc: CCompiler | None) -> tuple[str, str]:

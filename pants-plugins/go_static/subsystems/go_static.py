@@ -18,7 +18,7 @@ from pants.util.strutil import softwrap
 
 from go_static.core.gograph.goenv import DEFAULT_PASSTHROUGH, MODE_OWNED
 from go_static.core.gograph.knowledge import KnowledgeTable, merged_table
-from go_static.core.names import STATIC_LIBCS, ZIG
+from go_static.core.names import GCC, STATIC_LIBCS, ZIG
 from go_static.core.review.policy import Policy, PolicyError, origins_from_ranks
 from go_static.core.sizes import parse_size
 
@@ -80,7 +80,7 @@ class GoStaticSubsystem(Subsystem):
         ),
     )
     glibc_cc = StrOption(
-        default="gcc",
+        default=GCC,
         help=softwrap(
             """
             The C compiler for libc="glibc": a program name looked up in

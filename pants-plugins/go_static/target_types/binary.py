@@ -22,6 +22,7 @@ from pants.engine.target import (
 from pants.util.strutil import help_text
 
 from go_static.core.arches import C_GOARCHES, SUPPORTED_GOARCHES
+from go_static.core.errors import Problem
 from go_static.core.gograph.mainpkg import MainSpec, main_spec
 from go_static.core.gograph.modfile import repo_path
 from go_static.core.names import AUTO, DEFAULT_PGO, LIBCS, PGO_OFF, RESOLVERS
@@ -54,12 +55,14 @@ class GoStaticMainField(StringField, AsyncFieldMixin):
         value = super().compute_value(raw_value, address) or "."
         _, problem = main_spec(value, address.spec_path)
         if problem:
-            raise InvalidFieldException(
-                f"The `main` field of {address}: {problem}.\n"
-                "Fix: point `main` at a directory inside the repo, relative to the BUILD file "
-                '(e.g. main="./cmd/server"), or at the import path of a main package from a '
-                'required module (e.g. main="github.com/org/tool/cmd/tool").'
+            invalid = Problem(
+                f"The `main` field: {problem}.",
+                "The binary is built from the main package `main` names.",
+                "point `main` at a directory inside the repo, relative to the BUILD file (e.g. "
+                'main="./cmd/server"), or at the import path of a main package from a required '
+                'module (e.g. main="github.com/org/tool/cmd/tool").',
             )
+            raise InvalidFieldException(invalid.render(str(address)))
         return value
 
     @property
@@ -266,11 +269,13 @@ class GoStaticPgoField(StringField, AsyncFieldMixin):
         if value in (AUTO, PGO_OFF):
             return value
         if repo_path(address.spec_path, value) is None or value.startswith("-"):
-            raise InvalidFieldException(
-                f"The `pgo` field of {address} ({value!r}) is not a file in the repo.\n"
-                f'Fix: set pgo="{AUTO}", "{PGO_OFF}", or the path of a profile relative to the '
-                'BUILD file (e.g. pgo="profiles/server.pprof").'
+            problem = Problem(
+                f"The `pgo` field ({value!r}) is not a file in the repo.",
+                "The profile is an input of the build, so Pants must own it.",
+                f'set pgo="{AUTO}", "{PGO_OFF}", or the path of a profile relative to the BUILD '
+                'file (e.g. pgo="profiles/server.pprof").',
             )
+            raise InvalidFieldException(problem.render(str(address)))
         return value
 
     @property

@@ -108,7 +108,7 @@ HOME = GoEnv(passed=(GoSetting("HOME", "/home/ci", "environment"),), ignored=())
             'main.go:6:2: unrecognized import path "git.corp.test/greet": reading '
             "https://git.corp.test/greet?go-get=1: 401 Unauthorized\n\tserver response: "
             "authentication required",
-            "Fix: git.corp.test/greet is private, and its server refused the request",
+            "git.corp.test/greet is private, and its server refused the request",
         ),
         (
             "main.go:6:2: reading git.corp.test/greet/go.mod at revision v1.0.0: git ls-remote -q "

@@ -10,7 +10,7 @@ import json
 import posixpath
 from typing import Iterable, Mapping
 
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.gograph.graph import Closure, GoPackage
 from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.gograph.modcache import cached_module
@@ -71,15 +71,8 @@ def _decode_stream(stdout: str) -> list[dict]:
     return objects
 
 
-def parse_go_list(
-    stdout: bytes | str, module_root: str, module_path: str = ""
-) -> dict[str, GoPackage]:
-    """Parse `go list -json` output run at `module_root` (relative to the build root), the root
-    of the module `module_path` (any main module's when not given)."""
-    if isinstance(stdout, bytes):
-        stdout = stdout.decode("utf-8")
-    raw = _decode_stream(stdout)
-    sandbox_root = None
+def _sandbox_root(raw: list[dict], module_root: str, module_path: str) -> str | None:
+    """Where go ran: the main module's Dir, less `module_root`."""
     for obj in raw:
         module = obj.get("Module") or {}
         # In a workspace every used module is a main module: only the one at module_root tells
@@ -90,62 +83,78 @@ def parse_go_list(
             and (not module_path or module.get("Path") == module_path)
         ):
             module_dir = module["Dir"].rstrip("/")
-            sandbox_root = (
+            return (
                 module_dir[: len(module_dir) - len(module_root)].rstrip("/")
                 if module_root
                 else module_dir
             )
-            break
+    return None
 
-    def relative(path: str | None) -> str | None:
-        if not path or sandbox_root is None:
-            return None
-        if path == sandbox_root:
-            return ""
-        if path.startswith(sandbox_root + "/"):
-            rel = path[len(sandbox_root) + 1 :]
-            # Third-party modules live in the GOMODCACHE named cache, not in the repo.
-            return None if rel.startswith(".") else rel
+
+def _repo_relative(path: str | None, sandbox_root: str | None) -> str | None:
+    """`path` relative to the build root, or None outside the repo (std, the module cache)."""
+    if not path or sandbox_root is None:
         return None
+    if path == sandbox_root:
+        return ""
+    if path.startswith(sandbox_root + "/"):
+        rel = path[len(sandbox_root) + 1 :]
+        # Third-party modules live in the GOMODCACHE named cache, not in the repo.
+        return None if rel.startswith(".") else rel
+    return None
 
-    packages = {}
-    for obj in raw:
-        rel_dir = relative(obj.get("Dir"))
-        files, cgo, c_files = [], [], []
-        if rel_dir is None:
-            # A third-party or std package: its files aren't repo inputs, but cgo still counts.
-            cgo = list(obj.get("CgoFiles") or ())
-        else:
-            for field_name in SOURCE_FIELDS:
-                for name in obj.get(field_name) or ():
-                    if name.endswith("_test.go"):
-                        continue  # listed among IgnoredGoFiles, but `go build` never reads it
-                    path = posixpath.join(rel_dir, name)
-                    files.append(path)
-                    if field_name == "CgoFiles":
-                        cgo.append(path)
-                    elif field_name in C_SOURCE_FIELDS:
-                        c_files.append(path)
-        module = obj.get("Module") or {}
-        errors = [_format_error(obj["Error"])] if obj.get("Error") else []
-        errors.extend(_format_error(e) for e in obj.get("DepsErrors") or ())
-        packages[obj["ImportPath"]] = GoPackage(
-            import_path=obj["ImportPath"],
-            name=obj.get("Name", ""),
-            dir=rel_dir,
-            standard=bool(obj.get("Standard")),
-            main_module=bool(module.get("Main")),
-            deps=tuple(obj.get("Deps") or ()),
-            files=tuple(files),
-            cgo_files=tuple(cgo),
-            c_files=tuple(c_files),
-            errors=tuple(dict.fromkeys(errors)),
-            go_file_names=(*(obj.get("GoFiles") or ()), *(obj.get("CgoFiles") or ())),
-            module_path=module.get("Path"),
-            module_version=module.get("Version"),
-            cached_module=cached_module(module),
-        )
-    return packages
+
+def _package(obj: dict, rel_dir: str | None) -> GoPackage:
+    """One `go list -json` object, its files relative to the build root."""
+    files, cgo, c_files = [], [], []
+    if rel_dir is None:
+        # A third-party or std package: its files aren't repo inputs, but cgo still counts.
+        cgo = list(obj.get("CgoFiles") or ())
+    else:
+        for field_name in SOURCE_FIELDS:
+            for name in obj.get(field_name) or ():
+                if name.endswith("_test.go"):
+                    continue  # listed among IgnoredGoFiles, but `go build` never reads it
+                path = posixpath.join(rel_dir, name)
+                files.append(path)
+                if field_name == "CgoFiles":
+                    cgo.append(path)
+                elif field_name in C_SOURCE_FIELDS:
+                    c_files.append(path)
+    module = obj.get("Module") or {}
+    errors = [_format_error(obj["Error"])] if obj.get("Error") else []
+    errors.extend(_format_error(e) for e in obj.get("DepsErrors") or ())
+    return GoPackage(
+        import_path=obj["ImportPath"],
+        name=obj.get("Name", ""),
+        dir=rel_dir,
+        standard=bool(obj.get("Standard")),
+        main_module=bool(module.get("Main")),
+        deps=tuple(obj.get("Deps") or ()),
+        files=tuple(files),
+        cgo_files=tuple(cgo),
+        c_files=tuple(c_files),
+        errors=tuple(dict.fromkeys(errors)),
+        go_file_names=(*(obj.get("GoFiles") or ()), *(obj.get("CgoFiles") or ())),
+        module_path=module.get("Path"),
+        module_version=module.get("Version"),
+        cached_module=cached_module(module),
+    )
+
+
+def parse_go_list(
+    stdout: bytes | str, module_root: str, module_path: str = ""
+) -> dict[str, GoPackage]:
+    """Parse `go list -json` output run at `module_root` (relative to the build root), the root
+    of the module `module_path` (any main module's when not given)."""
+    if isinstance(stdout, bytes):
+        stdout = stdout.decode("utf-8")
+    raw = _decode_stream(stdout)
+    sandbox_root = _sandbox_root(raw, module_root, module_path)
+    return {
+        obj["ImportPath"]: _package(obj, _repo_relative(obj.get("Dir"), sandbox_root))
+        for obj in raw
+    }
 
 
 def _format_error(error: Mapping) -> str:
@@ -201,17 +210,18 @@ def _not_in_build_list(package: GoPackage) -> bool:
 def _not_in_build_list_message(
     import_path: str, address: str, go_mod: str, found: GoPackage | None
 ) -> str:
-    said = f"\n  go says: {found.errors[0]}" if found and found.errors else ""
+    said = (("go says", found.errors[0]),) if found and found.errors else ()
     where = posixpath.dirname(go_mod) or "."
-    return (
-        f"{address}: main={import_path!r} is not a package of any module in {go_mod}'s build "
-        f"list.{said}\n"
-        "  Why: a main package given by import path is built from the module versions go.mod and "
-        "go.sum pin, like `go build` of it in that module; go may not add a module on its own "
-        "(-mod=readonly).\n"
-        f"  Fix: in {where}/, run `go get -tool {import_path}@latest` (Go 1.24+, or `go get "
-        f"{import_path}@latest` and a tools.go import), then commit go.mod and go.sum."
+    problem = Problem(
+        f"main={import_path!r} is not a package of any module in {go_mod}'s build list.",
+        "a main package given by import path is built from the module versions go.mod and go.sum "
+        "pin, like `go build` of it in that module; go may not add a module on its own "
+        "(-mod=readonly).",
+        f"in {where}/, run `go get -tool {import_path}@latest` (Go 1.24+, or `go get "
+        f"{import_path}@latest` and a tools.go import), then commit go.mod and go.sum.",
+        details=said,
     )
+    return render_problems(address, [problem])
 
 
 def go_list_argv(

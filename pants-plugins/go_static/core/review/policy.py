@@ -80,72 +80,79 @@ def effective_max_size(policy: Policy, target_max_size: int | None) -> int | Non
     return min(sizes) if sizes else None
 
 
+def _libc_violation(policy: Policy, mode: BuildMode) -> PolicyViolation | None:
+    option = "[go-static].allowed_libcs"
+    if not policy.allowed_libcs or mode.libc in policy.allowed_libcs:
+        return None
+    allowed = [libc for libc in policy.allowed_libcs if libc != NONE] or [NONE]
+    hint = (
+        'drop the cgo dependencies so libc="auto" resolves to "none"'
+        if allowed == [NONE]
+        else f'set libc="{allowed[0]}" on the target'
+    )
+    return PolicyViolation(
+        "policy-libc",
+        f'resolves to libc="{mode.libc}", which the policy does not allow '
+        f"(allowed: {', '.join(policy.allowed_libcs)}).",
+        option,
+        policy.origin(option),
+        f'{hint}, or add "{mode.libc}" to {option}.',
+    )
+
+
+def _dlopen_violation(policy: Policy, mode: BuildMode) -> PolicyViolation | None:
+    option = "[go-static].dlopen_allowlist"
+    if not mode.allow_dlopen or address_matches(mode.address, policy.dlopen_allowlist):
+        return None
+    return PolicyViolation(
+        "policy-dlopen",
+        "sets allow_dlopen=True, but the target is not on the dlopen allowlist "
+        f"({', '.join(policy.dlopen_allowlist) or 'empty'}).",
+        option,
+        policy.origin(option),
+        f'remove allow_dlopen=True (and the dlopen call), or add "{mode.address}" to {option}.',
+    )
+
+
+def _static_pie_violation(policy: Policy, mode: BuildMode) -> PolicyViolation | None:
+    option = "[go-static].require_static_pie"
+    if not policy.require_static_pie or mode.static_pie:
+        return None
+    return PolicyViolation(
+        "policy-static-pie",
+        "is not a static-pie, and the policy requires one.",
+        option,
+        policy.origin(option),
+        "set static_pie=True on the target.",
+    )
+
+
+def _loosened_size_violation(policy: Policy, target_max_size: int | None) -> PolicyViolation | None:
+    option = "[go-static].max_size"
+    if policy.max_size is None or target_max_size is None or target_max_size <= policy.max_size:
+        return None
+    return PolicyViolation(
+        "policy-max-size-loosened",
+        f"sets max_size={format_size(target_max_size)}, above the repo budget of "
+        f"{format_size(policy.max_size)}; a target may tighten the budget, not loosen it.",
+        option,
+        policy.origin(option),
+        # Exact bytes: a rounded "1.1MiB" could itself exceed a 1.05 MiB budget.
+        f"set max_size to at most {policy.max_size} (bytes) on the target, or raise {option}.",
+    )
+
+
 def intent_violations(
     policy: Policy, mode: BuildMode, target_max_size: int | None
 ) -> tuple[PolicyViolation, ...]:
     """Policy rules the resolved mode breaks, known before any compile."""
-    found = []
-    option = "[go-static].allowed_libcs"
-    if policy.allowed_libcs and mode.libc not in policy.allowed_libcs:
-        allowed = [libc for libc in policy.allowed_libcs if libc != NONE] or [NONE]
-        hint = (
-            'drop the cgo dependencies so libc="auto" resolves to "none"'
-            if allowed == [NONE]
-            else f'set libc="{allowed[0]}" on the target'
-        )
-        found.append(
-            PolicyViolation(
-                "policy-libc",
-                f'resolves to libc="{mode.libc}", which the policy does not allow '
-                f"(allowed: {', '.join(policy.allowed_libcs)}).",
-                option,
-                policy.origin(option),
-                f'{hint}, or add "{mode.libc}" to {option}.',
-            )
-        )
-    option = "[go-static].dlopen_allowlist"
-    if mode.allow_dlopen and not address_matches(mode.address, policy.dlopen_allowlist):
-        found.append(
-            PolicyViolation(
-                "policy-dlopen",
-                "sets allow_dlopen=True, but the target is not on the dlopen allowlist "
-                f"({', '.join(policy.dlopen_allowlist) or 'empty'}).",
-                option,
-                policy.origin(option),
-                f'remove allow_dlopen=True (and the dlopen call), or add "{mode.address}" to '
-                f"{option}.",
-            )
-        )
-    option = "[go-static].require_static_pie"
-    if policy.require_static_pie and not mode.static_pie:
-        found.append(
-            PolicyViolation(
-                "policy-static-pie",
-                "is not a static-pie, and the policy requires one.",
-                option,
-                policy.origin(option),
-                "set static_pie=True on the target.",
-            )
-        )
-    option = "[go-static].max_size"
-    if (
-        policy.max_size is not None
-        and target_max_size is not None
-        and target_max_size > policy.max_size
-    ):
-        found.append(
-            PolicyViolation(
-                "policy-max-size-loosened",
-                f"sets max_size={format_size(target_max_size)}, above the repo budget of "
-                f"{format_size(policy.max_size)}; a target may tighten the budget, not loosen it.",
-                option,
-                policy.origin(option),
-                # Exact bytes: a rounded "1.1MiB" could itself exceed a 1.05 MiB budget.
-                f"set max_size to at most {policy.max_size} (bytes) on the target, or raise "
-                f"{option}.",
-            )
-        )
-    return tuple(found)
+    found = (
+        _libc_violation(policy, mode),
+        _dlopen_violation(policy, mode),
+        _static_pie_violation(policy, mode),
+        _loosened_size_violation(policy, target_max_size),
+    )
+    return tuple(v for v in found if v is not None)
 
 
 def size_violation(policy: Policy, target_max_size: int | None, size: int) -> Violation | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Collection
 
 from go_static.core.checker.buildinfo import GoBuildInfo, GoModule
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, Problem
 from go_static.core.gograph.knowledge import BUNDLED_C, BundledC, version_matches
 from go_static.core.gograph.modcache import ModuleVersion
 from go_static.core.names import GLIBC, MUSL, NONE
@@ -75,11 +75,13 @@ def musl_version_from_zig(version_h: bytes | str) -> str:
     """The musl version zig links, from its ZIG_MUSL_VERSION_FILE (`#define VERSION "1.2.5"`)."""
     m = _MUSL_VERSION_H.search(_bytes(version_h))
     if not m:
-        raise SbomError(
-            f'{ZIG_MUSL_VERSION_FILE} has no `#define VERSION "x.y.z"`, so the SBOM cannot say '
-            "which musl zig links.\nFix: check that the file comes from the zig install that "
-            "builds the binary (zig ships musl's sources under lib/libc/musl)."
+        problem = Problem(
+            f'{ZIG_MUSL_VERSION_FILE} has no `#define VERSION "x.y.z"`.',
+            "The SBOM cannot say which musl zig links.",
+            "check that the file comes from the zig install that builds the binary (zig ships "
+            "musl's sources under lib/libc/musl).",
         )
+        raise SbomError(problem.render())
     return m.group(1).decode()
 
 
@@ -163,11 +165,13 @@ def detect_libc(
     else:
         raise SbomError(f"no static libc called {libc!r}: only {MUSL!r} and {GLIBC!r} are linked.")
     if version is None:
-        raise SbomError(
-            f"{source or 'the libc.a'} has no {libc} version marker, so the SBOM cannot say which "
-            f"{libc} the binary carries.\nFix: give the libc.a the C compiler links "
-            f"(`<cc> -print-file-name=libc.a`; for musl-gcc, the -L dir in its specs file)."
+        problem = Problem(
+            f"{source or 'the libc.a'} has no {libc} version marker.",
+            f"The SBOM cannot say which {libc} the binary carries.",
+            "give the libc.a the C compiler links (`<cc> -print-file-name=libc.a`; for musl-gcc, "
+            "the -L dir in its specs file).",
         )
+        raise SbomError(problem.render())
     return libc_component(libc, version, release=release or "", source=source)
 
 

@@ -38,14 +38,14 @@ from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from go_static.core.arches import ARCHES
-from go_static.core.errors import GoStaticError
+from go_static.core.errors import GoStaticError, Problem
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.smoke import EXIT_CODE_FILE, STATUS_FILE, SmokeRun, judge, wrapper_script
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.rules.host_tools import HostTool, HostToolRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
 from go_static.subsystems.smoke import GoStaticSmokeTestSubsystem
-from go_static.target_types.smoke_test import (
+from go_static.target_types.smoke import (
     SmokeArgsField,
     SmokeBinaryField,
     SmokeDependenciesField,
@@ -123,50 +123,52 @@ def _host_tool(
     )
 
 
-@rule(desc="Run a go_static_smoke_test", level=LogLevel.DEBUG)
-async def run_smoke_test(
-    batch: GoStaticSmokeTestRequest.Batch[GoStaticSmokeTestFieldSet, Any],
-    test_subsystem: TestSubsystem,
-    sdk: GoSdk,
-    subsystem: GoStaticSmokeTestSubsystem,
-) -> TestResult:
-    field_set = batch.single_element
+async def _binary_field_set(field_set: GoStaticSmokeTestFieldSet) -> GoStaticBinaryFieldSet:
+    """The go_static_binary `binary` names; anything else is a Problem."""
     addresses = await Get(Addresses, UnparsedAddressInputs, _binary_addresses(field_set.binary))
     wrapped = await Get(
         WrappedTarget,
         WrappedTargetRequest(addresses[0], description_of_origin=f"{field_set.address}"),
     )
     if not GoStaticBinaryFieldSet.is_applicable(wrapped.target):
-        raise GoStaticSmokeTestError(
-            f"{field_set.address}: `binary` names {addresses[0]}, a "
-            f"{wrapped.target.alias}, not a go_static_binary.\nFix: point `binary` at a "
-            "go_static_binary target."
+        problem = Problem(
+            f"`binary` names {addresses[0]}, a {wrapped.target.alias}, not a go_static_binary.",
+            "A smoke test runs a checked static binary only.",
+            "point `binary` at a go_static_binary target.",
         )
-    binary_fs = GoStaticBinaryFieldSet.create(wrapped.target)
-    try:
-        built = await Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(binary_fs))
-        built.check.raise_on_failure()  # never run a binary that failed the post-link check
-    except GoStaticError as e:
-        # One broken binary fails its own tests, not the whole `pants test` run.
-        return _not_run(field_set, test_subsystem, f"{e}\n{field_set.address}: not run.")
-    goarch = binary_fs.goarch.value or sdk.goarch
+        raise GoStaticSmokeTestError(problem.render(str(field_set.address)))
+    return GoStaticBinaryFieldSet.create(wrapped.target)
+
+
+async def _host_tools(
+    goarch: str, sdk: GoSdk, subsystem: GoStaticSmokeTestSubsystem
+) -> tuple[HostTool, HostTool | None]:
+    """bwrap, and qemu-user for a foreign arch."""
     bwrap = await Get(
         HostTool,
         HostToolRequest,
         _host_tool("bwrap", "bubblewrap", "build the empty root", subsystem),
     )
-    qemu: HostTool | None = None
-    if goarch != sdk.goarch:
-        qemu = await Get(
-            HostTool,
-            HostToolRequest,
-            _host_tool(
-                ARCHES[goarch].qemu, "qemu-user-static", f"run {goarch} binaries", subsystem
-            ),
-        )
-    run = SmokeRun(
+    if goarch == sdk.goarch:
+        return bwrap, None
+    qemu = await Get(
+        HostTool,
+        HostToolRequest,
+        _host_tool(ARCHES[goarch].qemu, "qemu-user-static", f"run {goarch} binaries", subsystem),
+    )
+    return bwrap, qemu
+
+
+def _smoke_run(
+    field_set: GoStaticSmokeTestFieldSet,
+    binary: str,
+    goarch: str,
+    bwrap: HostTool,
+    qemu: HostTool | None,
+) -> SmokeRun:
+    return SmokeRun(
         address=str(field_set.address),
-        binary=built.build.output_path,
+        binary=binary,
         goarch=goarch,
         bwrap=bwrap.path,
         qemu=qemu.path if qemu else None,
@@ -176,19 +178,29 @@ async def run_smoke_test(
         expected_stderr=field_set.expected_stderr.value,
         expected_exit_code=field_set.expected_exit_code.value,
     )
-    argv = run.bwrap_argv()
+
+
+async def _run_in_empty_root(
+    run: SmokeRun,
+    argv: tuple[str, ...],
+    build: Digest,
+    tools: tuple[HostTool, HostTool | None],
+    timeout: int | None,
+    force: bool,
+) -> FallibleProcessResult:
+    """The wrapper script running `argv` (bwrap, maybe qemu, the binary) in a sandbox."""
+    bwrap, qemu = tools
     script = await Get(
         Digest,
         CreateDigest([FileContent(_WRAPPER, wrapper_script(run.expected_exit_code).encode())]),
     )
-    timeout = field_set.timeout.calculate_from_global_options(test_subsystem)
-    result = await Get(
+    return await Get(
         FallibleProcessResult,
         Process(
             # /bin/sh: the same argv on every distro (the wrapper is POSIX sh).
             argv=("/bin/sh", _WRAPPER, *argv),
-            description=f"Smoke test {field_set.address} ({goarch}, empty root)",
-            input_digest=await Get(Digest, MergeDigests([script, built.build.digest])),
+            description=f"Smoke test {run.address} ({run.goarch}, empty root)",
+            input_digest=await Get(Digest, MergeDigests([script, build])),
             # Not seen by the binary (bwrap clears the environment): keys the cache on the tools.
             env={
                 "__GO_STATIC_SMOKE_TOOLS": f"{bwrap.fingerprint}:"
@@ -197,10 +209,33 @@ async def run_smoke_test(
             output_files=(EXIT_CODE_FILE, STATUS_FILE),
             timeout_seconds=timeout,
             level=LogLevel.DEBUG,
-            cache_scope=ProcessCacheScope.PER_SESSION
-            if test_subsystem.force
-            else ProcessCacheScope.SUCCESSFUL,
+            cache_scope=ProcessCacheScope.PER_SESSION if force else ProcessCacheScope.SUCCESSFUL,
         ),
+    )
+
+
+@rule(desc="Run a go_static_smoke_test", level=LogLevel.DEBUG)
+async def run_smoke_test(
+    batch: GoStaticSmokeTestRequest.Batch[GoStaticSmokeTestFieldSet, Any],
+    test_subsystem: TestSubsystem,
+    sdk: GoSdk,
+    subsystem: GoStaticSmokeTestSubsystem,
+) -> TestResult:
+    field_set = batch.single_element
+    binary_fs = await _binary_field_set(field_set)
+    try:
+        built = await Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(binary_fs))
+        built.check.raise_on_failure()  # never run a binary that failed the post-link check
+    except GoStaticError as e:
+        # One broken binary fails its own tests, not the whole `pants test` run.
+        return _not_run(field_set, test_subsystem, f"{e}\n{field_set.address}: not run.")
+    goarch = binary_fs.goarch.value or sdk.goarch
+    tools = await _host_tools(goarch, sdk, subsystem)
+    run = _smoke_run(field_set, built.build.output_path, goarch, *tools)
+    argv = run.bwrap_argv()
+    timeout = field_set.timeout.calculate_from_global_options(test_subsystem)
+    result = await _run_in_empty_root(
+        run, argv, built.build.digest, tools, timeout, test_subsystem.force
     )
     outputs = {
         fc.path: fc.content.decode(errors="replace")
