@@ -5,21 +5,36 @@ bb_worker, NativeLink) installs on the machines these tests run on. It has no au
 resource limits, no input-size limits and no cache eviction.
 
 It runs on BuildGrid's venv (build-support/remote-cache-requirements.txt), whose grpcio and
-generated protos it uses. One process is one bot and takes up to --capacity leases at once. For
-each lease it:
+generated protos it uses. One process is one bot and takes up to --capacity leases at once. It
+treats every Action as hostile. For each lease it:
 
-1. fetches the Action, the Command and the input root from the CAS. Files go through a local
-   mirror of the CAS (--blob-cache), owned by nobody and read-only, and are hardlinked into a
-   fresh directory, so an action can't write through to the mirror;
+1. checks the Command: the working directory and every output path must be relative, without
+   `..`. Then it fetches the input root from the CAS and checks every node name is one path
+   component (not empty, `.`, `..`, nor containing `/`), before writing anything. A refused
+   Action completes with INVALID_ARGUMENT naming the path. Files come from a local mirror of the
+   CAS (--blob-cache), shared by the host's workers: root's, read-only, each checked against its
+   digest before its first use and again whenever its inode, size, mtime, owner or mode changed
+   (a wrong copy is fetched again). They are hardlinked into a fresh directory, which belongs to
+   the action's user; directories for the outputs are made without following symlinks;
 2. runs the Command's argv under bubblewrap with exactly the Command's environment and working
-   directory. The root is its own: read-only /usr (with an empty /usr/local over it), /etc and the
-   usrmerge links, a tmpfs /tmp, /proc, /dev, the input root read-write at /execroot, and this
-   worker's append-only caches dir (--named-caches) at --named-caches-mount. Nothing else of the
-   host is there (not /work, /root, /opt, /usr/local or the host's /tmp), unless --ro-bind adds
-   it. The network is shared, because `go mod download` needs it. All capabilities are dropped;
+   directory, as uid/gid 65534 (nobody) when the worker is root, in a user namespace, with all
+   capabilities dropped. The root is its own: read-only /usr (with an empty /usr/local over it)
+   and the usrmerge links, only the parts of /etc that go, zig, gcc and TLS read (ETC_ENTRIES)
+   plus a generated passwd and group, a tmpfs /tmp, /proc, /dev, the input root read-write at
+   /execroot, and this worker's append-only caches dir (--named-caches) at --named-caches-mount.
+   Nothing else of the host is there (not /work, /root, /opt, /usr/local, /etc/shadow or the
+   host's /tmp), unless --ro-bind adds it. It has no network: a network namespace with only
+   loopback. A Command whose environment carries NETWORK_MARKER (go_static sets it on `go list`
+   and the module downloads; Pants 2.17 can't send platform properties per process) gets a
+   network through slirp4netns with --disable-host-loopback: it reaches the internet, not the
+   host's 127.0.0.1 (BuildGrid, PostgreSQL, a local registry). A host service that listens on
+   another of the host's addresses is reachable from those steps;
 3. honours the Action's timeout (DEADLINE_EXCEEDED), uploads stdout, stderr and the outputs
    (output_paths, or output_files and output_directories) and completes the lease with an
-   ActionResult. BuildGrid stores it in its action cache.
+   ActionResult, which BuildGrid stores in its action cache. Outputs are read after the sandbox's
+   pid namespace is gone, never through a symlink: an output that is a symlink, or a symlink in an
+   output directory, is returned as a symlink (its target as text), and an output under a
+   symlinked directory is missing.
 
 A lost server is retried with backoff. SIGTERM kills running actions and hands their leases back
 as UNAVAILABLE, which BuildGrid requeues at once. A killed worker's leases are requeued when its
