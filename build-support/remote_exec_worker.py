@@ -360,7 +360,6 @@ class BlobCache:
         self.uid = os.geteuid()
         self.verified: dict[str, tuple[int, ...]] = {}
         self.lock = threading.Lock()
-        self.replaced = 0  # copies found wrong and fetched again, for the log and tests
         os.makedirs(root, exist_ok=True)
 
     def path(self, digest: re_pb2.Digest, executable: bool) -> str:
@@ -390,8 +389,6 @@ class BlobCache:
                 good = False
         if not good:
             LOG.warning("blob cache: %s does not match its digest; fetching it again", path)
-            with self.lock:
-                self.replaced += 1
             return False
         with self.lock:
             self.verified[path] = key
