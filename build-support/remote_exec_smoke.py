@@ -10,11 +10,24 @@ It runs on BuildGrid's venv (it re-executes itself there) and checks, through Ex
   an output file and an output directory come back as they should;
 - an action over its timeout ends as DEADLINE_EXCEEDED.
 Each check prints one line; the exit code is the number of failed checks.
+
+    build-support/remote_exec_smoke.py ADDRESS --action < spec.json
+
+runs one Action described in JSON, names used as given (hostile ones too), and prints its
+ExecuteResponse as JSON, for the isolation tests (tests/integration/test_remote_exec_isolation.py):
+  in:  {"argv": [...], "env": {...}, "workdir": "", "output_files": [], "output_directories": [],
+        "output_paths": [], "timeout": 0, "root": TREE}
+       TREE = {"files": {NAME: TEXT}, "executables": {NAME: TEXT}, "dirs": {NAME: TREE},
+               "symlinks": {NAME: TARGET}}
+  out: {"status": "OK", "message": "", "exit_code": 0, "stdout": "", "stderr": "",
+        "files": {PATH: TEXT}, "symlinks": {PATH: TARGET}, "directories": {PATH: {REL: TEXT}},
+        "blobs": [each output blob's text], "in_cas": [the "probe_cas" texts the CAS has]}
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -49,6 +62,7 @@ def main() -> int:
     parser.add_argument("address", help="grpc://HOST:PORT, as `build-support/remote-exec address`")
     parser.add_argument("--instance", default="go-static")
     parser.add_argument("--sleep", type=float, help="only run `sleep SECONDS` and report timings")
+    parser.add_argument("--action", action="store_true", help="run the JSON Action on stdin")
     args = parser.parse_args()
 
     channel = grpc.insecure_channel(args.address.split("://", 1)[-1], options=CHANNEL_OPTIONS)
@@ -121,6 +135,10 @@ def main() -> int:
 
     def text(digest) -> str:
         return cas.read_blobs([digest])[digest.hash].decode()
+
+    if args.action:
+        print(json.dumps(run_spec(json.load(sys.stdin), cas, run, re_pb2, code_pb2, text)))
+        return 0
 
     salt = {"SMOKE_RUN": str(uuid.uuid4())}  # a fresh action on every run: no stale cache hit
     path = {"PATH": "/usr/bin:/bin"}
@@ -215,6 +233,85 @@ def main() -> int:
     )
     print("remote-exec smoke: " + ("all checks passed" if not failures else f"{failures} failed"))
     return failures
+
+
+def run_spec(spec: dict, cas, run, re_pb2, code_pb2, text) -> dict:
+    """One Action from its JSON description (see the module docstring), and what came back."""
+    from remote_exec_worker import Blob, digest_of, message_digest
+
+    blobs: list = []
+
+    def tree(node: dict):
+        directory = re_pb2.Directory()
+        for key, executable in (("files", False), ("executables", True)):
+            for name, data in sorted(node.get(key, {}).items()):
+                raw = data.encode()
+                blobs.append(Blob(digest_of(raw), data=raw))
+                directory.files.add(name=name, digest=digest_of(raw), is_executable=executable)
+        for name, sub in sorted(node.get("dirs", {}).items()):
+            directory.directories.add(name=name, digest=tree(sub))
+        for name, target in sorted(node.get("symlinks", {}).items()):
+            directory.symlinks.add(name=name, target=target)
+        digest, data = message_digest(directory)
+        blobs.append(Blob(digest, data=data))
+        return digest
+
+    env = {"ACTION_RUN": str(uuid.uuid4()), **spec.get("env", {})}  # never a cached result
+    command = re_pb2.Command(
+        arguments=spec["argv"],
+        environment_variables=[
+            re_pb2.Command.EnvironmentVariable(name=k, value=v) for k, v in sorted(env.items())
+        ],
+        output_files=spec.get("output_files", []),
+        output_directories=spec.get("output_directories", []),
+        output_paths=spec.get("output_paths", []),
+        working_directory=spec.get("workdir", ""),
+    )
+    command_digest, data = message_digest(command)
+    blobs.append(Blob(command_digest, data=data))
+    action = re_pb2.Action(command_digest=command_digest, input_root_digest=tree(spec["root"]))
+    if spec.get("timeout"):
+        action.timeout.FromSeconds(spec["timeout"])
+    action_digest, data = message_digest(action)
+    blobs.append(Blob(action_digest, data=data))
+    cas.upload(blobs)
+    response, _, _ = run(action_digest)
+    result = response.result
+
+    def read(digest) -> str:
+        return text(digest) if digest.hash else ""
+
+    def flatten(t, directory, prefix: str, into: dict) -> None:
+        children = {message_digest(c)[0].hash: c for c in t.children}
+        for f in directory.files:
+            into[prefix + f.name] = read(f.digest)
+        for s in directory.symlinks:
+            into[prefix + s.name] = "-> " + s.target
+        for d in directory.directories:
+            flatten(t, children[d.digest.hash], f"{prefix}{d.name}/", into)
+
+    directories = {}
+    for d in result.output_directories:
+        t = cas.read_message(d.tree_digest, re_pb2.Tree)
+        directories[d.path] = {}
+        flatten(t, t.root, "", directories[d.path])
+    files = {f.path: read(f.digest) for f in result.output_files}
+    symlinks = {s.path: s.target for s in (*result.output_symlinks, *result.output_file_symlinks)}
+    return {
+        "status": code_pb2.Code.Name(response.status.code),
+        "message": response.status.message,
+        "exit_code": result.exit_code,
+        "stdout": read(result.stdout_digest),
+        "stderr": read(result.stderr_digest),
+        "files": files,
+        "symlinks": symlinks,
+        "directories": directories,
+        "blobs": [*files.values(), *(v for d in directories.values() for v in d.values())],
+        # Which of these texts the CAS holds: a leak may be stored without being named.
+        "in_cas": [
+            t for t in spec.get("probe_cas", []) if not cas.find_missing([digest_of(t.encode())])
+        ],
+    }
 
 
 if __name__ == "__main__":

@@ -5,21 +5,36 @@ bb_worker, NativeLink) installs on the machines these tests run on. It has no au
 resource limits, no input-size limits and no cache eviction.
 
 It runs on BuildGrid's venv (build-support/remote-cache-requirements.txt), whose grpcio and
-generated protos it uses. One process is one bot and takes up to --capacity leases at once. For
-each lease it:
+generated protos it uses. One process is one bot and takes up to --capacity leases at once. It
+treats every Action as hostile. For each lease it:
 
-1. fetches the Action, the Command and the input root from the CAS. Files go through a local
-   mirror of the CAS (--blob-cache), owned by nobody and read-only, and are hardlinked into a
-   fresh directory, so an action can't write through to the mirror;
+1. checks the Command: the working directory and every output path must be relative, without
+   `..`. Then it fetches the input root from the CAS and checks every node name is one path
+   component (not empty, `.`, `..`, nor containing `/`), before writing anything. A refused
+   Action completes with INVALID_ARGUMENT naming the path. Files come from a local mirror of the
+   CAS (--blob-cache), shared by the host's workers: root's, read-only, each checked against its
+   digest before its first use and again whenever its inode, size, mtime, owner or mode changed
+   (a wrong copy is fetched again). They are hardlinked into a fresh directory, which belongs to
+   the action's user; directories for the outputs are made without following symlinks;
 2. runs the Command's argv under bubblewrap with exactly the Command's environment and working
-   directory. The root is its own: read-only /usr (with an empty /usr/local over it), /etc and the
-   usrmerge links, a tmpfs /tmp, /proc, /dev, the input root read-write at /execroot, and this
-   worker's append-only caches dir (--named-caches) at --named-caches-mount. Nothing else of the
-   host is there (not /work, /root, /opt, /usr/local or the host's /tmp), unless --ro-bind adds
-   it. The network is shared, because `go mod download` needs it. All capabilities are dropped;
+   directory, as uid/gid 65534 (nobody) when the worker is root, in a user namespace, with all
+   capabilities dropped. The root is its own: read-only /usr (with an empty /usr/local over it)
+   and the usrmerge links, only the parts of /etc that go, zig, gcc and TLS read (ETC_ENTRIES)
+   plus a generated passwd and group, a tmpfs /tmp, /proc, /dev, the input root read-write at
+   /execroot, and this worker's append-only caches dir (--named-caches) at --named-caches-mount.
+   Nothing else of the host is there (not /work, /root, /opt, /usr/local, /etc/shadow or the
+   host's /tmp), unless --ro-bind adds it. It has no network: a network namespace with only
+   loopback. A Command whose environment carries NETWORK_MARKER (go_static sets it on `go list`
+   and the module downloads; Pants 2.17 can't send platform properties per process) gets a
+   network through slirp4netns with --disable-host-loopback: it reaches the internet, not the
+   host's 127.0.0.1 (BuildGrid, PostgreSQL, a local registry). A host service that listens on
+   another of the host's addresses is reachable from those steps;
 3. honours the Action's timeout (DEADLINE_EXCEEDED), uploads stdout, stderr and the outputs
    (output_paths, or output_files and output_directories) and completes the lease with an
-   ActionResult. BuildGrid stores it in its action cache.
+   ActionResult, which BuildGrid stores in its action cache. Outputs are read after the sandbox's
+   pid namespace is gone, never through a symlink: an output that is a symlink, or a symlink in an
+   output directory, is returned as a symlink (its target as text), and an output under a
+   symlinked directory is missing.
 
 A lost server is retried with backoff. SIGTERM kills running actions and hands their leases back
 as UNAVAILABLE, which BuildGrid requeues at once. A killed worker's leases are requeued when its
@@ -30,11 +45,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import logging
 import os
 import platform
+import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -58,7 +76,31 @@ from buildgrid._protos.google.rpc import code_pb2, error_details_pb2, status_pb2
 LOG = logging.getLogger("remote-exec-worker")
 
 SANDBOX_ROOT = "/execroot"
-NOBODY = 65534
+NOBODY = 65534  # the uid and gid actions run as, when the worker is root
+# A Command whose environment has this (set by go_static on `go list` and the module downloads)
+# gets a network of its own, through slirp4netns, that can't reach the host's loopback.
+NETWORK_MARKER = ("__GO_STATIC_NETWORK", "1")
+# What of the host's /etc an action sees: what go, zig, gcc and the download steps read (TLS
+# roots, name resolution, the dynamic loader's cache, Debian's alternatives links). No shadow,
+# no ssh or registry credentials, no service configuration. passwd and group are generated.
+ETC_ENTRIES = (
+    "alternatives",
+    "ca-certificates",
+    "ca-certificates.conf",
+    "gai.conf",
+    "host.conf",
+    "hosts",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "nsswitch.conf",
+    "protocols",
+    "services",
+    "ssl",
+)
+# slirp4netns' DNS forwarder, which the sandbox reaches on its own network.
+SLIRP_RESOLV_CONF = "nameserver 10.0.2.3\n"
 CHUNK = 1024 * 1024  # ByteStream chunk, and the largest blob sent in a batch
 BATCH_BYTES = 3 * 1024 * 1024  # BuildGrid refuses batches over 4 MiB - 1 KiB
 BATCH_COUNT = 500
@@ -81,9 +123,18 @@ def digest_of(data: bytes) -> re_pb2.Digest:
     return re_pb2.Digest(hash=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
 
 
+def open_nofollow(path: str):
+    """The regular file at path, never through a symlink in its last component."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path} is not a regular file")
+    return os.fdopen(fd, "rb")
+
+
 def digest_of_file(path: str) -> re_pb2.Digest:
     h, size = hashlib.sha256(), 0
-    with open(path, "rb") as f:
+    with open_nofollow(path) as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
             size += len(chunk)
@@ -93,6 +144,58 @@ def digest_of_file(path: str) -> re_pb2.Digest:
 def message_digest(message) -> tuple[re_pb2.Digest, bytes]:
     data = message.SerializeToString(deterministic=True)
     return digest_of(data), data
+
+
+class InvalidAction(Exception):
+    """The Action can't be run as given (a path that leaves the execroot): INVALID_ARGUMENT."""
+
+
+def check_node_name(name: str, where: str) -> None:
+    """A Directory node's name is one path component (REAPI), nothing that leaves its parent."""
+    if name in ("", ".", "..") or "/" in name or "\0" in name:
+        raise InvalidAction(
+            f"input root: {where}: node name {name!r} is not a single path component"
+        )
+
+
+def check_relative_path(path: str, what: str, empty_ok: bool = False) -> None:
+    """An output path or working directory: relative, inside the execroot, no `..`."""
+    parts = path.split("/")
+    if (
+        (not path and not empty_ok)
+        or path.startswith("/")
+        or "\0" in path
+        or ".." in parts
+        or (path and any(p in ("", ".") for p in parts[:-1]))
+    ):
+        raise InvalidAction(f"{what} {path!r} must be a relative path inside the execroot")
+
+
+def walk_dirs(root: str, rel: str, create: bool, owner: int | None = None) -> str | None:
+    """root/rel, whose every component is a real directory (never a symlink), made if create.
+
+    None if a component is missing (and not create) or isn't a directory. InvalidAction if
+    create meets a symlink or a file: the path would lead out of the execroot or through a file.
+    """
+    path = root
+    for part in [p for p in rel.split("/") if p not in ("", ".")]:
+        path = os.path.join(path, part)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            if not create:
+                return None
+            os.mkdir(path)
+            if owner is not None:
+                os.chown(path, owner, owner)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            if create:
+                raise InvalidAction(
+                    f"{rel!r} passes through {path[len(root) + 1 :]!r}, not a directory"
+                )
+            return None
+    return path
 
 
 class MissingBlobs(Exception):
@@ -115,7 +218,7 @@ class Blob:
                 yield self.data[i : i + CHUNK]
             return
         assert self.path is not None
-        with open(self.path, "rb") as f:
+        with open_nofollow(self.path) as f:
             while chunk := f.read(CHUNK):
                 yield chunk
 
@@ -241,25 +344,59 @@ def _batches(digests: list[re_pb2.Digest]) -> Iterator[list[re_pb2.Digest]]:
 
 
 class BlobCache:
-    """A local mirror of CAS files, hardlinked into sandboxes.
+    """A local mirror of CAS files, hardlinked into sandboxes, shared by the workers of a host.
 
-    As root, files belong to nobody and are read-only. The sandbox (whose root maps to this
-    worker's root, without capabilities) then can neither write nor chmod them, only unlink its
-    own links. Not as root, files are copied instead.
+    Files belong to the worker's user (root) and are read-only; actions run as nobody, so they can
+    neither write nor chmod them, only unlink their own links. Not as root, files are copied. A
+    file is checked against its digest (sha256 and size) before its first use by this process, and
+    again whenever its inode, size, mtime, owner or mode changed since: a tampered or truncated
+    copy is fetched again from the CAS, never handed to an action.
     """
 
     def __init__(self, root: str, cas: Cas):
         self.root = root
         self.cas = cas
         self.link = os.geteuid() == 0
+        self.uid = os.geteuid()
+        self.verified: dict[str, tuple[int, ...]] = {}
+        self.lock = threading.Lock()
         os.makedirs(root, exist_ok=True)
 
     def path(self, digest: re_pb2.Digest, executable: bool) -> str:
         return os.path.join(self.root, digest.hash[:2], digest.hash + ("-x" if executable else ""))
 
+    def _good(self, digest: re_pb2.Digest, executable: bool) -> bool:
+        path = self.path(digest, executable)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return False
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_uid, st.st_mode)
+        with self.lock:
+            if self.verified.get(path) == key:
+                return True
+        mode = 0o555 if executable else 0o444
+        good = (
+            stat.S_ISREG(st.st_mode)
+            and stat.S_IMODE(st.st_mode) == mode
+            and st.st_uid == self.uid
+            and st.st_size == digest.size_bytes
+        )
+        if good:
+            try:
+                good = digest_of_file(path) == digest
+            except OSError:
+                good = False
+        if not good:
+            LOG.warning("blob cache: %s does not match its digest; fetching it again", path)
+            return False
+        with self.lock:
+            self.verified[path] = key
+        return True
+
     def ensure(self, files: Iterable[tuple[re_pb2.Digest, bool]]) -> None:
         wanted = {(d.hash, x): d for d, x in files}
-        absent = {k: d for k, d in wanted.items() if not os.path.exists(self.path(d, k[1]))}
+        absent = {k: d for k, d in wanted.items() if not self._good(d, k[1])}
         by_hash = {d.hash: d for d in absent.values()}
         small = [d for d in by_hash.values() if d.size_bytes <= CHUNK]
         for batch in _batches(small):
@@ -282,10 +419,20 @@ class BlobCache:
         try:
             with os.fdopen(fd, "wb") as f:
                 write(f)
+            if digest_of_file(tmp) != digest:  # the CAS, or the wire, gave other bytes
+                raise RuntimeError(f"the CAS returned other bytes for {digest.hash}")
             os.chmod(tmp, 0o555 if executable else 0o444)
-            if self.link:
-                os.chown(tmp, NOBODY, NOBODY)
             os.replace(tmp, final)
+            st = os.lstat(final)
+            with self.lock:
+                self.verified[final] = (
+                    st.st_dev,
+                    st.st_ino,
+                    st.st_size,
+                    st.st_mtime_ns,
+                    st.st_uid,
+                    st.st_mode,
+                )
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -309,8 +456,12 @@ _DIRECTORIES: dict[str, re_pb2.Directory] = {}
 _MAX_DIRECTORIES = 500_000
 
 
-def materialize(cas: Cas, cache: BlobCache, root_digest: re_pb2.Digest, dest: str) -> None:
-    """Writes the input root into dest (which exists): directories, files, symlinks."""
+def materialize(
+    cas: Cas, cache: BlobCache, root_digest: re_pb2.Digest, dest: str, owner: int | None = None
+) -> None:
+    """Writes the input root into dest (which exists): directories (owned by owner), files,
+    symlinks. InvalidAction, before anything is written, if a node's name is not a single path
+    component, appears twice in a directory, or a directory contains itself."""
     if len(_DIRECTORIES) > _MAX_DIRECTORIES:
         _DIRECTORIES.clear()
     directories: dict[str, re_pb2.Directory] = {}
@@ -322,17 +473,26 @@ def materialize(cas: Cas, cache: BlobCache, root_digest: re_pb2.Digest, dest: st
         for h, data in blobs.items():
             directory = re_pb2.Directory()
             directory.ParseFromString(data)
-            known[h] = _DIRECTORIES[h] = directory
+            known[h] = directory
         level = []
         for h, directory in known.items():
-            directories[h] = directory
+            names = [
+                n.name for n in (*directory.files, *directory.directories, *directory.symlinks)
+            ]
+            for name in names:
+                check_node_name(name, f"directory {h}")
+            if len(set(names)) != len(names):
+                raise InvalidAction(f"input root: directory {h} names a node twice")
+            _DIRECTORIES[h] = directories[h] = directory
             level.extend(node.digest for node in directory.directories)
     files: list[tuple[re_pb2.Digest, bool]] = []
     for directory in directories.values():
         files.extend((f.digest, f.is_executable) for f in directory.files)
     cache.ensure(files)
 
-    def write(directory: re_pb2.Directory, path: str) -> None:
+    def write(directory: re_pb2.Directory, path: str, depth: int) -> None:
+        if depth > 256:  # a Directory can't contain itself by digest, but a hostile CAS can lie
+            raise InvalidAction("input root: directories nested over 256 deep")
         for f in directory.files:
             cache.place(f.digest, f.is_executable, os.path.join(path, f.name))
         for s in directory.symlinks:
@@ -340,9 +500,11 @@ def materialize(cas: Cas, cache: BlobCache, root_digest: re_pb2.Digest, dest: st
         for d in directory.directories:
             sub = os.path.join(path, d.name)
             os.mkdir(sub)
-            write(directories[d.digest.hash], sub)
+            if owner is not None:
+                os.chown(sub, owner, owner)
+            write(directories[d.digest.hash], sub, depth + 1)
 
-    write(directories[root_digest.hash], dest)
+    write(directories[root_digest.hash], dest, 0)
 
 
 class Outputs:
@@ -354,7 +516,7 @@ class Outputs:
     def file(self, path: str) -> tuple[re_pb2.Digest, bool]:
         digest = digest_of_file(path)
         self.blobs.append(Blob(digest, path=path))
-        return digest, bool(os.stat(path).st_mode & 0o100)
+        return digest, bool(os.lstat(path).st_mode & 0o100)
 
     def directory(self, path: str) -> re_pb2.Digest:
         """A Tree of the directory; returns the Tree's digest."""
@@ -366,17 +528,19 @@ class Outputs:
         return digest
 
     def _directory(self, path: str, children: dict[str, re_pb2.Directory]) -> re_pb2.Directory:
+        # Never followed: a symlink is recorded as one, whatever it points at; fifos, sockets
+        # and devices are left out.
         directory = re_pb2.Directory()
         for entry in sorted(os.scandir(path), key=lambda e: e.name):
             if entry.is_symlink():
                 directory.symlinks.add(name=entry.name, target=os.readlink(entry.path))
-            elif entry.is_dir():
+            elif entry.is_dir(follow_symlinks=False):
                 sub = self._directory(entry.path, children)
                 digest, data = message_digest(sub)
                 children[digest.hash] = sub
                 self.blobs.append(Blob(digest, data=data))
                 directory.directories.add(name=entry.name, digest=digest)
-            elif entry.is_file():
+            elif entry.is_file(follow_symlinks=False):
                 digest, executable = self.file(entry.path)
                 directory.files.add(name=entry.name, digest=digest, is_executable=executable)
         return directory
@@ -384,29 +548,144 @@ class Outputs:
 
 @dataclass
 class Sandbox:
-    """How actions are run: bubblewrap around an input root."""
+    """How actions are run: bubblewrap around an input root, as nobody, without the network
+    unless the Command carries NETWORK_MARKER (then with slirp4netns' own network)."""
 
     bwrap: str
     named_caches: str | None
     named_caches_mount: str | None
+    etc_dir: str  # the generated passwd, group and resolv.conf
     ro_binds: list[tuple[str, str]] = field(default_factory=list)
+    run_as: int | None = None  # NOBODY when the worker is root
+    slirp4netns: str | None = None
 
-    def argv(self, root: str, working_directory: str, argv: list[str]) -> list[str]:
-        args = [self.bwrap, "--unshare-all", "--share-net", "--die-with-parent", "--new-session"]
+    def argv(self, root: str, working_directory: str, argv: list[str], network: bool) -> list[str]:
+        args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
         args += ["--cap-drop", "ALL", "--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local"]
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             if os.path.islink(top):
                 args += ["--symlink", os.readlink(top), top]
             elif os.path.isdir(top):
                 args += ["--ro-bind", top, top]
-        args += ["--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev"]
+        for name in ETC_ENTRIES:
+            if os.path.lexists(os.path.join("/etc", name)):
+                args += ["--ro-bind", os.path.join("/etc", name), os.path.join("/etc", name)]
+        for name in ("passwd", "group"):
+            args += ["--ro-bind", os.path.join(self.etc_dir, name), os.path.join("/etc", name)]
+        if network:
+            args += ["--ro-bind", os.path.join(self.etc_dir, "resolv.conf"), "/etc/resolv.conf"]
+        args += ["--proc", "/proc", "--dev", "/dev"]
         args += ["--tmpfs", "/tmp", "--bind", root, SANDBOX_ROOT]
         if self.named_caches and self.named_caches_mount:
             args += ["--bind", self.named_caches, self.named_caches_mount]
         for source, dest in self.ro_binds:
             args += ["--ro-bind", source, dest]
-        args += ["--chdir", os.path.join(SANDBOX_ROOT, working_directory), "--", *argv]
+        args += ["--chdir", os.path.join(SANDBOX_ROOT, working_directory)]
         return args
+
+    def start(self, root, working_directory, argv, env, network, **popen) -> Running:
+        """Starts argv in the sandbox; with network, holds it until slirp4netns is ready."""
+        args = self.argv(root, working_directory, argv, network)
+        if self.run_as is not None:
+            popen.update(user=self.run_as, group=self.run_as, extra_groups=[])
+        if not network:
+            return Running(subprocess.Popen([*args, "--", *argv], env=env, **popen))
+        if self.slirp4netns is None:
+            raise RuntimeError("an action asks for the network, and slirp4netns is not installed")
+        info_r, info_w = os.pipe()
+        block_r, block_w = os.pipe()
+        args += ["--info-fd", str(info_w), "--block-fd", str(block_r), "--", *argv]
+        try:
+            proc = subprocess.Popen(args, env=env, pass_fds=(info_w, block_r), **popen)
+        finally:
+            os.close(info_w)
+            os.close(block_r)
+        running = Running(proc)
+        try:
+            info = _read_json(info_r, timeout=30)
+            pid = int(info["child-pid"])
+            ready_r, ready_w = os.pipe()
+            log = tempfile.TemporaryFile()
+            try:
+                # --disable-host-loopback: 10.0.2.2 doesn't lead to the host's 127.0.0.1, where
+                # BuildGrid (no auth), the registry and PostgreSQL listen.
+                running.slirp = subprocess.Popen(
+                    [
+                        self.slirp4netns,
+                        "--configure",
+                        "--mtu=65520",
+                        "--disable-host-loopback",
+                        f"--userns-path=/proc/{pid}/ns/user",
+                        f"--ready-fd={ready_w}",
+                        str(pid),
+                        "tap0",
+                    ],
+                    pass_fds=(ready_w,),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
+            finally:
+                os.close(ready_w)
+                log.close()  # slirp4netns keeps its own descriptor
+            ready = _read_some(ready_r, timeout=30)
+            os.close(ready_r)
+            if not ready:
+                running.stop()
+                why = "see the worker's log"
+                raise RuntimeError(f"slirp4netns did not start: {why}")
+            os.write(block_w, b"1")
+        except BaseException:
+            running.stop()
+            raise
+        finally:
+            os.close(info_r)
+            os.close(block_w)
+        return running
+
+
+def _read_some(fd: int, timeout: float) -> bytes:
+    ready, _, _ = select.select([fd], [], [], timeout)
+    return os.read(fd, 4096) if ready else b""
+
+
+def _read_json(fd: int, timeout: float) -> dict:
+    """bubblewrap's --info-fd document."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        chunk = _read_some(fd, max(0.0, deadline - time.monotonic()))
+        if not chunk:
+            break
+        data += chunk
+        try:
+            return json.loads(data)
+        except ValueError:
+            continue
+    raise RuntimeError(f"bubblewrap did not say where its sandbox runs: {data[:200]!r}")
+
+
+@dataclass
+class Running:
+    """A sandboxed action, and the slirp4netns that gives it a network."""
+
+    proc: subprocess.Popen
+    slirp: subprocess.Popen | None = None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.end_network()
+
+    def end_network(self) -> None:
+        if self.slirp is not None and self.slirp.poll() is None:
+            self.slirp.terminate()
+            try:
+                self.slirp.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.slirp.kill()
+                self.slirp.wait()
 
 
 class Cancelled(Exception):
@@ -455,17 +734,30 @@ class Executor:
             action = self.cas.read_message(action_digest, re_pb2.Action)
         command = self.cas.read_message(action.command_digest, re_pb2.Command)
         self._log_platform(command, action)
+        check_relative_path(command.working_directory, "working_directory", empty_ok=True)
+        for name in self._outputs(command):
+            check_relative_path(name, "output path")
+        owner = self.sandbox.run_as
         scratch = tempfile.mkdtemp(prefix="action-", dir=self.work_dir)
         try:
             root = os.path.join(scratch, "root")
             os.mkdir(root)
+            if owner is not None:
+                os.chown(scratch, owner, owner)
+                os.chown(root, owner, owner)
             meta.input_fetch_start_timestamp.GetCurrentTime()
-            materialize(self.cas, self.cache, action.input_root_digest, root)
+            materialize(self.cas, self.cache, action.input_root_digest, root, owner)
             meta.input_fetch_completed_timestamp.GetCurrentTime()
             return self._execute(job, action, command, root, scratch, meta)
         finally:
             if not self.keep_sandboxes:
                 shutil.rmtree(scratch, ignore_errors=True)
+
+    @staticmethod
+    def _outputs(command: re_pb2.Command) -> list[str]:
+        if command.output_paths:
+            return list(command.output_paths)
+        return [*command.output_files, *command.output_directories]
 
     def _log_platform(self, command: re_pb2.Command, action: re_pb2.Action) -> None:
         platform_ = action.platform if action.HasField("platform") else command.platform
@@ -475,46 +767,55 @@ class Executor:
             LOG.info("platform properties of this action: %s", dict(key) or "none")
 
     def _execute(self, job, action, command, root, scratch, meta):
-        workdir = os.path.normpath(os.path.join(root, command.working_directory))
-        os.makedirs(workdir, exist_ok=True)
-        if command.output_paths:
-            outputs = list(command.output_paths)
-        else:
-            outputs = [*command.output_files, *command.output_directories]
-        for output in outputs:
-            os.makedirs(os.path.dirname(os.path.join(workdir, output)), exist_ok=True)
+        owner = self.sandbox.run_as
+        # Made without following a symlink of the input root: one must not lead mkdir out.
+        walk_dirs(root, command.working_directory, create=True, owner=owner)
+        for output in self._outputs(command):
+            rel = os.path.dirname(os.path.join(command.working_directory, output.rstrip("/")))
+            walk_dirs(root, rel, create=True, owner=owner)
         env = {v.name: v.value for v in command.environment_variables}
-        argv = self.sandbox.argv(root, command.working_directory, list(command.arguments))
+        network = env.get(NETWORK_MARKER[0]) == NETWORK_MARKER[1]
         timeout = action.timeout.ToTimedelta().total_seconds() if action.HasField("timeout") else 0
         stdout_path, stderr_path = os.path.join(scratch, "stdout"), os.path.join(scratch, "stderr")
         LOG.info(
-            "running %s (env: %s; workdir %r)",
+            "running %s (env: %s; workdir %r; %s)",
             " ".join(command.arguments)[:300],
             " ".join(sorted(env)),
             command.working_directory,
+            "network" if network else "no network",
         )
         meta.execution_start_timestamp.GetCurrentTime()
         started = time.monotonic()
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(
-                argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=scratch
+            running = self.sandbox.start(
+                root,
+                command.working_directory,
+                list(command.arguments),
+                env,
+                network,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=scratch,
             )
+            proc = running.proc
             timed_out = False
-            while True:
-                try:
-                    proc.wait(timeout=0.05)  # polls from 0.5 ms up: a quick action ends quickly
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                if job.cancel.is_set():
-                    proc.kill()
-                    proc.wait()
-                    raise Cancelled()
-                if timeout and time.monotonic() - started > timeout:
-                    proc.kill()
-                    proc.wait()
-                    timed_out = True
-                    break
+            try:
+                while True:
+                    try:
+                        proc.wait(timeout=0.05)  # polls from 0.5 ms up: a quick action ends quickly
+                        break
+                    except subprocess.TimeoutExpired:
+                        pass
+                    if job.cancel.is_set():
+                        running.stop()
+                        raise Cancelled()
+                    if timeout and time.monotonic() - started > timeout:
+                        running.stop()
+                        timed_out = True
+                        break
+            finally:
+                running.stop()
         meta.execution_completed_timestamp.GetCurrentTime()
         LOG.info("exit code %s after %.2f s", proc.returncode, time.monotonic() - started)
         meta.output_upload_start_timestamp.GetCurrentTime()
@@ -523,7 +824,9 @@ class Executor:
         result.stdout_digest.CopyFrom(collected.file(stdout_path)[0])
         result.stderr_digest.CopyFrom(collected.file(stderr_path)[0])
         if not timed_out:
-            self._collect(command, workdir, collected, result)
+            # The sandbox's pid namespace is gone with it: nothing of the action still runs to
+            # swap a path between the checks and the reads.
+            self._collect(command, root, command.working_directory, collected, result)
         self.cas.upload(collected.blobs)
         meta.output_upload_completed_timestamp.GetCurrentTime()
         meta.worker_completed_timestamp.GetCurrentTime()
@@ -533,34 +836,50 @@ class Executor:
             return status_pb2.Status(code=code_pb2.DEADLINE_EXCEEDED, message=message), result
         return status_pb2.Status(code=code_pb2.OK), result
 
-    def _collect(self, command, workdir, collected: Outputs, result) -> None:
-        def add_file(name: str, path: str) -> None:
-            digest, executable = collected.file(path)
-            result.output_files.add(path=name, digest=digest, is_executable=executable)
+    def _collect(self, command, root, working_directory, collected: Outputs, result) -> None:
+        """The outputs, read on the host without following a symlink: one is recorded as an
+        OutputSymlink (its target as text), never read through."""
 
-        def add_directory(name: str, path: str) -> None:
-            result.output_directories.add(path=name, tree_digest=collected.directory(path))
+        def find(name: str) -> tuple[str, os.stat_result] | None:
+            rel = os.path.join(working_directory, name).rstrip("/")
+            parent = walk_dirs(root, os.path.dirname(rel), create=False)
+            if parent is None:
+                return None
+            path = os.path.join(parent, os.path.basename(rel))
+            try:
+                return path, os.lstat(path)
+            except FileNotFoundError:
+                return None
+
+        def add(name: str, want_dir: bool | None) -> None:
+            found = find(name)
+            if found is None:
+                return
+            path, st = found
+            if stat.S_ISLNK(st.st_mode):
+                target = os.readlink(path)
+                result.output_symlinks.add(path=name, target=target)
+                # REAPI 2.0 clients (Pants 2.17) read these.
+                if want_dir is True:
+                    result.output_directory_symlinks.add(path=name, target=target)
+                elif want_dir is False:
+                    result.output_file_symlinks.add(path=name, target=target)
+            elif stat.S_ISDIR(st.st_mode) and want_dir is not False:
+                result.output_directories.add(path=name, tree_digest=collected.directory(path))
+            elif stat.S_ISREG(st.st_mode) and not want_dir:
+                digest, executable = collected.file(path)
+                result.output_files.add(path=name, digest=digest, is_executable=executable)
 
         if command.output_paths:
             for name in command.output_paths:
-                path = os.path.join(workdir, name)
-                if os.path.islink(path):
-                    result.output_symlinks.add(path=name, target=os.readlink(path))
-                elif os.path.isdir(path):
-                    add_directory(name, path)
-                elif os.path.isfile(path):
-                    add_file(name, path)
+                add(name, None)
             return
-        # Pants 2.17 sends output_files and output_directories. An output file that is a
-        # symlink is followed; a missing output is not an error.
+        # Pants 2.17 sends output_files and output_directories. A missing output is not an
+        # error: the client decides.
         for name in command.output_files:
-            path = os.path.join(workdir, name)
-            if os.path.isfile(path):
-                add_file(name, path)
+            add(name, False)
         for name in command.output_directories:
-            path = os.path.join(workdir, name)
-            if os.path.isdir(path):
-                add_directory(name, path)
+            add(name, True)
 
 
 class Backoff:
@@ -711,6 +1030,9 @@ class Bot:
             status, result = self.executor.run(job)
         except Cancelled:
             return
+        except InvalidAction as e:
+            LOG.warning("lease %s: refused: %s", job.lease.id, e)
+            status, result = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(e)), None
         except MissingBlobs as e:
             LOG.warning("lease %s: inputs missing from the CAS: %s", job.lease.id, e)
             failure = error_details_pb2.PreconditionFailure()
@@ -783,16 +1105,50 @@ def check_sandbox(sandbox: Sandbox, scratch: str) -> None:
     """Fails at start, with bwrap's own words, where bubblewrap can't make a sandbox."""
     root = tempfile.mkdtemp(prefix="check-", dir=scratch)
     try:
-        argv = sandbox.argv(root, "", ["/bin/sh", "-c", "test -d /usr/bin && test -w ."])
-        proc = subprocess.run(argv, env={}, capture_output=True, text=True)
-        if proc.returncode != 0:
+        if sandbox.run_as is not None:
+            os.chown(root, sandbox.run_as, sandbox.run_as)
+        script = "test -d /usr/bin && test -w . && ! test -e /etc/shadow"
+        if sandbox.run_as is not None:
+            script += f' && test "$(id -u)" = {sandbox.run_as}'
+        argv = ["/bin/sh", "-c", script]
+        running = sandbox.start(
+            root, "", argv, {}, False, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        out, err = running.proc.communicate()
+        if running.proc.returncode != 0:
             why = (
-                proc.stderr.strip()
-                or f"`sh -c 'test -d /usr/bin && test -w .'` exited {proc.returncode}"
+                err.decode(errors="replace").strip()
+                or f"`sh -c '{script}'` exited {running.proc.returncode}"
             )
-            sys.exit(f"bubblewrap can't run actions here: {why}\n(argv: {' '.join(argv)})")
+            argv_text = " ".join(sandbox.argv(root, "", argv, False))
+            sys.exit(f"bubblewrap can't run actions here: {why}\n(argv: {argv_text})")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def make_etc(path: str, run_as: int | None) -> None:
+    """The sandbox's passwd and group (root and the action's user only), and the resolv.conf of
+    a sandbox with a network."""
+    os.makedirs(path, exist_ok=True)
+    uid = run_as if run_as is not None else os.geteuid()
+    files = {
+        "passwd": f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+        f"nobody:x:{uid}:{uid}:nobody:/nonexistent:/usr/sbin/nologin\n",
+        "group": f"root:x:0:\nnogroup:x:{uid}:\n",
+        "resolv.conf": SLIRP_RESOLV_CONF,
+    }
+    for name, text in files.items():
+        with open(os.path.join(path, name), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(path, name), 0o644)
+
+
+def hand_over(path: str, uid: int) -> None:
+    """Makes path and everything under it the action user's (caches left by a root worker)."""
+    for top, dirs, files in os.walk(path):
+        for name in [top, *(os.path.join(top, n) for n in dirs + files)]:
+            if os.lstat(name).st_uid != uid:
+                os.lchown(name, uid, uid)
 
 
 def default_isa() -> str:
@@ -838,11 +1194,27 @@ def main(argv: list[str] | None = None) -> None:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         sys.exit("bwrap is not installed (Debian: apt-get install bubblewrap)")
+    # As root, actions run as nobody; not as root, as this user.
+    run_as = NOBODY if os.geteuid() == 0 else None
     os.makedirs(args.work_dir, exist_ok=True)
     if args.named_caches:
         os.makedirs(args.named_caches, exist_ok=True)
+        if run_as is not None:
+            hand_over(args.named_caches, run_as)
+    etc_dir = os.path.join(args.work_dir, ".etc")
+    make_etc(etc_dir, run_as)
     ro_binds = [(b.split(":", 1)[0], b.split(":", 1)[-1]) for b in args.ro_bind]
-    sandbox = Sandbox(bwrap, args.named_caches, args.named_caches_mount, ro_binds)
+    sandbox = Sandbox(
+        bwrap,
+        args.named_caches,
+        args.named_caches_mount,
+        etc_dir,
+        ro_binds,
+        run_as=run_as,
+        slirp4netns=shutil.which("slirp4netns"),
+    )
+    if sandbox.slirp4netns is None:
+        LOG.warning("slirp4netns is not installed: actions that download will fail")
     check_sandbox(sandbox, args.work_dir)
     target = args.server.split("://", 1)[-1]
     channel = grpc.insecure_channel(target, options=CHANNEL_OPTIONS)

@@ -310,6 +310,10 @@ def _process_env(
         # Absolute, so the wrapper sets it inside the sandbox.
         del env["GOWORK"]
         wrapper_env = {**wrapper_env, "__GO_STATIC_GOWORK": request.go_work}
+    if request.network and not request.offline:
+        # Marks a step that downloads, for executors that give only those the network
+        # (build-support/remote_exec_worker.py).
+        wrapper_env = {**wrapper_env, "__GO_STATIC_NETWORK": "1"}
     env.update(
         {
             "__GO_STATIC_MODULE_ROOT": request.module_root,
