@@ -240,6 +240,17 @@ def test_report_table_files_and_baseline(rule_runner: RuleRunner) -> None:
     bad = run(rule_runner, GoStaticReport, "--baseline=reports/missing.json", "r::")
     assert bad.exit_code == 2 and "can't use reports/missing.json" in bad.stderr
 
+    # An output path under a regular file can't be written: exit 2 with the fix, no traceback,
+    # and no half-written report left behind.
+    (root / "blocked").write_text("a file, not a directory\n")
+    unwritable = run(rule_runner, GoStaticReport, "--output-file=blocked/linkage.md", "r::")
+    assert unwritable.exit_code == 2
+    assert "[go-static-report].output_file: can't write the report to blocked/linkage.md" in (
+        unwritable.stderr
+    )
+    assert "Fix: point it at a writable path" in unwritable.stderr
+    assert "Traceback" not in unwritable.stderr
+
 
 def test_report_exits_nonzero_on_policy_failure(rule_runner: RuleRunner) -> None:
     result = run(

@@ -67,6 +67,17 @@ def _resolve(path: str, build_root: str) -> Path:
     return Path(path if os.path.isabs(path) else os.path.join(build_root, path))
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """Write `path` whole or not at all: a reader (or a failed run) never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        part.write_text(text)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 @goal_rule
 async def go_static_report(
     console: Console, targets: Targets, subsystem: GoStaticReportSubsystem, build_root: BuildRoot
@@ -111,9 +122,18 @@ async def go_static_report(
             )
             console.print_stderr(problem.render("[go-static-report].output_file"))
             return GoStaticReport(exit_code=2)
-        markdown_path.parent.mkdir(parents=True, exist_ok=True)
-        markdown_path.write_text(render(markdown=True) + "\n")
-        json_path.write_text(to_json(rows))
+        try:
+            _write_whole(markdown_path, render(markdown=True) + "\n")
+            _write_whole(json_path, to_json(rows))
+        except OSError as e:
+            problem = Problem(
+                f"can't write the report to {subsystem.output_file}: {e.strerror or e}",
+                "The Markdown and the JSON beside it (the next run's baseline) would be missing.",
+                "point it at a writable path inside or outside the build root, e.g. "
+                "dist/linkage.md.",
+            )
+            console.print_stderr(problem.render("[go-static-report].output_file"))
+            return GoStaticReport(exit_code=2)
         console.print_stderr(f"Wrote {markdown_path} and {json_path}")
     return GoStaticReport(exit_code=1 if failures else 0)
 

@@ -45,6 +45,7 @@ from go_static.core.mode.toolchains import CCompiler, GoSdk
 from go_static.core.names import ZIG
 from go_static.rules.toolchain import (
     GO,
+    GO_IDENTITY_IN_GOROOT,
     ZIG_TOOL,
     DownloadedToolchain,
     DownloadedToolchainRequest,
@@ -120,6 +121,19 @@ exec "$GOROOT/bin/go" "$@"
 # content and never changes, so no checkout's venv (which another job may delete or rebuild) is
 # in use while it builds. A system compiler's dir (/usr/bin) is linked instead.
 _INSTALL = _COPY_ONCE + '; copy_once "$1" "$2" "$3"'
+# The SDK's entry is shared by every job on the machine, so its name is not trusted: each session
+# hashes it as its fingerprint was hashed ($4), and an entry that differs (another job's half
+# delete, a tampered compiler) is moved aside and copied again.
+_VERIFIED_INSTALL = (
+    _COPY_ONCE
+    + '; matches() { [ "$(cd "$2/$3" 2>/dev/null && /bin/sh -c "$5" 2>/dev/null | sha256sum '
+    + '| cut -d" " -f1)" = "$4" ]; }'
+    + '; if [ -d "$2/$3" ] && ! matches "$@"; then bad="$2/.$3.bad.$$"; '
+    + 'mv -T "$2/$3" "$bad" && rm -rf "$bad"; fi'
+    + '; copy_once "$1" "$2" "$3" && matches "$@" || { echo "go_static: $2/$3, a copy of $1, '
+    + "does not match the fingerprint $4 the SDK had when found: it changed while being copied, "
+    + 'or the source did. Run again; if it persists, reinstall the SDK at $1." >&2; exit 1; }'
+)
 _LINK = '/bin/ln -sfn "$1" "$2/.$3.$$" && /bin/mv -Tf "$2/.$3.$$" "$2/$3"'
 # With a remote cache, wait this long for its answer before running `go` locally.
 REMOTE_CACHE_SPECULATION_DELAY_MS = 5_000
@@ -197,6 +211,10 @@ class ToolchainLinkRequest:
     name: str  # by release and content: the same in every checkout and on every machine
     target: str  # where this machine has it
     copy: bool  # a copy (wheel toolchains), or a symlink (a system compiler's dir)
+    # For a copy: its expected fingerprint, and the shell command, run in the copy, that prints
+    # what the fingerprint hashes. Empty: the copy is trusted once present.
+    fingerprint: str = ""
+    identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,12 +227,19 @@ class ToolchainLink:
 @rule(desc="Link a toolchain into the go_static toolchains cache", level=LogLevel.DEBUG)
 async def link_toolchain(request: ToolchainLinkRequest) -> ToolchainLink:
     # Every session, and cheap once the entry exists.
-    script = _INSTALL if request.copy else _LINK
+    argv: tuple[str, ...] = (request.target, TOOLCHAINS_DIR, request.name)
+    if not request.copy:
+        script = _LINK
+    elif request.fingerprint:
+        script, argv = _VERIFIED_INSTALL, (*argv, request.fingerprint, request.identity)
+    else:
+        script = _INSTALL
     await Get(
         ProcessResult,
         Process(
-            ("/bin/sh", "-c", script, "toolchain", request.target, TOOLCHAINS_DIR, request.name),
+            ("/bin/sh", "-c", script, "toolchain", *argv),
             description=f"Provide {request.name} from {request.target}",
+            env={"PATH": "/usr/bin:/bin"},
             append_only_caches=APPEND_ONLY_CACHES,
             level=LogLevel.DEBUG,
             cache_scope=ProcessCacheScope.PER_SESSION,
@@ -255,7 +280,15 @@ async def _toolchains(
             )
         script = await Get(Digest, CreateDigest([_RUN_GO]))
         return script, immutable_inputs, wrapper_env
-    links = [ToolchainLinkRequest(sdk.link_name, sdk.goroot, copy=True)]
+    links = [
+        ToolchainLinkRequest(
+            sdk.link_name,
+            sdk.goroot,
+            copy=True,
+            fingerprint=sdk.fingerprint,
+            identity=GO_IDENTITY_IN_GOROOT,
+        )
+    ]
     if cc:
         # zig from its wheel is copied like the SDK; gcc and friends live in system dirs.
         links.append(ToolchainLinkRequest(cc.link_name, os.path.dirname(cc.path), copy=zig))

@@ -275,10 +275,12 @@ async def find_go_sdk(
     )
 
 
-_GO_IDENTITY = (
-    'cd "$1" && cat VERSION && sha256sum bin/go pkg/tool/*/compile pkg/tool/*/link '
-    "pkg/tool/*/cgo pkg/tool/*/asm"
+# What the SDK's fingerprint hashes, run in its GOROOT: also how a copy of it is checked.
+GO_IDENTITY_IN_GOROOT = (
+    "cat VERSION && sha256sum bin/go pkg/tool/*/compile pkg/tool/*/link pkg/tool/*/cgo "
+    "pkg/tool/*/asm"
 )
+_GO_IDENTITY = 'cd "$1" && ' + GO_IDENTITY_IN_GOROOT
 # The version, the machine it targets, and what it links: libc.a's content (a distro update of
 # libc6-dev changes every static binary); zig bundles its libc, so its own binary identifies it.
 _CC_IDENTITY = (
