@@ -84,9 +84,9 @@ def test_every_go_sum_hash_of_the_binary_is_there(builds: list[Path]) -> None:
     out = subprocess.run(
         [str(GO), "version", "-m", str(dist / RELPATH)], capture_output=True, text=True, check=True
     ).stdout
-    sums = {
-        f[1]: f[3] for f in (line.split("\t") for line in out.splitlines()) if f[1:2] == ["dep"]
-    }
+    # `go version -m` indents each line with a tab: "\tdep\t<path>\t<version>\t<h1 sum>".
+    rows = [line.split("\t") for line in out.splitlines()]
+    sums = {f[2]: f[4] for f in rows if f[1:2] == ["dep"] and len(f) == 5}
     assert "github.com/mattn/go-sqlite3" in sums
     named = {
         d["name"]: d
