@@ -140,7 +140,7 @@ class GoStaticCheckedBuild:
 
     build: GoStaticBuild
     check: StaticCheckResult
-    mode: BuildMode | None = None  # what it was built with, for the provenance
+    mode: BuildMode  # what it was built with, for the provenance
 
 
 @rule(desc="Build and check go_static_binary", level=LogLevel.DEBUG)

@@ -146,7 +146,8 @@ async def go_static_provenance(
 ) -> Provenance:
     checked, check = request.checked, request.checked.check
     mode = checked.mode
-    assert mode is not None and check.build_info is not None, "only a checked binary has one"
+    # A binary passes the check only with build info (`not-go` otherwise): never None here.
+    assert check.build_info is not None, f"{check.output_path} passed without build info"
     cc_request = compiler_request(mode, sdk.goarch)
     cc = await Get(CCompiler, CCompilerRequest, cc_request) if cc_request else None
     urls = (
