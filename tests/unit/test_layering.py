@@ -37,6 +37,7 @@ CORE = (
     "core.review",
     "core.smoke",
     "core.sbom",
+    "core.provenance",
     "core.oci",
 )
 # The folders (areas) each area may import besides itself. Anything not here is a violation.
@@ -48,6 +49,7 @@ ALLOWED = {
     "core.mode": {SHARED, "core.checker", "core.gograph"},
     "core.review": {SHARED, "core.checker", "core.mode"},
     "core.sbom": {SHARED, "core.checker", "core.gograph"},
+    "core.provenance": {SHARED, "core.checker", "core.mode", "core.sbom"},
     "core.oci": {SHARED},
     "check": {"core.checker"},
     "subsystems": set(CORE),

@@ -140,6 +140,7 @@ class GoStaticCheckedBuild:
 
     build: GoStaticBuild
     check: StaticCheckResult
+    mode: BuildMode  # what it was built with, for the provenance
 
 
 @rule(desc="Build and check go_static_binary", level=LogLevel.DEBUG)
@@ -168,7 +169,7 @@ async def build_and_check(
             plan.module.go_work,
         ),
     )
-    return GoStaticCheckedBuild(built, checked)
+    return GoStaticCheckedBuild(built, checked, plan.mode)
 
 
 def rules():

@@ -25,6 +25,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.option.global_options import NamedCachesDirOption
 from pants.util.logging import LogLevel
 
+from go_static.core.checker.buildinfo import GoBuildInfo
 from go_static.core.checker.elf import ElfFacts, elf_facts
 from go_static.core.checker.elf_header import ElfError
 from go_static.core.checker.host_paths import host_markers
@@ -78,6 +79,11 @@ class StaticCheckResult:
     size: int
     violation_codes: tuple[str, ...]
     failure: str  # the message to fail the build with; "" when it passed
+    # For the provenance: the binary's sha256 and build info, the report's bytes, the SBOM.
+    sha256: str = ""
+    build_info: GoBuildInfo | None = None
+    report_json: bytes = b""
+    sbom: Sbom | None = None
 
     def raise_on_failure(self) -> None:
         if not self.passed:
@@ -193,6 +199,10 @@ async def check_static_binary(
         failure=""
         if verdict.passed
         else failure_message(mode.address, request.output_path, verdict.violations),
+        sha256=facts.sha256,
+        build_info=facts.build_info,
+        report_json=report_json.encode(),
+        sbom=sbom,
     )
 
 

@@ -28,6 +28,7 @@ from go_static.core.names import GLIBC, MUSL, ZIG
 from go_static.core.sbom.bom import sbom_json
 from go_static.core.sbom.components import (
     ZIG_MUSL_VERSION_FILE,
+    CComponent,
     ModuleFile,
     SbomError,
     bundled_c_components,
@@ -77,10 +78,11 @@ class SbomRequest:
 
 @dataclass(frozen=True)
 class Sbom:
-    """The SBOM document, at `<output_path>.cdx.json`."""
+    """The SBOM document, at `<output_path>.cdx.json`, and the C it found (for the provenance)."""
 
     path: str
     content: bytes
+    c_components: tuple[CComponent, ...] = ()  # the libc first, then the bundled C
 
 
 def _is_zig(mode: BuildMode, cc: CCompiler | None) -> bool:
@@ -185,7 +187,8 @@ async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) ->
             "the one CycloneDX refused.",
         )
         raise SbomError(render_problems(request.mode.address, [problem])) from None
-    return Sbom(request.output_path + SBOM_SUFFIX, document.encode())
+    c_found = (*([libc] if libc else []), *bundled)
+    return Sbom(request.output_path + SBOM_SUFFIX, document.encode(), c_found)
 
 
 def rules():

@@ -375,7 +375,13 @@ async def find_c_compiler(
     if kind == ZIG and downloads.enabled:
         zig = await Get(DownloadedToolchain, DownloadedToolchainRequest(ZIG_TOOL))
         # `path` is a bare name: the build's PATH leads to the downloaded tree.
-        return CCompiler(cc_string(ZIG, request.zig_target), ZIG, fingerprint=zig.sha256, kind=ZIG)
+        return CCompiler(
+            cc_string(ZIG, request.zig_target),
+            ZIG,
+            fingerprint=zig.sha256,
+            kind=ZIG,
+            version=zig.version,
+        )
     path = await _find_cc(request, kind, subsystem)
     identity = await _cc_identity(path, kind, request, env_target)
     for name in request.required_files:
@@ -388,6 +394,7 @@ async def find_c_compiler(
         path=path,
         fingerprint=hashlib.sha256(identity).hexdigest(),
         kind=kind,
+        version=identity.decode(errors="replace").partition("\n")[0].strip()[:200],
     )
 
 

@@ -19,6 +19,7 @@ from pants.util.strutil import softwrap
 from go_static.core.gograph.goenv import DEFAULT_PASSTHROUGH, MODE_OWNED
 from go_static.core.gograph.knowledge import KnowledgeTable, merged_table
 from go_static.core.names import GCC, STATIC_LIBCS, ZIG
+from go_static.core.provenance.statement import DEFAULT_BUILDER_ID
 from go_static.core.review.policy import Policy, PolicyError, origins_from_ranks
 from go_static.core.sizes import parse_size
 
@@ -245,6 +246,32 @@ class GoStaticSubsystem(Subsystem):
             tags, the checkout's modified state or its own values change. It needs the build
             root to be the top of the git checkout, and local execution: a remote worker has no
             copy of the repository.
+            """
+        ),
+    )
+    provenance_builder_id = StrOption(
+        default=DEFAULT_BUILDER_ID,
+        help=softwrap(
+            f"""
+            The `runDetails.builder.id` of the SLSA provenance written beside each binary
+            (`<output>.intoto.json`): a URI naming the build platform you trust to run this
+            build.
+
+            The default, `{DEFAULT_BUILDER_ID}`, says a machine nobody vouches for built it. In
+            CI, name the platform a verification policy checks, e.g.
+            `https://github.com/<org>/<repo>/.github/workflows/release.yml@refs/heads/main`.
+            """
+        ),
+    )
+    provenance_timestamps = BoolOption(
+        default=True,
+        help=softwrap(
+            """
+            Record when the build ran in the SLSA provenance (`startedOn`, `finishedOn`) and
+            which CI run it was (`invocationId`).
+
+            `false` leaves out these per-run values, so two builds of the same inputs give
+            byte-identical `<output>.intoto.json` files.
             """
         ),
     )

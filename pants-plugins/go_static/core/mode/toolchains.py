@@ -32,6 +32,7 @@ class CCompiler:
     # the libc.a it links (zig: of its own binary).
     fingerprint: str
     kind: str  # one of names.CC_KINDS: callers ask it, never the `cc` string
+    version: str = ""  # the first line of its version output, e.g. "0.17.1" (for provenance)
 
     @property
     def link_name(self) -> str:

@@ -105,15 +105,24 @@ def _stdlib(go_version: str) -> Component:
     )
 
 
-def _module(dep: GoModule) -> Component:
-    # A replaced module is the replacement's code: its path, version and sum identify it (as
-    # syft does), and a property keeps the original. A local directory has no version or sum.
+def module_identity(dep: GoModule) -> tuple[str, str]:
+    """(path, version) of the code a build info module line put in the binary; "" version for a
+    local directory.
+
+    A replaced module is the replacement's code: its path, version and sum identify it (as syft
+    does). A local directory replacement has no version or sum, so the original path names it."""
     used = dep.effective
     # Go writes a directory replacement as `=> ../dir (devel)`: a path, not a module version.
     local = dep.replaced_by is not None and (
         not used.version or used.version == "(devel)" or used.path.startswith((".", "/"))
     )
-    path, version = (dep.path, "") if local else (used.path, used.version)
+    return (dep.path, "") if local else (used.path, used.version)
+
+
+def _module(dep: GoModule) -> Component:
+    # A property keeps the original of a replaced module.
+    used = dep.effective
+    path, version = module_identity(dep)
     props = []
     if used.sum:
         props.append(_prop("go", "h1", used.sum))
