@@ -88,62 +88,26 @@ def test_cosign_built_from_the_module_proxy_runs_and_makes_a_key_pair(tmp_path: 
     key = (tmp_path / "cosign.key").read_text()
     assert key.startswith("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----")
     assert (tmp_path / "cosign.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
-    # The key is usable: sign a blob with it and verify with the public half, offline.
+
+    # The key is usable offline: sign a blob with no transparency log (cosign v3 wants no
+    # signing config for that), verify it with the public half, and a changed blob fails.
+    def cosign_run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(cosign), *args], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env
+        )
+
     (tmp_path / "blob").write_bytes(b"go_static\n")
-    signed = subprocess.run(
-        [
-            str(cosign),
-            "sign-blob",
-            "--key",
-            "cosign.key",
-            "--tlog-upload=false",
-            "--yes",
-            "--output-signature",
-            "blob.sig",
-            "blob",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    signed = cosign_run(
+        "sign-blob", "--key", "cosign.key", "--use-signing-config=false", "--tlog-upload=false",
+        "--yes", "--bundle", "blob.bundle", "blob",
+    )  # fmt: skip
     assert signed.returncode == 0, signed.stderr
-    verified = subprocess.run(
-        [
-            str(cosign),
-            "verify-blob",
-            "--key",
-            "cosign.pub",
-            "--insecure-ignore-tlog",
-            "--signature",
-            "blob.sig",
-            "blob",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    verify = ("verify-blob", "--key", "cosign.pub", "--insecure-ignore-tlog")
+    verified = cosign_run(*verify, "--bundle", "blob.bundle", "blob")
     assert verified.returncode == 0, verified.stderr
+    assert "Verified OK" in verified.stdout + verified.stderr
     (tmp_path / "blob").write_bytes(b"tampered\n")
-    tampered = subprocess.run(
-        [
-            str(cosign),
-            "verify-blob",
-            "--key",
-            "cosign.pub",
-            "--insecure-ignore-tlog",
-            "--signature",
-            "blob.sig",
-            "blob",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    tampered = cosign_run(*verify, "--bundle", "blob.bundle", "blob")
     assert tampered.returncode != 0
+    assert "invalid signature" in tampered.stderr
     assert os.access(cosign, os.X_OK)
