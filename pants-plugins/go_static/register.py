@@ -16,8 +16,10 @@ from go_static.goals import (
 )
 from go_static.rules import (
     build,
+    cosign,
     crane,
     dependencies,
+    go_tools,
     host_tools,
     modcache,
     module,
@@ -75,6 +77,8 @@ def rules():
         *image.rules(),
         *publish.rules(),
         *crane.rules(),
+        *cosign.rules(),
+        *go_tools.rules(),
         *check.rules(),
         *explain.rules(),
         *report.rules(),

@@ -8,16 +8,18 @@ layers in an empty root, and from `docker load` with no network when a daemon an
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import io
 import json
+import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from pants_harness import docker, docker_answers
+from pants_harness import REPO_ROOT, docker, docker_answers, fresh_distdir, run_pants
 
 LAYOUT = "src.go/cgocalc-oci.oci"
 
@@ -79,6 +81,61 @@ def test_the_index_has_both_platforms_and_skopeo_verifies_it(
     skopeo("copy", "-q", f"oci:{layout}:latest", f"dir:{tmp_path / 'copy'}")  # checks digests
     archive = json.loads(skopeo("inspect", f"docker-archive:{packaged / LAYOUT}.tar"))
     assert archive["Architecture"] == "amd64" and archive["Created"] == "1970-01-01T00:00:00Z"
+
+
+def test_unstamped_images_carry_the_source_and_nothing_guessed(packaged: Path) -> None:
+    layout = packaged / LAYOUT
+    (top,) = json.loads((layout / "index.json").read_text())["manifests"]
+    documents = [json.loads(blob(layout, top["digest"])), manifest(layout, "amd64")]
+    documents.append(manifest(layout, "arm64"))
+    for document in documents:
+        standard = {
+            k: v
+            for k, v in document["annotations"].items()
+            if k.startswith("org.opencontainers.image.")
+        }
+        # No stamping: no revision, version or created, so the digest stays the same per commit.
+        assert standard == {"org.opencontainers.image.source": "https://example.com/go-static"}
+
+
+def test_stamped_images_carry_the_commit_and_source_date_epoch_wins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--go-static-stamp`: revision and version from git, created from the commit time, or
+    from SOURCE_DATE_EPOCH when it is set."""
+    commit = subprocess.run(
+        ["git", "log", "-1", "--format=%H %ct"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.split()
+    describe = subprocess.run(
+        ["git", "describe", "--tags", "--always", "--dirty"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    created = {}
+    for epoch in ("", "86400"):
+        if epoch:
+            monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        dist = fresh_distdir()
+        result = run_pants(
+            f"--pants-distdir={dist}",
+            "--go-static-stamp",
+            "package",
+            "src/go/cmd/hello:hello-image",
+        )
+        assert result.returncode == 0, result.stderr
+        annotations = manifest(dist / HELLO)["annotations"]
+        assert annotations["org.opencontainers.image.revision"] == commit[0]
+        assert annotations["org.opencontainers.image.version"] == describe
+        assert "org.opencontainers.image.source" not in annotations
+        created[epoch] = annotations["org.opencontainers.image.created"]
+        shutil.rmtree(dist, ignore_errors=True)
+    expected = datetime.datetime.fromtimestamp(int(commit[1]), datetime.timezone.utc)
+    assert created == {
+        "": expected.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "86400": "1970-01-02T00:00:00Z",
+    }
 
 
 def test_each_layer_holds_exactly_the_checked_binary_and_its_sbom(packaged: Path) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
 from pants.engine.addresses import Addresses, UnparsedAddressInputs
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import Targets
@@ -15,6 +16,14 @@ from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.mode.toolchains import GoSdk
+from go_static.core.oci.annotations import (
+    SOURCE,
+    SOURCE_DATE_EPOCH,
+    Provenance,
+    created,
+    created_problems,
+    source_problems,
+)
 from go_static.core.oci.ca_roots import CA_ROOTS_ANNOTATION, CaRoots, certifi_ca_roots
 from go_static.core.oci.image import Image, ImageConfig, build_image
 from go_static.core.oci.layer import FileEntry, Layer, build_layer
@@ -22,6 +31,8 @@ from go_static.core.oci.layout import image_or_index, layout_files, tarball
 from go_static.core.oci.reference import references_for
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
+from go_static.rules.stamp import GitCheckout, GitCheckoutRequest
+from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.target_types.binary import GoStaticMainField
 from go_static.target_types.image import (
     GoStaticImageAnnotationsField,
@@ -33,6 +44,7 @@ from go_static.target_types.image import (
     GoStaticImageLabelsField,
     GoStaticImageOutputPathField,
     GoStaticImageRepositoryField,
+    GoStaticImageSourceField,
     GoStaticImageTagsField,
     GoStaticImageUserField,
 )
@@ -60,6 +72,7 @@ class GoStaticImageFieldSet(PackageFieldSet):
     env: GoStaticImageEnvField
     labels: GoStaticImageLabelsField
     annotations: GoStaticImageAnnotationsField
+    source: GoStaticImageSourceField
     repository: GoStaticImageRepositoryField
     image_tags: GoStaticImageTagsField
     output_path: GoStaticImageOutputPathField
@@ -141,12 +154,38 @@ async def _binaries(
     return binaries, goarches
 
 
+async def _provenance(field_set: GoStaticImageFieldSet, stamp: bool) -> Provenance:
+    """The standard annotations' values: the source field, stamping, SOURCE_DATE_EPOCH."""
+    env = await Get(EnvironmentVars, EnvironmentVarsRequest((SOURCE_DATE_EPOCH,)))
+    epoch = (env.get(SOURCE_DATE_EPOCH) or "").strip()
+    source = field_set.source.value or ""
+    given = (field_set.annotations.value or {}).get(SOURCE, "")
+    problems = [
+        *(source_problems(source, "source") if source else []),
+        *(source_problems(given, f"annotations[{SOURCE!r}]") if given else []),
+        *(created_problems(epoch) if epoch else []),
+    ]
+    if problems:
+        raise GoStaticImageError(render_problems(str(field_set.address), problems))
+    if not stamp:
+        return Provenance(source=source, created=created(epoch, ""))
+    # A checkout git can't describe leaves these out, as it leaves unstamped builds.
+    checkout = await Get(GitCheckout, GitCheckoutRequest())
+    return Provenance(
+        source=source,
+        revision=checkout.commit,
+        version=checkout.describe,
+        created=created(epoch, checkout.commit_time),
+    )
+
+
 def _platform_image(
     field_set: GoStaticImageFieldSet,
     output_path: str,
     app: AppLayer,
     goarch: str,
     ca_roots: CaRoots | None,
+    provenance: Provenance,
 ) -> Image:
     """One platform's image: the app layer over the CA roots, configured by the fields."""
     name = posixpath.basename(output_path)
@@ -159,7 +198,7 @@ def _platform_image(
         user=field_set.user.value or "",
     )
     sbom_names = [p for p in app.layer.paths if p.startswith(SBOM_DIR)]
-    annotations = {**(field_set.annotations.value or {})}
+    annotations = {**provenance.annotations(), **(field_set.annotations.value or {})}
     if sbom_names:
         annotations["dev.go-static.sbom"] = sbom_names[0]
     layers = [app.layer]
@@ -171,13 +210,16 @@ def _platform_image(
 
 
 @rule(desc="Package go_static_image", level=LogLevel.DEBUG)
-async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) -> BuiltPackage:
+async def package_go_static_image(
+    field_set: GoStaticImageFieldSet, sdk: GoSdk, subsystem: GoStaticSubsystem
+) -> BuiltPackage:
     address = str(field_set.address)
     repository = field_set.repository.name_for(field_set.address)
     # Bad names and tags fail before anything is built.
     references = references_for(
         [repository], list(field_set.image_tags.value or ()), subject=address
     )
+    provenance = await _provenance(field_set, subsystem.stamp)
     binaries, goarches = await _binaries(field_set, sdk)
     built = await MultiGet(
         Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(b)) for b in binaries
@@ -190,10 +232,12 @@ async def package_go_static_image(field_set: GoStaticImageFieldSet, sdk: GoSdk) 
     )
     ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
     images = [
-        _platform_image(field_set, result.build.output_path, app, goarch, ca_roots)
+        _platform_image(field_set, result.build.output_path, app, goarch, ca_roots, provenance)
         for result, app, goarch in zip(built, app_layers, goarches)
     ]
-    top = image_or_index(images, dict(field_set.annotations.value or {}))
+    top = image_or_index(
+        images, {**provenance.annotations(), **(field_set.annotations.value or {})}
+    )
     files = layout_files(top, references=references)
     host = next((i for i, a in zip(images, goarches) if a == sdk.goarch), images[0])
     archive = tarball(files, docker_image=host, references=references)

@@ -51,6 +51,7 @@ class GitCheckout:
 
     commit: str = ""
     describe: str = ""
+    commit_time: str = ""  # the commit's committer time, seconds since 1970
     vcs: VcsStamp | None = None
     problem: str = ""
 
@@ -79,6 +80,7 @@ async def read_checkout(
     try:
         commit = _clean(_git(worktree, "rev-parse", "HEAD"), "commit")
         describe = _git(worktree, "describe", "--tags", "--always", "--dirty")
+        commit_time = _git(worktree, "log", "-1", "--format=%ct", commit).strip()
     except GitBinaryException as e:
         return GitCheckout(problem=f"git says: {str(e).strip()[:_MAX_ANSWER]}")
     if os.path.realpath(str(worktree.worktree)) != os.path.realpath(build_root.path):
@@ -88,7 +90,7 @@ async def read_checkout(
             "vcs.time, vcs.modified) in build info: `go build` would read the go.mod at the "
             "checkout's top, which Pants can't give a build."
         )
-        return GitCheckout(commit=commit, describe=describe)
+        return GitCheckout(commit=commit, describe=describe, commit_time=commit_time)
     if global_options.remote_execution:
         problem = Problem(
             "[go-static].stamp is on under --remote-execution.",
@@ -104,7 +106,9 @@ async def read_checkout(
         status = _git(worktree, "status", "--porcelain")
         refs = _git(worktree, "for-each-ref", "--format=%(objectname) %(refname)", "refs/tags")
     except GitBinaryException as e:
-        return GitCheckout(commit=commit, describe=describe, problem=f"git says: {e}")
+        return GitCheckout(
+            commit=commit, describe=describe, commit_time=commit_time, problem=f"git says: {e}"
+        )
     vcs = VcsStamp(
         git_dir=git_dir,
         work_tree=str(worktree.worktree),
@@ -112,7 +116,7 @@ async def read_checkout(
         modified=bool(status.strip()),
         refs_digest=hashlib.sha256(refs.encode()).hexdigest(),
     )
-    return GitCheckout(commit=commit, describe=describe, vcs=vcs)
+    return GitCheckout(commit=commit, describe=describe, commit_time=commit_time, vcs=vcs)
 
 
 @rule(desc="Read the stamp values from git and the environment", level=LogLevel.DEBUG)

@@ -95,6 +95,20 @@ class GoStaticImageAnnotationsField(DictStringToStringField):
     )
 
 
+class GoStaticImageSourceField(StringField):
+    alias = "source"
+    help = help_text(
+        """
+        The https URL of the repository the image is built from, e.g.
+        `https://github.com/org/repo`: the `org.opencontainers.image.source` annotation.
+
+        Set on the index and every manifest, next to `.revision`, `.version` and `.created`
+        when stamping gives them (see docs/images.md). Checked before anything is built: an
+        https URL with a host, and no user name or token (annotations are public).
+        """
+    )
+
+
 class GoStaticImageRepositoryField(StringField):
     alias = "repository"
     help = help_text(
@@ -152,6 +166,7 @@ class GoStaticImageTarget(Target):
         GoStaticImageEnvField,
         GoStaticImageLabelsField,
         GoStaticImageAnnotationsField,
+        GoStaticImageSourceField,
         GoStaticImageRepositoryField,
         GoStaticImageTagsField,
         GoStaticImageSkipPushField,

@@ -4,7 +4,6 @@ registry (plain HTTP, or TLS with htpasswd), and a TLS gate in front of it that 
 from __future__ import annotations
 
 import base64
-import hashlib
 import http.client
 import http.server
 import importlib.util
@@ -22,14 +21,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from go_tool_cache import build_go_tool
 
-from go_static.core.oci import crane as crane_source
+from go_static.core.oci.crane import crane_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = REPO_ROOT / "build-support" / "registry"
-GO = REPO_ROOT / ".pants-venv" / "lib" / "python3.9" / "site-packages" / "go" / "bin" / "go"
-# Built once per source and version, and kept: CI and reruns build crane only when it changes.
-CRANE_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "go-static-crane"
 
 
 def free_port() -> int:
@@ -40,28 +37,7 @@ def free_port() -> int:
 
 def build_crane() -> Path:
     """crane from core/oci/crane.py's sources, built with the plugin's Go from the module proxy."""
-    version = crane_source.DEFAULT_CRANE_VERSION
-    files = crane_source.source_files(version)
-    key = hashlib.sha256(json.dumps([files, crane_source.build_argv(version)]).encode())
-    out = CRANE_CACHE / key.hexdigest()[:16]
-    if (out / crane_source.BINARY).is_file():
-        return out / crane_source.BINARY
-    work = CRANE_CACHE / f".build-{uuid.uuid4().hex}"
-    work.mkdir(parents=True)
-    for name, text in files.items():
-        (work / name).write_text(text)
-    env = {**os.environ, "GOTOOLCHAIN": "local", **crane_source.BUILD_ENV}
-    built = subprocess.run(
-        [str(GO), *crane_source.build_argv(version)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert built.returncode == 0, built.stderr
-    work.rename(out) if not out.exists() else shutil.rmtree(work)
-    return out / crane_source.BINARY
+    return build_go_tool(crane_tool())
 
 
 def make_certs(directory: Path) -> dict[str, str]:

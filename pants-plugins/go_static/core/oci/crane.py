@@ -8,36 +8,46 @@ an upload `Location` that switches the same host:port to http:// would get them 
 
 from __future__ import annotations
 
-import re
+from go_static.core.gotool import GoTool, check_version
 
 # go-containerregistry's version: the default of `[go-static-crane].version`.
 DEFAULT_CRANE_VERSION = "v0.22.1"
 GGCR_MODULE = "github.com/google/go-containerregistry"
-VERSION_RE = re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?")
 # The host:port values (comma separated) that may get credentials over plain HTTP.
 PLAIN_HTTP_CREDENTIALS_ENV = "GO_STATIC_PLAIN_HTTP_CREDENTIALS"
 BINARY = "crane"
-# CGO off: one static binary, no C compiler. -mod=mod: go adds what go.sum lacks for another
-# version, each hash checked against the checksum database (GONOSUMDB/GOPRIVATE as configured).
-BUILD_ENV = {"CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
+
+
+def crane_tool(version: str = DEFAULT_CRANE_VERSION) -> GoTool:
+    """crane at `version`: our main (the guard) over go-containerregistry's command."""
+    return GoTool(
+        binary=BINARY,
+        module=GGCR_MODULE,
+        package=".",
+        version=version,
+        default_version=DEFAULT_CRANE_VERSION,
+        option="[go-static-crane].version",
+        purpose="`pants publish` pushes go_static_image with crane",
+        version_symbol=f"{GGCR_MODULE}/cmd/crane/cmd.Version",
+        go_sum=GO_SUM,
+        main_go=MAIN_GO,
+    )
 
 
 def build_argv(version: str) -> tuple[str, ...]:
     """`go build` of the crane main, with the version crane reports."""
-    ldflags = f"-s -w -X {GGCR_MODULE}/cmd/crane/cmd.Version={version}"
-    return ("build", "-trimpath", f"-ldflags={ldflags}", "-o", BINARY, ".")
+    return crane_tool(version).build_argv()
 
 
 def go_mod(version: str) -> str:
     """The main module's go.mod, requiring go-containerregistry at `version`."""
-    if not VERSION_RE.fullmatch(version):
-        raise ValueError(f"{version!r} is not a module version such as {DEFAULT_CRANE_VERSION}")
-    return f"module go-static.invalid/crane\n\ngo 1.25\n\nrequire {GGCR_MODULE} {version}\n"
+    check_version(version, DEFAULT_CRANE_VERSION)
+    return crane_tool(version).go_mod()
 
 
 def source_files(version: str) -> dict[str, str]:
     """The main module, as files: go.mod, go.sum, main.go."""
-    return {"go.mod": go_mod(version), "go.sum": GO_SUM, "main.go": MAIN_GO}
+    return crane_tool(version).source_files()
 
 
 # `go mod tidy` for DEFAULT_CRANE_VERSION, from the module proxy: go.sum's lines, split.

@@ -1,7 +1,8 @@
 """OCI image configs, manifests and indexes, as canonical JSON blobs. Pants-free, stdlib only.
 
-No field holds a time, a host name or a random id, so an image's digest depends only on its
-layers and settings: rebuilding it anywhere gives the same digest (ko's model).
+No field holds the build's time, a host name or a random id, so an image's digest depends only
+on its layers and settings: rebuilding it anywhere gives the same digest (ko's model). The one
+time, the `created` annotation, comes from SOURCE_DATE_EPOCH or the commit (core.oci.annotations).
 """
 
 from __future__ import annotations
