@@ -92,3 +92,12 @@ def test_product_functions_are_short() -> None:
                 if lines > MAX_FUNCTION_LINES:
                     long[f"{path.relative_to(PRODUCT)}:{node.name}"] = lines
     assert set(long) <= set(LONG_FUNCTIONS), f"split these (name: lines): {long}"
+
+
+def test_test_modules_have_unique_names() -> None:
+    # pytest imports test modules by basename (rootdir mode, no __init__.py): a second module of
+    # the same name stops collection of the whole run.
+    seen: dict[str, list[str]] = {}
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        seen.setdefault(path.name, []).append(str(path.relative_to(REPO)))
+    assert not {name: paths for name, paths in seen.items() if len(paths) > 1}
