@@ -60,8 +60,13 @@ def test_run_request_runs_the_checked_binary_from_its_chroot(
     request = run_request(rule_runner, "echo")
     assert request.args == ("{chroot}/bins/echo",)
     contents = {fc.path: fc for fc in rule_runner.request(DigestContents, [request.digest])}
-    # The report and the SBOM ride along beside the binary, as in dist/.
-    assert set(contents) == {"bins/echo", "bins/echo.static-report.json", "bins/echo.cdx.json"}
+    # The report, the SBOM and the provenance ride along beside the binary, as in dist/.
+    assert set(contents) == {
+        "bins/echo",
+        "bins/echo.static-report.json",
+        "bins/echo.cdx.json",
+        "bins/echo.intoto.json",
+    }
     binary = tmp_path / "echo"
     binary.write_bytes(contents["bins/echo"].content)
     assert contents["bins/echo"].is_executable

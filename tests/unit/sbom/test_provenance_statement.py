@@ -190,7 +190,7 @@ def test_without_run_values_the_bytes_do_not_depend_on_order_or_time() -> None:
 
 def test_same_bytes_from_another_process_with_another_hash_seed() -> None:
     script = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import test_provenance as t; "
+        "import sys; sys.path.insert(0, sys.argv[1]); import test_provenance_statement as t; "
         "sys.stdout.write(t.statement_json(t.make()))"
     )
     proc = subprocess.run(
