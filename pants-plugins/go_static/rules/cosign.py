@@ -28,7 +28,7 @@ async def build_cosign(subsystem: CosignSubsystem) -> Cosign:
         tool = cosign_tool(subsystem.version)
     except ValueError as error:
         raise version_error(
-            "[go-static-cosign].version", error, "`pants publish` signs with cosign"
+            "[go-static-cosign].version", error, "The plugin runs its own cosign"
         ) from None
     built = await Get(BuiltGoTool, GoToolRequest(tool))
     return Cosign(built.digest, built.path, built.version)
