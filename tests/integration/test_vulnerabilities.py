@@ -104,6 +104,23 @@ def test_a_malformed_exception_is_refused(repo: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_the_report_diff_shows_a_new_finding(repo: Path, tmp_path: Path) -> None:
+    # The commit before: x/text at its fixed version; then the change back to v0.3.5.
+    go("get", "golang.org/x/text@v0.3.7", cwd=repo)
+    before = pants_in(
+        repo, "go-static-report", "::", f"--go-static-report-output-file={tmp_path}/before.md"
+    )
+    assert before.returncode == 0, before.stderr[-4000:]
+    assert before.stdout.splitlines()[1].split()[-1] == "none"
+    go("get", "golang.org/x/text@v0.3.5", cwd=repo)
+    after = pants_in(
+        repo, "go-static-report", "::", f"--go-static-report-baseline={tmp_path}/before.json"
+    )
+    assert after.returncode == 1
+    assert "  - new known vulnerability: GO-2021-0113 golang.org/x/text@v0.3.5" in after.stdout
+    assert "GO-2021-0113" in after.stderr  # the failure, in full
+
+
 def test_the_upgrade_passes(repo: Path, tmp_path: Path) -> None:
     # Last: it changes the repo.
     go("get", "golang.org/x/text@v0.3.7", cwd=repo)

@@ -9,7 +9,7 @@ from pants.util.logging import LogLevel
 
 from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
-from go_static.rules.vulncheck import VulnVerdict, VulnVerdictRequest
+from go_static.rules.vulncheck import VulnVerdict, VulnVerdictRequest, failures
 
 
 class GoStaticBinaryCheckRequest(CheckRequest):
@@ -29,11 +29,7 @@ async def check_go_static_binaries(request: GoStaticBinaryCheckRequest) -> Check
         for o, v in zip(outcomes, vulns)
         if o.passed and not v.failure
     ]
-    failed = [
-        "\n".join(text for text in (o.failure, v.failure) if text)
-        for o, v in zip(outcomes, vulns)
-        if not o.passed or v.failure
-    ]
+    failed = failures(outcomes, vulns)
     warned = [v.warning for v in vulns if v.warning]
     stdout = "\n".join([*passed, *warned])
     result = CheckResult(

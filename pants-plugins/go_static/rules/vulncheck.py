@@ -9,8 +9,10 @@ binary's digest, the DB's digest and govulncheck's version. The scan has no netw
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
+from typing import Iterable
 
 from pants.engine.fs import (
     EMPTY_DIGEST,
@@ -26,6 +28,8 @@ from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.gograph.modcache import ModuleVersion
+from go_static.core.names import FAIL
+from go_static.core.review.linkage import LinkageRow
 from go_static.core.review.vulns import (
     Finding,
     Verdict,
@@ -45,6 +49,7 @@ from go_static.core.review.vulns_tools import (
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.rules.go_tools import BuiltGoTool, GoToolRequest, version_error
 from go_static.rules.modcache import ModuleSource, ModuleSourceRequest
+from go_static.rules.outcome import GoStaticOutcome
 from go_static.rules.plan import GoStaticBinaryFieldSet
 from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.subsystems.govulncheck import GovulncheckSubsystem
@@ -305,6 +310,25 @@ async def vuln_verdict(
         db=scan.db,
         scanned=True,
     )
+
+
+def with_vulns(row: LinkageRow, verdict: VulnVerdict) -> LinkageRow:
+    """A report row with the binary's findings, and the gate's failure in its verdict."""
+    found = tuple(f"{f.id} {f.module}@{f.found}" for f in verdict.findings)
+    row = dataclasses.replace(row, vulns=found if verdict.scanned else None)
+    if not verdict.failure:
+        return row
+    problems = tuple(dict.fromkeys((*row.problems, *verdict.codes)))
+    return dataclasses.replace(row, verdict=FAIL, problems=problems)
+
+
+def failures(outcomes: Iterable[GoStaticOutcome], verdicts: Iterable[VulnVerdict]) -> list[str]:
+    """Each failing target's whole message: its outcome's failure, then the gate's."""
+    return [
+        "\n".join(text for text in (o.failure, v.failure) if text)
+        for o, v in zip(outcomes, verdicts)
+        if not o.passed or v.failure
+    ]
 
 
 def rules():

@@ -177,3 +177,35 @@ def test_hostile_scanner_output_is_rejected() -> None:
     )
     with pytest.raises(VulnScanError):
         parse_govulncheck(bad_module)
+
+
+def test_the_report_shows_findings_and_its_diff_a_new_one() -> None:
+    from go_static.core.review.linkage import LinkageRow, changes, from_json, table, to_json
+
+    clean = LinkageRow("src/go:langtag", scenario=6, verdict="pass", vulns=())
+    found = LinkageRow(
+        "src/go:langtag",
+        scenario=6,
+        verdict="fail",
+        problems=(CODE_FINDING,),
+        vulns=("GO-2021-0113 golang.org/x/text@v0.3.5",),
+    )
+    unscanned = LinkageRow("src/go:other", scenario=6, verdict="pass")
+    text = table([found, unscanned], markdown=False).splitlines()
+    assert text[0].split()[-1] == "vulns"
+    assert text[1].endswith("fail (vuln-finding)  GO-2021-0113")
+    assert text[2].endswith("not scanned")  # never shown as clean
+    baseline = from_json(to_json([clean, unscanned]), "old.json")
+    assert baseline["src/go:other"].vulns is None
+    assert changes(baseline, [found, unscanned]) == {
+        "src/go:langtag": [
+            "new known vulnerability: GO-2021-0113 golang.org/x/text@v0.3.5",
+            "verdict changed from pass to fail (vuln-finding)",
+        ]
+    }
+    assert changes(from_json(to_json([found]), "old.json"), [clean]) == {
+        "src/go:langtag": [
+            "known vulnerability gone: GO-2021-0113 golang.org/x/text@v0.3.5",
+            "verdict changed from fail to pass",
+        ]
+    }
