@@ -33,6 +33,7 @@ from go_static.rules import (
     stamp,
     toolchain,
     vulncheck,
+    vulngate,
 )
 from go_static.subsystems import go_static, toolchains
 from go_static.target_types.binary import GoStaticBinaryTarget
@@ -87,4 +88,5 @@ def rules():
         *tailor.rules(),
         *smoke.rules(),
         *vulncheck.rules(),
+        *vulngate.rules(),
     ]

@@ -9,7 +9,7 @@ from pants.util.logging import LogLevel
 
 from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
-from go_static.rules.vulncheck import VulnVerdict, VulnVerdictRequest, failures
+from go_static.rules.vulngate import VulnVerdict, VulnVerdictRequest, failures
 
 
 class GoStaticBinaryCheckRequest(CheckRequest):

@@ -21,7 +21,7 @@ from go_static.core.errors import Problem
 from go_static.core.review.linkage import changes, from_json, render_changes, table, to_json
 from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
-from go_static.rules.vulncheck import VulnVerdict, VulnVerdictRequest, failures, with_vulns
+from go_static.rules.vulngate import VulnVerdict, VulnVerdictRequest, failures, with_vulns
 
 
 class GoStaticReportSubsystem(GoalSubsystem):

@@ -9,10 +9,8 @@ binary's digest, the DB's digest and govulncheck's version. The scan has no netw
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass
-from typing import Iterable
 
 from pants.engine.fs import (
     EMPTY_DIGEST,
@@ -26,17 +24,13 @@ from pants.engine.process import FallibleProcessResult, Process, ProcessCacheSco
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
 
-from go_static.core.errors import GoStaticError, Problem, render_problems
+from go_static.core.errors import Problem
 from go_static.core.gograph.modcache import ModuleVersion
-from go_static.core.names import FAIL
-from go_static.core.review.linkage import LinkageRow
 from go_static.core.review.vulns import (
     Finding,
-    Verdict,
     VulnConfigError,
     VulnScanError,
     VulnSettings,
-    judge,
     parse_govulncheck,
     vuln_settings,
 )
@@ -46,11 +40,8 @@ from go_static.core.review.vulns_tools import (
     govulncheck_tool,
     indexdb_tool,
 )
-from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.rules.go_tools import BuiltGoTool, GoToolRequest, version_error
 from go_static.rules.modcache import ModuleSource, ModuleSourceRequest
-from go_static.rules.outcome import GoStaticOutcome
-from go_static.rules.plan import GoStaticBinaryFieldSet
 from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.subsystems.govulncheck import GovulncheckSubsystem
 
@@ -100,27 +91,6 @@ class VulnScan:
 
     findings: tuple[Finding, ...]
     db: str
-
-
-@dataclass(frozen=True)
-class VulnVerdictRequest:
-    """Build (or reuse the build of) one target and judge its scan."""
-
-    field_set: GoStaticBinaryFieldSet
-
-
-@dataclass(frozen=True)
-class VulnVerdict:
-    """One target's gate: rendered blocking problems and warnings, codes, findings, the DB."""
-
-    address: str
-    failure: str = ""
-    warning: str = ""
-    codes: tuple[str, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    excepted: tuple[str, ...] = ()
-    db: str = ""
-    scanned: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,54 +251,6 @@ async def scan_binary(request: VulnScanRequest) -> VulnScan:
             Problem(f"govulncheck's output for {request.address}: {e}.", "", fix).render()
         ) from None
     return VulnScan(findings, db.label)
-
-
-@rule(desc="Judge a go_static_binary's known vulnerabilities", level=LogLevel.DEBUG)
-async def vuln_verdict(
-    request: VulnVerdictRequest, settings: VulnSettings, today: Today
-) -> VulnVerdict:
-    address = str(request.field_set.address)
-    if not settings.enabled:
-        return VulnVerdict(address)
-    try:
-        checked = await Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(request.field_set))
-    except GoStaticError:
-        return VulnVerdict(address)  # the build's failure is reported by the outcome
-    built = checked.build
-    try:
-        scan = await Get(VulnScan, VulnScanRequest(address, built.digest, built.output_path))
-    except GoStaticError as e:
-        return VulnVerdict(address, failure=str(e), codes=e.codes)
-    verdict: Verdict = judge(scan.findings, settings, today.date)
-    return VulnVerdict(
-        address,
-        failure=render_problems(address, verdict.blocking),
-        warning=render_problems(address, verdict.warnings),
-        codes=verdict.codes,
-        findings=scan.findings,
-        excepted=verdict.excepted,
-        db=scan.db,
-        scanned=True,
-    )
-
-
-def with_vulns(row: LinkageRow, verdict: VulnVerdict) -> LinkageRow:
-    """A report row with the binary's findings, and the gate's failure in its verdict."""
-    found = tuple(f"{f.id} {f.module}@{f.found}" for f in verdict.findings)
-    row = dataclasses.replace(row, vulns=found if verdict.scanned else None)
-    if not verdict.failure:
-        return row
-    problems = tuple(dict.fromkeys((*row.problems, *verdict.codes)))
-    return dataclasses.replace(row, verdict=FAIL, problems=problems)
-
-
-def failures(outcomes: Iterable[GoStaticOutcome], verdicts: Iterable[VulnVerdict]) -> list[str]:
-    """Each failing target's whole message: its outcome's failure, then the gate's."""
-    return [
-        "\n".join(text for text in (o.failure, v.failure) if text)
-        for o, v in zip(outcomes, verdicts)
-        if not o.passed or v.failure
-    ]
 
 
 def rules():

@@ -21,6 +21,7 @@ from go_static.core.review.vulns_tools import (
     PSEUDO_VERSION_RE,
     VULNDB_MODULE,
 )
+from go_static.core.vulnerability import Finding
 
 FAIL, WARN, OFF = "fail", "warn", "off"
 MODES = (FAIL, WARN, OFF)
@@ -172,23 +173,6 @@ def vuln_settings(mode: str, exceptions: Iterable[str], vulndb: str) -> VulnSett
     if problems:
         raise VulnConfigError(render_problems("[go-static]", problems))
     return VulnSettings(mode, parsed, vulndb)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A vulnerable symbol the binary contains: the OSV id, its module, versions and summary."""
-
-    id: str
-    module: str
-    found: str
-    fixed: str  # "" when no fixed version exists
-    symbol: str
-    summary: str = ""
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def go_get(self) -> str:
-        return f"go get {self.module}@{self.fixed}" if self.fixed else ""
 
 
 class VulnScanError(GoStaticError):
