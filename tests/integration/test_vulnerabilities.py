@@ -8,6 +8,7 @@ govulncheck in binary mode against the pinned golang.org/x/vulndb snapshot, offl
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -102,6 +103,19 @@ def test_a_malformed_exception_is_refused(repo: Path) -> None:
     assert result.returncode != 0
     assert "is not `GO-YYYY-NNNN: reason until YYYY-MM-DD`" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_sbom_lists_the_finding_and_the_db(repo: Path) -> None:
+    result = pants_in(repo, "package", "::")
+    assert result.returncode == 0, result.stderr[-4000:]
+    (sbom,) = (repo / "dist").rglob("*.cdx.json")
+    doc = json.loads(sbom.read_text())
+    assert [v["id"] for v in doc["vulnerabilities"]] == ["GO-2021-0113"]
+    assert doc["vulnerabilities"][0]["recommendation"].startswith("go get golang.org/x/text@v0.3.7")
+    db = {p["name"]: p["value"] for p in doc["metadata"]["properties"]}
+    assert db["go-static:vulnerabilities:db"] == (
+        "golang.org/x/vulndb v0.0.0-20261105234957-e22db6528018"
+    )
 
 
 def test_the_report_diff_shows_a_new_finding(repo: Path, tmp_path: Path) -> None:
