@@ -102,7 +102,7 @@ def check(root: Path, store: Path, gate: str) -> float:
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"`pants check ::` ({gate}) failed:\n{result.stderr[-3000:]}")
-    if gate == "warn" and "GO-2021-0113" not in result.stdout:
+    if gate == "warn" and "GO-2021-0113" not in result.stdout + result.stderr:
         sys.exit(f"the scan found nothing:\n{result.stdout[-2000:]}")
     return elapsed
 

@@ -195,6 +195,8 @@ def test_the_report_shows_findings_and_its_diff_a_new_one() -> None:
     assert text[0].split()[-1] == "vulns"
     assert text[1].endswith("fail (vuln-finding)  GO-2021-0113")
     assert text[2].endswith("not scanned")  # never shown as clean
+    musl = LinkageRow("src/go:sqlite", libc="musl", verdict="pass", vulns=())
+    assert musl.vulns_text == "none; C not scanned"
     baseline = from_json(to_json([clean, unscanned]), "old.json")
     assert baseline["src/go:other"].vulns is None
     assert changes(baseline, [found, unscanned]) == {

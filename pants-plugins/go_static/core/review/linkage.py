@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
-from go_static.core.names import FAIL, SCENARIO_GLYPHS
+from go_static.core.names import FAIL, NONE, SCENARIO_GLYPHS
 from go_static.core.sizes import format_size
 
 SCHEMA = "go-static-report/1"
@@ -52,7 +52,10 @@ class LinkageRow:
     def vulns_text(self) -> str:
         if self.vulns is None:
             return "not scanned"
-        return ", ".join(v.split(" ", 1)[0] for v in self.vulns) or "none"
+        found = ", ".join(v.split(" ", 1)[0] for v in self.vulns) or "none"
+        # govulncheck sees Go modules only: the libc and bundled C inside are never shown clean.
+        has_c = bool(self.cgo_packages) or self.libc not in (None, NONE)
+        return f"{found}; C not scanned" if has_c else found
 
     @property
     def verdict_text(self) -> str:
