@@ -22,6 +22,7 @@ from pants.engine.fs import (
 )
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from go_static.core.errors import Problem
@@ -60,7 +61,7 @@ _STDERR_TAIL = 2000
 
 @dataclass(frozen=True)
 class VulnDb:
-    """The DB in govulncheck's layout at `path` inside `digest`, and how messages name it."""
+    """The DB in govulncheck's layout (`digest`, mounted at `path` in a scan), and its name."""
 
     digest: Digest
     path: str
@@ -178,7 +179,11 @@ async def _snapshot_db(settings: VulnSettings) -> VulnDb:
             "Check that [go-static].vulndb names a golang.org/x/vulndb version that has "
             f"{VULNDB_OSV_DIR}.",
         )
-    return VulnDb(result.output_digest, _DB_DIR, settings.db_label)
+    # govulncheck reads the plain JSON; the .gz copies are for serving the DB over HTTP.
+    db = await Get(
+        Digest, DigestSubset(result.output_digest, PathGlobs([f"{_DB_DIR}/**", "!**/*.gz"]))
+    )
+    return VulnDb(await Get(Digest, RemovePrefix(db, _DB_DIR)), _DB_DIR, settings.db_label)
 
 
 async def _local_db(settings: VulnSettings) -> VulnDb:
@@ -207,7 +212,8 @@ async def _local_db(settings: VulnSettings) -> VulnDb:
                 "Point it at such a directory, or at a golang.org/x/vulndb version.",
             ).render()
         )
-    return VulnDb(result.output_digest, _DB_DIR, settings.db_label)
+    db = await Get(Digest, RemovePrefix(result.output_digest, _DB_DIR))
+    return VulnDb(db, _DB_DIR, settings.db_label)
 
 
 @rule(desc="Prepare the vulnerability DB", level=LogLevel.DEBUG)
@@ -218,7 +224,7 @@ async def go_static_vulndb(settings: VulnSettings) -> VulnDb:
 @rule(desc="Scan a go_static_binary for known vulnerabilities", level=LogLevel.DEBUG)
 async def scan_binary(request: VulnScanRequest) -> VulnScan:
     db, scanner = await MultiGet(Get(VulnDb), Get(Govulncheck))
-    inputs = await Get(Digest, MergeDigests([request.binary, db.digest, scanner.digest]))
+    inputs = await Get(Digest, MergeDigests([request.binary, scanner.digest]))
     result = await Get(
         FallibleProcessResult,
         Process(
@@ -234,6 +240,8 @@ async def scan_binary(request: VulnScanRequest) -> VulnScan:
             ),
             description=f"Scan {request.address} with govulncheck {scanner.version}",
             input_digest=inputs,
+            # Materialized once, not per scan: the DB is thousands of files.
+            immutable_input_digests=FrozenDict({db.path: db.digest}),
             env={**_OFFLINE_ENV, "HOME": "/nonexistent"},
             level=LogLevel.DEBUG,
         ),
