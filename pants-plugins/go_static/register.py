@@ -32,6 +32,8 @@ from go_static.rules import (
     sbom,
     stamp,
     toolchain,
+    vulncheck,
+    vulngate,
 )
 from go_static.subsystems import go_static, toolchains
 from go_static.target_types.binary import GoStaticBinaryTarget
@@ -85,4 +87,6 @@ def rules():
         *run.rules(),
         *tailor.rules(),
         *smoke.rules(),
+        *vulncheck.rules(),
+        *vulngate.rules(),
     ]

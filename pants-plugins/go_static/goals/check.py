@@ -9,6 +9,7 @@ from pants.util.logging import LogLevel
 
 from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
+from go_static.rules.vulngate import VulnVerdict, VulnVerdictRequest, failures
 
 
 class GoStaticBinaryCheckRequest(CheckRequest):
@@ -21,11 +22,19 @@ async def check_go_static_binaries(request: GoStaticBinaryCheckRequest) -> Check
     outcomes = await MultiGet(
         Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in request.field_sets
     )
-    passed = [f"✓ {o.row.target}: {o.summary}" for o in outcomes if o.passed]
-    failed = [o.failure for o in outcomes if not o.passed]
+    # The vulnerability gate ([go-static].vulnerabilities); an empty verdict when off.
+    vulns = await MultiGet(Get(VulnVerdict, VulnVerdictRequest(fs)) for fs in request.field_sets)
+    passed = [
+        f"✓ {o.row.target}: {o.summary}"
+        for o, v in zip(outcomes, vulns)
+        if o.passed and not v.failure
+    ]
+    failed = failures(outcomes, vulns)
+    warned = [v.warning for v in vulns if v.warning]
+    stdout = "\n".join([*passed, *warned])
     result = CheckResult(
         exit_code=1 if failed else 0,
-        stdout="\n".join(passed) + "\n" if passed else "",
+        stdout=stdout + "\n" if stdout else "",
         stderr="\n\n".join(failed) + "\n" if failed else "",
     )
     return CheckResults([result], checker_name="go-static")

@@ -21,6 +21,7 @@ from go_static.core.errors import Problem
 from go_static.core.review.linkage import changes, from_json, render_changes, table, to_json
 from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
+from go_static.rules.vulngate import VulnVerdict, VulnVerdictRequest, failures, with_vulns
 
 
 class GoStaticReportSubsystem(GoalSubsystem):
@@ -28,8 +29,7 @@ class GoStaticReportSubsystem(GoalSubsystem):
     help = softwrap(
         """
         Tabulate every go_static_binary's linkage: target, scenario, libc, cgo, tags, linkmode,
-        size,
-        verdict.
+        size, verdict, and the known vulnerabilities it contains (`[go-static].vulnerabilities`).
 
         Builds and checks without writing binaries to dist/. Exits non-zero if any target fails its
         policy or its post-link check.
@@ -52,7 +52,8 @@ class GoStaticReportSubsystem(GoalSubsystem):
             """
             A JSON report from an earlier run: print (and write) only what changed since, e.g. a
             binary
-            that moved from ⑥ to ⑤, a new cgo package, another libc, or a size change.
+            that moved from ⑥ to ⑤, a new cgo package, another libc, a size change, or a new
+            known vulnerability.
             """
         ),
     )
@@ -86,7 +87,8 @@ async def go_static_report(
         GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)
     ]
     outcomes = await MultiGet(Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in field_sets)
-    rows = sorted((o.row for o in outcomes), key=lambda r: r.target)
+    vulns = await MultiGet(Get(VulnVerdict, VulnVerdictRequest(fs)) for fs in field_sets)
+    rows = sorted((with_vulns(o.row, v) for o, v in zip(outcomes, vulns)), key=lambda r: r.target)
     baseline = None
     if subsystem.baseline:
         path = _resolve(subsystem.baseline, build_root.path)
@@ -107,9 +109,9 @@ async def go_static_report(
         return table(rows, markdown)
 
     console.print_stdout(render(markdown=False))
-    failures = [o for o in outcomes if not o.passed]
-    for outcome in failures:
-        console.print_stderr(f"\n{outcome.failure}")
+    failed = failures(outcomes, vulns)
+    for failure in failed:
+        console.print_stderr(f"\n{failure}")
     if subsystem.output_file:
         markdown_path = _resolve(subsystem.output_file, build_root.path)
         json_path = markdown_path.with_suffix(".json")
@@ -135,7 +137,7 @@ async def go_static_report(
             console.print_stderr(problem.render("[go-static-report].output_file"))
             return GoStaticReport(exit_code=2)
         console.print_stderr(f"Wrote {markdown_path} and {json_path}")
-    return GoStaticReport(exit_code=1 if failures else 0)
+    return GoStaticReport(exit_code=1 if failed else 0)
 
 
 def rules():

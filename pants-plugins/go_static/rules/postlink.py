@@ -134,6 +134,7 @@ async def _sbom(request: StaticCheckRequest, facts: ElfFacts, sdk: GoSdk) -> Sbo
             cc,
             request.modules,
             request.go_work,
+            request.binary,
         ),
     )
 

@@ -13,7 +13,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from pants.engine.fs import Digest, DigestContents, DigestSubset, PathGlobs
+from pants.engine.fs import EMPTY_DIGEST, Digest, DigestContents, DigestSubset, PathGlobs
 from pants.engine.process import Process, ProcessCacheScope, ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
@@ -25,6 +25,7 @@ from go_static.core.mode.build_mode import BuildMode
 from go_static.core.mode.environment import GOMODCACHE_DIR
 from go_static.core.mode.toolchains import CCompiler
 from go_static.core.names import GLIBC, MUSL, ZIG
+from go_static.core.review.vulns import VulnSettings
 from go_static.core.sbom.bom import sbom_json
 from go_static.core.sbom.components import (
     ZIG_MUSL_VERSION_FILE,
@@ -42,6 +43,7 @@ from go_static.rules.toolchain import (
     ToolchainDownloads,
     toolchain_path,
 )
+from go_static.rules.vulncheck import VulnScan, VulnScanRequest
 
 SBOM_SUFFIX = ".cdx.json"
 _OUT = "__go_static_sbom_inputs"
@@ -74,6 +76,7 @@ class SbomRequest:
     c_compiler: CCompiler | None
     modules: Digest  # the build's ModuleCache: empty when the named module cache serves
     go_work: str | None = None  # the go.work the build used
+    binary: Digest = EMPTY_DIGEST  # holds exactly the binary, for the vulnerability scan
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,9 @@ async def _gather(
 
 
 @rule(desc="Write a go_static_binary's SBOM", level=LogLevel.DEBUG)
-async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) -> Sbom:
+async def go_static_sbom(
+    request: SbomRequest, downloads: ToolchainDownloads, vulns: VulnSettings
+) -> Sbom:
     files = bundled_c_files(request.build_info)
     libc_source, libc_said = _libc_source(request.mode, request.c_compiler)
     cc = request.c_compiler
@@ -169,6 +174,13 @@ async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) ->
     bundled = bundled_c_components(
         request.build_info, lambda f: contents.get(f"mod/{f.cache_path}")
     )
+    scan = (
+        await Get(
+            VulnScan, VulnScanRequest(request.mode.address, request.binary, request.output_path)
+        )
+        if vulns.enabled and request.binary != EMPTY_DIGEST
+        else None
+    )
     try:
         document = sbom_json(
             binary_name=os.path.basename(request.output_path),
@@ -178,6 +190,8 @@ async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) ->
             libc=libc,
             c_components=bundled,
             go_work=request.go_work,
+            vulndb=scan.db if scan else "",
+            vulnerabilities=scan.findings if scan else (),
         )
     except ValueError as e:  # cyclonedx and packageurl reject a value they can't represent
         problem = Problem(

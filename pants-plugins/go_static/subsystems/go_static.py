@@ -21,6 +21,8 @@ from go_static.core.gograph.knowledge import KnowledgeTable, merged_table
 from go_static.core.names import GCC, STATIC_LIBCS, ZIG
 from go_static.core.provenance.statement import DEFAULT_BUILDER_ID
 from go_static.core.review.policy import Policy, PolicyError, origins_from_ranks
+from go_static.core.review.vulns import OFF
+from go_static.core.review.vulns_tools import DEFAULT_VULNDB_VERSION
 from go_static.core.sizes import parse_size
 
 POLICY_OPTIONS = ("allowed_libcs", "dlopen_allowlist", "require_static_pie", "max_size")
@@ -314,6 +316,52 @@ class GoStaticSubsystem(Subsystem):
             and go_static_workspace targets that own a build's files, and `tailor_tools`, too.
             """
         ),
+    )
+
+    # Vulnerabilities (issue 30): the govulncheck gate of `pants check` (rules/vulncheck.py).
+    vulnerabilities = StrOption(
+        default=OFF,
+        help=softwrap(
+            """
+            What a known vulnerability in a built binary does to `pants check`: `fail`, `warn`
+            or `off`.
+
+            Each binary is scanned by govulncheck in binary mode (`[go-static-govulncheck]`)
+            against the pinned `[go-static].vulndb`, offline; only symbols the binary contains
+            count. `fail` fails the target, naming each GO- id, module, found and fixed
+            versions and the `go get` that fixes it; `warn` prints the same and passes. An
+            expired exception fails in both. Off by default because a scan needs the DB
+            snapshot and two tool builds on first use: a repo opts in, with a DB it pinned.
+            See docs/vulnerabilities.md.
+            """
+        ),
+    )
+    vulnerability_exceptions = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            Accepted vulnerabilities, each `GO-YYYY-NNNN: reason until YYYY-MM-DD`.
+
+            A finding with a current exception passes; from the day after its date it fails
+            `pants check` (whatever `[go-static].vulnerabilities` says, unless `off`), naming the
+            exception, so it is reviewed again rather than forgotten.
+            """
+        ),
+    )
+    vulndb = StrOption(
+        default=DEFAULT_VULNDB_VERSION,
+        help=softwrap(
+            f"""
+            The vulnerability DB: a golang.org/x/vulndb pseudo-version, or a file:/// URL of a
+            directory in the layout `govulncheck -db` reads.
+
+            A version is downloaded through the module proxy (GOPROXY in `[go-static].env_vars`,
+            which may name a mirror), checked against the checksum database, and indexed with
+            x/vulndb's own `cmd/indexdb`; the version is the scan's cache key, so results are
+            reproducible. Default: {DEFAULT_VULNDB_VERSION}.
+            """
+        ),
+        advanced=True,
     )
 
 

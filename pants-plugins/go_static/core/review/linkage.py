@@ -10,11 +10,11 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
-from go_static.core.names import FAIL, SCENARIO_GLYPHS
+from go_static.core.names import FAIL, NONE, SCENARIO_GLYPHS
 from go_static.core.sizes import format_size
 
 SCHEMA = "go-static-report/1"
-COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict")
+COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict", "vulns")
 # Size changes smaller than both of these are noise (a rebuilt dependency, a new Go patch release).
 SIZE_NOISE_BYTES, SIZE_NOISE_RATIO = 64 * 1024, 0.01
 
@@ -33,6 +33,8 @@ class LinkageRow:
     size: int | None = None
     verdict: str = FAIL  # "pass" | "fail"
     problems: tuple[str, ...] = ()  # violation codes or error codes
+    # Known vulnerabilities the binary contains, "GO-YYYY-NNNN module@version"; None: not scanned.
+    vulns: tuple[str, ...] | None = None
 
     @property
     def scenario_text(self) -> str:
@@ -45,6 +47,15 @@ class LinkageRow:
     @property
     def size_text(self) -> str:
         return format_size(self.size) if self.size is not None else "–"
+
+    @property
+    def vulns_text(self) -> str:
+        if self.vulns is None:
+            return "not scanned"
+        found = ", ".join(v.split(" ", 1)[0] for v in self.vulns) or "none"
+        # govulncheck sees Go modules only: the libc and bundled C inside are never shown clean.
+        has_c = bool(self.cgo_packages) or self.libc not in (None, NONE)
+        return f"{found}; C not scanned" if has_c else found
 
     @property
     def verdict_text(self) -> str:
@@ -61,6 +72,7 @@ class LinkageRow:
             self.linkmode or "–",
             self.size_text,
             self.verdict_text,
+            self.vulns_text,
         )
 
 
@@ -76,6 +88,7 @@ def _row_dict(row: LinkageRow) -> dict:
         list(row.tags),
         list(row.problems),
     )
+    data["vulns"] = None if row.vulns is None else list(row.vulns)
     return data
 
 
@@ -97,6 +110,8 @@ def from_json(text: str, source: str) -> dict[str, LinkageRow]:
             "cgo_packages": tuple(data.get("cgo_packages", ())),
             "tags": tuple(data.get("tags", ())),
             "problems": tuple(data.get("problems", ())),
+            # A report from before the scan existed has no vulns: not scanned.
+            "vulns": None if data.get("vulns") is None else tuple(map(str, data["vulns"])),
         }
         rows[target] = LinkageRow(
             **{k: v for k, v in data.items() if k in LinkageRow.__dataclass_fields__}
@@ -152,6 +167,10 @@ def changes(baseline: dict[str, LinkageRow], current: Iterable[LinkageRow]) -> d
         size = _size_change(old.size, row.size)
         if size:
             notes.append(size)
+        for vuln in sorted(set(row.vulns or ()) - set(old.vulns or ())):
+            notes.append(f"new known vulnerability: {vuln}")
+        for vuln in sorted(set(old.vulns or ()) - set(row.vulns or ())):
+            notes.append(f"known vulnerability gone: {vuln}")
         if old.verdict != row.verdict:
             notes.append(f"verdict changed from {old.verdict} to {row.verdict_text}")
         if notes:

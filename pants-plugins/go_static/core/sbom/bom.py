@@ -20,10 +20,17 @@ import uuid
 from typing import Iterable
 
 from cyclonedx.factory.license import LicenseFactory
-from cyclonedx.model import HashAlgorithm, HashType, Property
+from cyclonedx.model import HashAlgorithm, HashType, Property, XsUri
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.lifecycle import LifecyclePhase, PredefinedLifecycle
+from cyclonedx.model.vulnerability import (
+    BomTarget,
+    BomTargetVersionRange,
+    Vulnerability,
+    VulnerabilityReference,
+    VulnerabilitySource,
+)
 from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
 from packageurl import PackageURL
@@ -31,6 +38,7 @@ from packageurl import PackageURL
 from go_static.core.checker.buildinfo import GoBuildInfo, GoModule
 from go_static.core.names import NONE
 from go_static.core.sbom.components import CComponent
+from go_static.core.vulnerability import Finding
 
 SCHEMA_VERSION = SchemaVersion.V1_6
 # Property names are "go-static:<area>:<name>", CycloneDX's namespace:name convention.
@@ -205,6 +213,40 @@ def _binary(
     )
 
 
+# The C that static linking put inside has no offline vulnerability source: never shown clean.
+NOT_SCANNED = "not scanned"
+_GO_VULNDB = "Go Vulnerability Database"
+
+
+def _vulnerability(finding: Finding, refs: dict[str, str]) -> Vulnerability:
+    """A finding as CycloneDX: the GO- id, its aliases, the fix, the module it affects."""
+    url = f"https://pkg.go.dev/vuln/{finding.id}"
+    aliases = [
+        VulnerabilityReference(id=a, source=VulnerabilitySource(name=a.split("-", 1)[0]))
+        for a in sorted(finding.aliases)
+    ]
+    affects = (
+        [
+            BomTarget(
+                ref=refs[finding.module],
+                versions=[BomTargetVersionRange(version=finding.found)] if finding.found else None,
+            )
+        ]
+        if finding.module in refs
+        else []
+    )
+    return Vulnerability(
+        bom_ref=f"vuln:{finding.id}:{finding.module}",
+        id=finding.id,
+        source=VulnerabilitySource(name=_GO_VULNDB, url=XsUri(url)),
+        references=aliases,
+        description=finding.summary or None,
+        recommendation=f"{finding.go_get} (fixed in {finding.fixed})" if finding.fixed else None,
+        affects=affects,
+        properties=[_prop("vulnerabilities", "symbol", finding.symbol)],
+    )
+
+
 def _serialize(bom: Bom) -> str:
     return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
 
@@ -219,14 +261,20 @@ def sbom_json(
     c_components: Iterable[CComponent] = (),
     tool_version: str = "",
     go_work: str | None = None,
+    vulndb: str = "",
+    vulnerabilities: Iterable[Finding] = (),
 ) -> str:
     """The CycloneDX 1.6 JSON of one binary; the same inputs give the same bytes. `go_work` is
-    the repo path of the go.work it was built with."""
+    the repo path of the go.work it was built with. With `vulndb` (the DB the binary was scanned
+    against), the Go modules' findings are its `vulnerabilities` and the C is marked not scanned."""
     binary = _binary(binary_name, binary_sha256, address, build_info, libc, go_work)
     modules = {dep.path: dep for dep in build_info.modules}
     module_components = {path: _module(dep) for path, dep in modules.items()}
     c_list = [*([libc] if libc else []), *c_components]
     c_parts = [(c, _c(c, modules)) for c in c_list]
+    if vulndb:
+        for _, component in c_parts:
+            component.properties.add(_prop("vulnerabilities", "scan", NOT_SCANNED))
     everything = [_stdlib(build_info.go_version), *module_components.values()]
     everything += [component for _, component in c_parts]
 
@@ -239,6 +287,10 @@ def sbom_json(
     )
     bom.components = everything
     bom.register_dependency(binary, everything)
+    if vulndb:
+        bom.metadata.properties.add(_prop("vulnerabilities", "db", vulndb))
+        refs = {path: str(c.bom_ref) for path, c in module_components.items()}
+        bom.vulnerabilities = [_vulnerability(f, refs) for f in vulnerabilities]
     for c, component in c_parts:
         if c.bundled_by in module_components:
             bom.register_dependency(module_components[c.bundled_by], [component])
