@@ -34,7 +34,7 @@ from go_static.rules import (
     toolchain,
 )
 from go_static.subsystems import go_static, toolchains
-from go_static.target_types.binary import GoStaticBinaryTarget
+from go_static.target_types.binary import GoStaticBinaryTarget, plugin_fields
 from go_static.target_types.image import GoStaticImageTarget
 from go_static.target_types.smoke import GoStaticSmokeTestTarget
 from go_static.target_types.sources import (
@@ -85,4 +85,5 @@ def rules():
         *run.rules(),
         *tailor.rules(),
         *smoke.rules(),
+        *plugin_fields(),
     ]

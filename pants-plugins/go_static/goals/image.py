@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import posixpath
 from dataclasses import dataclass
 
@@ -29,6 +30,13 @@ from go_static.core.oci.image import Image, ImageConfig, build_image
 from go_static.core.oci.layer import FileEntry, Layer, build_layer
 from go_static.core.oci.layout import image_or_index, layout_files, tarball
 from go_static.core.oci.reference import references_for
+from go_static.core.review.runtime import (
+    ImageFiles,
+    RuntimeCheckError,
+    RuntimeNeeds,
+    runtime_findings,
+    runtime_needs,
+)
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
 from go_static.rules.stamp import GitCheckout, GitCheckoutRequest
@@ -50,6 +58,7 @@ from go_static.target_types.image import (
 )
 
 APP_DIR, SBOM_DIR = "/app", "/sbom"
+logger = logging.getLogger(__name__)
 
 
 class GoStaticImageError(GoStaticError):
@@ -107,6 +116,7 @@ class AppLayerRequest:
     binary: Digest
     report: Digest  # the report and the SBOM beside it
     subject: str
+    tags: tuple[str, ...] = ()  # the build's -tags, which the post-link check confirmed
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class AppLayer:
     the image's config (labels, env, tags) doesn't compress the binary again."""
 
     layer: Layer
+    needs: RuntimeNeeds  # what the binary reads at run time, for the runtime check
 
 
 @rule(desc="Write a go_static binary's image layer", level=LogLevel.DEBUG)
@@ -129,7 +140,8 @@ async def app_layer(request: AppLayerRequest) -> AppLayer:
         for fc in sboms
         if fc.path.endswith(".cdx.json")
     ]
-    return AppLayer(build_layer(entries, subject=request.subject))
+    needs = runtime_needs(binary[0].content, request.tags)
+    return AppLayer(build_layer(entries, subject=request.subject), needs)
 
 
 async def _binaries(
@@ -209,6 +221,28 @@ def _platform_image(
     return build_image(config, layers, annotations)
 
 
+def _check_runtime(
+    field_set: GoStaticImageFieldSet,
+    binaries: list[GoStaticBinaryFieldSet],
+    apps: tuple[AppLayer, ...],
+    ca_roots: CaRoots | None,
+) -> None:
+    """Fail on every binary that would miss a file it reads at run time; warn on the rest."""
+    base = set(ca_roots.layer.paths) if ca_roots else set()
+    findings = []
+    for binary, app in zip(binaries, apps):
+        # Each platform's image holds the shared layers and its own binary only.
+        # No layer writes /etc/passwd, so ImageFiles' passwd stays empty.
+        files = ImageFiles(frozenset(base | set(app.layer.paths)), user=field_set.user.value or "")
+        findings += runtime_findings(str(binary.address), app.needs, files)
+    for finding in findings:
+        if not finding.blocking:
+            logger.warning(f"{field_set.address} ({finding.code}): " + finding.problem.render())
+    blocking = [f for f in findings if f.blocking]
+    if blocking:
+        raise RuntimeCheckError(str(field_set.address), blocking)
+
+
 @rule(desc="Package go_static_image", level=LogLevel.DEBUG)
 async def package_go_static_image(
     field_set: GoStaticImageFieldSet, sdk: GoSdk, subsystem: GoStaticSubsystem
@@ -228,9 +262,11 @@ async def package_go_static_image(
         # A binary that fails its check never reaches an image.
         result.check.raise_on_failure()
     app_layers = await MultiGet(
-        Get(AppLayer, AppLayerRequest(r.build.digest, r.check.report, address)) for r in built
+        Get(AppLayer, AppLayerRequest(r.build.digest, r.check.report, address, r.mode.tags))
+        for r in built
     )
     ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
+    _check_runtime(field_set, binaries, app_layers, ca_roots)
     images = [
         _platform_image(field_set, result.build.output_path, app, goarch, ca_roots, provenance)
         for result, app, goarch in zip(built, app_layers, goarches)
