@@ -233,7 +233,11 @@ def _check_runtime(
     for binary, app in zip(binaries, apps):
         # Each platform's image holds the shared layers and its own binary only.
         # No layer writes /etc/passwd, so ImageFiles' passwd stays empty.
-        files = ImageFiles(frozenset(base | set(app.layer.paths)), user=field_set.user.value or "")
+        files = ImageFiles(
+            frozenset(base | set(app.layer.paths)),
+            user=field_set.user.value or "",
+            env=frozenset(field_set.env.value or {}),
+        )
         findings += runtime_findings(str(binary.address), app.needs, files)
     for finding in findings:
         if not finding.blocking:

@@ -91,6 +91,23 @@ func main() {
 	fmt.Println(u.Username)
 }
 """,
+    "me": """package main
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+)
+
+func main() {
+	u, err := user.Current()
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(3)
+	}
+	fmt.Println(u.Username)
+}
+""",
     "clock": """package main
 
 import (
@@ -115,7 +132,8 @@ EXPECTED = {
     "tlsget": RuntimeNeeds(system_roots=True),
     "paris": RuntimeNeeds(load_location=True),
     "paris+tz": RuntimeNeeds(load_location=True, embedded_tzdata=True),
-    "whoami": RuntimeNeeds(user_lookup=True),
+    "whoami": RuntimeNeeds(user_lookup=True, current_user=True),
+    "me": RuntimeNeeds(current_user=True),
     "clock": RuntimeNeeds(),
 }
 
@@ -159,7 +177,7 @@ def _build(root: Path, name: str, tags: str, out: str, musl: bool = False) -> Pa
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("runtime")
     pure = "netgo,osusergo"
-    binaries = {n: _build(root, n, pure, n) for n in ("tlsget", "paris", "whoami", "clock")}
+    binaries = {n: _build(root, n, pure, n) for n in ("tlsget", "paris", "whoami", "me", "clock")}
     binaries["paris+tz"] = _build(root, "paris", pure + ",timetzdata", "paris-tz")
     return binaries
 
@@ -168,14 +186,16 @@ def _needs(path: Path, tags: tuple[str, ...] = ()) -> RuntimeNeeds:
     return runtime_needs(path.read_bytes(), tags)
 
 
-def _run(root: Path, binary: Path, *args: str) -> subprocess.CompletedProcess:
+def _run(
+    root: Path, binary: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """The binary alone at /app/<name> in `root`, which holds only the image's other files."""
     (root / "app").mkdir(parents=True, exist_ok=True)
     shutil.copy2(binary, root / "app" / binary.name)
     # --share-net: the TLS server the test starts listens on the host's loopback.
     argv = [BWRAP, "--unshare-all", "--share-net", "--bind", str(root), "/"]
     argv += ["--", f"/app/{binary.name}", *args]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env={})
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env or {})
 
 
 def _image(root: Path, user: str = "") -> ImageFiles:
@@ -290,6 +310,20 @@ def test_user_lookup_without_passwd_warns_and_an_entry_satisfies_it(
     )
     run = _run(tmp_path, built["whoami"])
     assert run.returncode == 0 and run.stdout.strip() == "app", run
+
+
+def test_current_user_needs_no_passwd_when_the_image_sets_user_and_home(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    needs = _needs(built["me"])
+    (finding,) = runtime_findings("src/go:me", needs, _image(tmp_path, "65532"))
+    assert finding.code == CODE_PASSWD
+    files = ImageFiles(frozenset(), user="65532", env=frozenset({"USER", "HOME"}))
+    assert runtime_findings("src/go:me", needs, files) == []
+    # bwrap passes exactly this environment, as the image config's Env would.
+    run = _run(tmp_path, built["me"], env={"USER": "app", "HOME": "/"})
+    assert run.returncode == 0 and run.stdout.strip() == "app", run
+    assert _run(tmp_path, built["me"]).returncode == 3
 
 
 def test_a_binary_that_reads_nothing_has_no_findings(built: dict[str, Path]) -> None:

@@ -38,8 +38,10 @@ LOAD_LOCATION_FUNCS = ("time.LoadLocation",)
 EMBEDDED_TZDATA_PREFIXES = ("time/tzdata.",)
 # time's platformZoneSources on Linux.
 ZONEINFO_DIRS = ("/usr/share/zoneinfo/", "/usr/share/lib/zoneinfo/", "/usr/lib/locale/TZ/")
-# os/user's lookups: with osusergo they read /etc/passwd and /etc/group.
-USER_LOOKUP_FUNCS = ("os/user.Current", "os/user.Lookup", "os/user.LookupId")
+# os/user's lookups: with osusergo they read /etc/passwd. Current alone falls back to $USER and
+# $HOME (lookup_stubs.go), so it needs no file when the image sets both.
+USER_LOOKUP_FUNCS = ("os/user.Lookup", "os/user.LookupId")
+CURRENT_USER_FUNCS = ("os/user.Current",)
 # net's cgo resolver: getaddrinfo from the C library, i.e. resolver="libc" (musl, as validate
 # refuses it with glibc).
 LIBC_RESOLVER_FUNCS = ("net._C2func_getaddrinfo", "net._Cfunc_getaddrinfo")
@@ -70,6 +72,7 @@ class RuntimeNeeds:
     load_location: bool = False
     embedded_tzdata: bool = False
     user_lookup: bool = False
+    current_user: bool = False
     libc_resolver: bool = False
 
     def summary(self) -> str:
@@ -79,7 +82,7 @@ class RuntimeNeeds:
             parts.append("ca(embedded)" if self.embedded_roots else "ca")
         if self.load_location:
             parts.append("tz(embedded)" if self.embedded_tzdata else "tz")
-        if self.user_lookup:
+        if self.user_lookup or self.current_user:
             parts.append("passwd")
         if self.libc_resolver:
             parts.append("resolv.conf")
@@ -94,6 +97,7 @@ def runtime_needs(data: bytes, tags: Sequence[str] = ()) -> RuntimeNeeds:
         load_location=_has_func(data, LOAD_LOCATION_FUNCS),
         embedded_tzdata=TZDATA_TAG in tags or _has_prefix(data, EMBEDDED_TZDATA_PREFIXES),
         user_lookup=_has_func(data, USER_LOOKUP_FUNCS),
+        current_user=_has_func(data, CURRENT_USER_FUNCS),
         libc_resolver=_has_func(data, LIBC_RESOLVER_FUNCS),
     )
 
@@ -105,6 +109,7 @@ class ImageFiles:
     paths: frozenset[str]
     passwd: str = ""  # the content of /etc/passwd, if the image has one
     user: str = ""  # the config's User: "", a name, a uid, or either with ":group"
+    env: frozenset[str] = frozenset()  # the names of the config's Env variables
 
     def has_ca_roots(self) -> bool:
         return any(p in self.paths for p in CA_FILES) or any(
@@ -168,7 +173,10 @@ def _zoneinfo(binary: str, needs: RuntimeNeeds, image: ImageFiles) -> RuntimeFin
 
 
 def _passwd(binary: str, needs: RuntimeNeeds, image: ImageFiles) -> RuntimeFinding | None:
-    if not (needs.user_lookup and not image.has_passwd_entry()):
+    current_from_env = {"USER", "HOME"} <= image.env
+    if not (needs.user_lookup or (needs.current_user and not current_from_env)):
+        return None
+    if image.has_passwd_entry():
         return None
     who = image.user or "root (the config sets no user)"
     return RuntimeFinding(
