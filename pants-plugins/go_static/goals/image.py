@@ -35,10 +35,10 @@ from go_static.core.review.runtime import (
     RuntimeCheckError,
     RuntimeNeeds,
     runtime_findings,
-    runtime_needs,
 )
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
+from go_static.rules.runtime import BinaryRuntimeNeeds, RuntimeNeedsRequest
 from go_static.rules.stamp import GitCheckout, GitCheckoutRequest
 from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.target_types.binary import GoStaticMainField
@@ -116,7 +116,6 @@ class AppLayerRequest:
     binary: Digest
     report: Digest  # the report and the SBOM beside it
     subject: str
-    tags: tuple[str, ...] = ()  # the build's -tags, which the post-link check confirmed
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,6 @@ class AppLayer:
     the image's config (labels, env, tags) doesn't compress the binary again."""
 
     layer: Layer
-    needs: RuntimeNeeds  # what the binary reads at run time, for the runtime check
 
 
 @rule(desc="Write a go_static binary's image layer", level=LogLevel.DEBUG)
@@ -140,8 +138,7 @@ async def app_layer(request: AppLayerRequest) -> AppLayer:
         for fc in sboms
         if fc.path.endswith(".cdx.json")
     ]
-    needs = runtime_needs(binary[0].content, request.tags)
-    return AppLayer(build_layer(entries, subject=request.subject), needs)
+    return AppLayer(build_layer(entries, subject=request.subject))
 
 
 async def _binaries(
@@ -225,12 +222,13 @@ def _check_runtime(
     field_set: GoStaticImageFieldSet,
     binaries: list[GoStaticBinaryFieldSet],
     apps: tuple[AppLayer, ...],
+    needs: list[RuntimeNeeds],
     ca_roots: CaRoots | None,
 ) -> None:
     """Fail on every binary that would miss a file it reads at run time; warn on the rest."""
     base = set(ca_roots.layer.paths) if ca_roots else set()
     findings = []
-    for binary, app in zip(binaries, apps):
+    for binary, app, binary_needs in zip(binaries, apps, needs):
         # Each platform's image holds the shared layers and its own binary only.
         # No layer writes /etc/passwd, so ImageFiles' passwd stays empty.
         files = ImageFiles(
@@ -238,7 +236,7 @@ def _check_runtime(
             user=field_set.user.value or "",
             env=frozenset(field_set.env.value or {}),
         )
-        findings += runtime_findings(str(binary.address), app.needs, files)
+        findings += runtime_findings(str(binary.address), binary_needs, files)
     for finding in findings:
         if not finding.blocking:
             logger.warning(f"{field_set.address} ({finding.code}): " + finding.problem.render())
@@ -266,11 +264,15 @@ async def package_go_static_image(
         # A binary that fails its check never reaches an image.
         result.check.raise_on_failure()
     app_layers = await MultiGet(
-        Get(AppLayer, AppLayerRequest(r.build.digest, r.check.report, address, r.mode.tags))
+        Get(AppLayer, AppLayerRequest(r.build.digest, r.check.report, address)) for r in built
+    )
+    needs = await MultiGet(
+        # The tags are the build's, which the post-link check confirmed from build info.
+        Get(BinaryRuntimeNeeds, RuntimeNeedsRequest(r.build.digest, r.mode.tags))
         for r in built
     )
     ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
-    _check_runtime(field_set, binaries, app_layers, ca_roots)
+    _check_runtime(field_set, binaries, app_layers, [n.needs for n in needs], ca_roots)
     images = [
         _platform_image(field_set, result.build.output_path, app, goarch, ca_roots, provenance)
         for result, app, goarch in zip(built, app_layers, goarches)

@@ -28,8 +28,7 @@ class GoStaticReportSubsystem(GoalSubsystem):
     help = softwrap(
         """
         Tabulate every go_static_binary's linkage: target, scenario, libc, cgo, tags, linkmode,
-        size,
-        verdict.
+        size, runtime (the files it reads at run time), verdict.
 
         Builds and checks without writing binaries to dist/. Exits non-zero if any target fails its
         policy or its post-link check.

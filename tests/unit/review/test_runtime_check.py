@@ -347,3 +347,15 @@ def test_musl_libc_resolver_without_resolv_conf_warns(tmp_path: Path) -> None:
     (root / "etc").mkdir()
     (root / "etc" / "resolv.conf").write_text("nameserver 192.0.2.1\n")
     assert runtime_findings("src/go:lookup", needs, _image(root)) == []
+
+
+def test_the_report_shows_and_diffs_the_runtime_column() -> None:
+    from go_static.core.review.linkage import LinkageRow, changes, table
+
+    row = LinkageRow("src/go:paris", size=1, verdict="pass", runtime=EXPECTED["paris"].summary())
+    header, line = table([row], markdown=False).splitlines()
+    assert header.split()[-2:] == ["runtime", "verdict"] and line.split()[-2:] == ["tz", "pass"]
+    embedded = LinkageRow("src/go:paris", size=1, verdict="pass", runtime="tz(embedded)")
+    assert changes({row.target: row}, [embedded]) == {
+        "src/go:paris": ["runtime needs changed from tz to tz(embedded)"]
+    }
