@@ -133,3 +133,29 @@ def test_the_paris_image_passes_and_runs_with_no_zoneinfo(dist: Path, tmp_path: 
     run = _bwrap(root, "/app/paris")
     assert run.returncode == 0, run
     assert run.stdout.strip() == "paris: 12:00 UTC is 14:00 CEST in Europe/Paris"
+
+
+WHOAMI = "tests/fixtures/go/cmd/whoami"
+
+
+def test_a_named_user_gets_a_passwd_layer_that_the_binary_finds(dist: Path, tmp_path: Path) -> None:
+    result = _package(dist, f"{WHOAMI}:named-user", f"{WHOAMI}:numeric-user")
+    assert result.returncode == 0, result.stderr
+    # The numeric user has no passwd file: a warning, and the image is still written.
+    assert f"{WHOAMI}:numeric-user (runtime-passwd)" in result.stderr
+    assert f"{WHOAMI}:named-user (runtime-passwd)" not in result.stderr
+    root = _rootfs(dist / "tests.fixtures.go.cmd.whoami" / "named-user.oci", tmp_path)
+    assert (root / "etc" / "passwd").read_text().splitlines()[-1].startswith("app:x:65532:65532:")
+    argv = ["bwrap", "--unshare-all", "--uid", "65532", "--gid", "65532", "--bind", str(root), "/"]
+    run = subprocess.run(
+        [*argv, "--", "/app/whoami"], capture_output=True, text=True, timeout=60, env={}
+    )
+    assert run.returncode == 0 and run.stdout.strip() == "whoami: app", run
+
+
+def test_a_user_that_cant_go_into_passwd_fails_before_the_build() -> None:
+    dist = fresh_distdir()
+    result = _package(dist, f"{WHOAMI}:bad-user")
+    assert result.returncode != 0 and "Building" not in result.stderr
+    assert f"{WHOAMI}:bad-user: user is 'App:x:0'" in result.stderr
+    assert "Fix: Use numeric ids" in result.stderr and "Traceback" not in result.stderr

@@ -29,6 +29,7 @@ from go_static.core.oci.ca_roots import CA_ROOTS_ANNOTATION, CaRoots, certifi_ca
 from go_static.core.oci.image import Image, ImageConfig, build_image
 from go_static.core.oci.layer import FileEntry, Layer, build_layer
 from go_static.core.oci.layout import image_or_index, layout_files, tarball
+from go_static.core.oci.passwd import passwd_layer, user_problems
 from go_static.core.oci.reference import references_for
 from go_static.core.review.runtime import (
     ImageFiles,
@@ -188,15 +189,40 @@ async def _provenance(field_set: GoStaticImageFieldSet, stamp: bool) -> Provenan
     )
 
 
+@dataclass(frozen=True)
+class BaseLayers:
+    """The layers under every platform's binary: the CA roots and the passwd files, if any."""
+
+    ca_roots: CaRoots | None
+    passwd: Layer | None = None
+    passwd_text: str = ""  # the /etc/passwd the passwd layer holds
+
+    @property
+    def layers(self) -> list[Layer]:
+        # CA roots at the bottom: the same blob in every image, as a base image's would be.
+        return [layer for layer in (self.ca_roots and self.ca_roots.layer, self.passwd) if layer]
+
+
+def _base_layers(field_set: GoStaticImageFieldSet) -> BaseLayers:
+    """The base layers the fields ask for; a user that can't go into /etc/passwd fails."""
+    user = field_set.user.value or ""
+    problems = user_problems(user)
+    if problems:
+        raise GoStaticImageError(render_problems(str(field_set.address), problems))
+    ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
+    passwd = passwd_layer(user)
+    return BaseLayers(ca_roots, *passwd) if passwd else BaseLayers(ca_roots)
+
+
 def _platform_image(
     field_set: GoStaticImageFieldSet,
     output_path: str,
     app: AppLayer,
     goarch: str,
-    ca_roots: CaRoots | None,
+    base: BaseLayers,
     provenance: Provenance,
 ) -> Image:
-    """One platform's image: the app layer over the CA roots, configured by the fields."""
+    """One platform's image: the app layer over the base layers, configured by the fields."""
     name = posixpath.basename(output_path)
     config = ImageConfig(
         architecture=goarch,
@@ -210,12 +236,9 @@ def _platform_image(
     annotations = {**provenance.annotations(), **(field_set.annotations.value or {})}
     if sbom_names:
         annotations["dev.go-static.sbom"] = sbom_names[0]
-    layers = [app.layer]
-    if ca_roots:
-        # Bottom layer: the same blob in every image, as a base image's would be.
-        layers.insert(0, ca_roots.layer)
-        annotations[CA_ROOTS_ANNOTATION] = ca_roots.source
-    return build_image(config, layers, annotations)
+    if base.ca_roots:
+        annotations[CA_ROOTS_ANNOTATION] = base.ca_roots.source
+    return build_image(config, [*base.layers, app.layer], annotations)
 
 
 def _check_runtime(
@@ -223,16 +246,16 @@ def _check_runtime(
     binaries: list[GoStaticBinaryFieldSet],
     apps: tuple[AppLayer, ...],
     needs: list[RuntimeNeeds],
-    ca_roots: CaRoots | None,
+    base: BaseLayers,
 ) -> None:
     """Fail on every binary that would miss a file it reads at run time; warn on the rest."""
-    base = set(ca_roots.layer.paths) if ca_roots else set()
+    base_paths = {path for layer in base.layers for path in layer.paths}
     findings = []
     for binary, app, binary_needs in zip(binaries, apps, needs):
         # Each platform's image holds the shared layers and its own binary only.
-        # No layer writes /etc/passwd, so ImageFiles' passwd stays empty.
         files = ImageFiles(
-            frozenset(base | set(app.layer.paths)),
+            frozenset(base_paths | set(app.layer.paths)),
+            passwd=base.passwd_text,
             user=field_set.user.value or "",
             env=frozenset(field_set.env.value or {}),
         )
@@ -255,6 +278,7 @@ async def package_go_static_image(
     references = references_for(
         [repository], list(field_set.image_tags.value or ()), subject=address
     )
+    base = _base_layers(field_set)
     provenance = await _provenance(field_set, subsystem.stamp)
     binaries, goarches = await _binaries(field_set, sdk)
     built = await MultiGet(
@@ -271,10 +295,9 @@ async def package_go_static_image(
         Get(BinaryRuntimeNeeds, RuntimeNeedsRequest(r.build.digest, r.mode.tags))
         for r in built
     )
-    ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
-    _check_runtime(field_set, binaries, app_layers, [n.needs for n in needs], ca_roots)
+    _check_runtime(field_set, binaries, app_layers, [n.needs for n in needs], base)
     images = [
-        _platform_image(field_set, result.build.output_path, app, goarch, ca_roots, provenance)
+        _platform_image(field_set, result.build.output_path, app, goarch, base, provenance)
         for result, app, goarch in zip(built, app_layers, goarches)
     ]
     top = image_or_index(

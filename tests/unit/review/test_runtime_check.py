@@ -21,6 +21,7 @@ import pytest
 
 from elf_lab import GO, GOROOT, NAMED_CACHES, ZIG
 from go_static.core.oci.ca_roots import CA_BUNDLE_PATH, certifi_ca_roots
+from go_static.core.oci.passwd import passwd_files
 from go_static.core.review.runtime import (
     CODE_CA_ROOTS,
     CODE_PASSWD,
@@ -309,6 +310,24 @@ def test_user_lookup_without_passwd_warns_and_an_entry_satisfies_it(
         runtime_findings("src/go:whoami", _needs(built["whoami"]), _image(tmp_path, str(uid))) == []
     )
     run = _run(tmp_path, built["whoami"])
+    assert run.returncode == 0 and run.stdout.strip() == "app", run
+
+
+def test_the_passwd_layer_of_a_named_user_satisfies_the_check_and_the_lookup(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    passwd, group = passwd_files("app")
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "passwd").write_text(passwd)
+    (tmp_path / "etc" / "group").write_text(group)
+    assert runtime_findings("src/go:whoami", _needs(built["whoami"]), _image(tmp_path, "app")) == []
+    # Run as the image's user would: uid 65532 in a user namespace.
+    (tmp_path / "app").mkdir()
+    shutil.copy2(built["whoami"], tmp_path / "app" / "whoami")
+    argv = [BWRAP, "--unshare-all", "--uid", "65532", "--gid", "65532", "--bind", str(tmp_path)]
+    run = subprocess.run(
+        [*argv, "/", "--", "/app/whoami"], capture_output=True, text=True, timeout=60, env={}
+    )
     assert run.returncode == 0 and run.stdout.strip() == "app", run
 
 

@@ -46,7 +46,6 @@ CURRENT_USER_FUNCS = ("os/user.Current",)
 # refuses it with glibc).
 LIBC_RESOLVER_FUNCS = ("net._C2func_getaddrinfo", "net._Cfunc_getaddrinfo")
 RESOLV_CONF = "/etc/resolv.conf"
-PASSWD = "/etc/passwd"
 
 CODE_CA_ROOTS = "runtime-ca-roots"
 CODE_ZONEINFO = "runtime-zoneinfo"
