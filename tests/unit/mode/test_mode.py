@@ -394,3 +394,14 @@ def test_tzdata_auto_and_off_add_no_tag_and_auto_says_where_it_is_decided() -> N
     (auto,) = [d for d in mode().decisions if d.setting == "tzdata"]
     assert "runtime-zoneinfo" in auto.reason and 'tzdata="embed"' in auto.reason
     assert "tzdata" in explain(mode())
+
+
+def test_the_tags_decision_names_tzdata_among_what_decided_it() -> None:
+    (pure,) = [d for d in mode(tzdata="embed").decisions if d.setting == "-tags"]
+    assert pure.decided_by == "field resolver + field tzdata"
+    (libc,) = [d for d in mode(resolver="libc", tzdata="embed").decisions if d.setting == "-tags"]
+    assert (libc.value, libc.reason, libc.decided_by) == (
+        "timetzdata",
+        "Extra tags from tzdata.",
+        "field tzdata",
+    )

@@ -108,10 +108,21 @@ def tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> D
             ",".join(tags),
             f'resolver="go": std\'s pure-Go DNS and user lookups{uses}, so nothing loads NSS at '
             "run time.",
-            "field resolver" + (" + field build_tags" if intent.build_tags else ""),
+            "field resolver"
+            + (" + field build_tags" if intent.build_tags else "")
+            + (" + field tzdata" if intent.tzdata == TZDATA_EMBED else ""),
         )
     if tags:
-        return Decision("-tags", ",".join(tags), "Extra tags from build_tags.", "field build_tags")
+        fields = [
+            f
+            for f, on in (
+                ("build_tags", intent.build_tags),
+                ("tzdata", intent.tzdata == TZDATA_EMBED),
+            )
+            if on
+        ]
+        reason = f"Extra tags from {' and '.join(fields)}."
+        return Decision("-tags", ",".join(tags), reason, " + ".join(f"field {f}" for f in fields))
     return None
 
 
