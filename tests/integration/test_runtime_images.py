@@ -159,3 +159,21 @@ def test_a_user_that_cant_go_into_passwd_fails_before_the_build() -> None:
     assert result.returncode != 0 and "Building" not in result.stderr
     assert f"{WHOAMI}:bad-user: user is 'App:x:0'" in result.stderr
     assert "Fix: Use numeric ids" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_runs_the_runtime_check_of_every_image_at_once() -> None:
+    result = run_pants(
+        WITH_FIXTURES,
+        "check",
+        f"{PARIS_FIXTURE}:no-zoneinfo",
+        f"{HTTPSGET}:no-roots",
+        f"{WHOAMI}:numeric-user",
+        "src/go/cmd/paris:paris-image",
+    )
+    assert result.returncode == 1, result.stderr
+    out = result.stdout + result.stderr
+    assert f"[runtime-zoneinfo] {PARIS_FIXTURE}:no-zoneinfo:" in out
+    assert f"[runtime-ca-roots] {HTTPSGET}:no-roots:" in out
+    assert "✓ src/go/cmd/paris:paris-image: runtime check passed" in out
+    assert f"{WHOAMI}:numeric-user (runtime-passwd): " in out and "Traceback" not in out
+    assert "✕ go-static-image failed." in result.stderr

@@ -1,4 +1,7 @@
-"""`pants package` for go_static_image: an OCI image layout and tarball, with no daemon."""
+"""`pants package` for go_static_image: an OCI image layout and tarball, with no daemon.
+
+`pants check` runs the image's runtime check (core/review/runtime.py) without writing anything.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import logging
 import posixpath
 from dataclasses import dataclass
 
+from pants.core.goals.check import CheckRequest, CheckResult, CheckResults
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
 from pants.engine.addresses import Addresses, UnparsedAddressInputs
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
@@ -34,6 +38,7 @@ from go_static.core.oci.reference import references_for
 from go_static.core.review.runtime import (
     ImageFiles,
     RuntimeCheckError,
+    RuntimeFinding,
     RuntimeNeeds,
     runtime_findings,
 )
@@ -142,7 +147,7 @@ async def app_layer(request: AppLayerRequest) -> AppLayer:
     return AppLayer(build_layer(entries, subject=request.subject))
 
 
-async def _binaries(
+async def image_binaries(
     field_set: GoStaticImageFieldSet, sdk: GoSdk
 ) -> tuple[list[GoStaticBinaryFieldSet], list[str]]:
     """The go_static_binary targets `binaries` names and their goarches, one per platform."""
@@ -203,7 +208,7 @@ class BaseLayers:
         return [layer for layer in (self.ca_roots and self.ca_roots.layer, self.passwd) if layer]
 
 
-def _base_layers(field_set: GoStaticImageFieldSet) -> BaseLayers:
+def base_layers(field_set: GoStaticImageFieldSet) -> BaseLayers:
     """The base layers the fields ask for; a user that can't go into /etc/passwd fails."""
     user = field_set.user.value or ""
     problems = user_problems(user)
@@ -241,31 +246,36 @@ def _platform_image(
     return build_image(config, [*base.layers, app.layer], annotations)
 
 
-def _check_runtime(
+def runtime_check(
     field_set: GoStaticImageFieldSet,
     binaries: list[GoStaticBinaryFieldSet],
-    apps: tuple[AppLayer, ...],
     needs: list[RuntimeNeeds],
     base: BaseLayers,
-) -> None:
-    """Fail on every binary that would miss a file it reads at run time; warn on the rest."""
-    base_paths = {path for layer in base.layers for path in layer.paths}
+) -> list[RuntimeFinding]:
+    """What each binary would miss at run time in the image (`package` and `check` share it)."""
+    base_paths = frozenset(path for layer in base.layers for path in layer.paths)
     findings = []
-    for binary, app, binary_needs in zip(binaries, apps, needs):
-        # Each platform's image holds the shared layers and its own binary only.
+    for binary, binary_needs in zip(binaries, needs):
+        # Each platform's image holds the base layers and its own binary, which reads none of
+        # its own layer's files (its SBOM), so the base layers' files are what count.
         files = ImageFiles(
-            frozenset(base_paths | set(app.layer.paths)),
+            base_paths,
             passwd=base.passwd_text,
             user=field_set.user.value or "",
             env=frozenset(field_set.env.value or {}),
         )
         findings += runtime_findings(str(binary.address), binary_needs, files)
+    return findings
+
+
+def raise_or_warn(address: str, findings: list[RuntimeFinding]) -> None:
+    """Log each warning; raise RuntimeCheckError with every blocking finding, if any."""
     for finding in findings:
         if not finding.blocking:
-            logger.warning(f"{field_set.address} ({finding.code}): " + finding.problem.render())
+            logger.warning(f"{address} ({finding.code}): " + finding.problem.render())
     blocking = [f for f in findings if f.blocking]
     if blocking:
-        raise RuntimeCheckError(str(field_set.address), blocking)
+        raise RuntimeCheckError(address, blocking)
 
 
 @rule(desc="Package go_static_image", level=LogLevel.DEBUG)
@@ -278,9 +288,9 @@ async def package_go_static_image(
     references = references_for(
         [repository], list(field_set.image_tags.value or ()), subject=address
     )
-    base = _base_layers(field_set)
+    base = base_layers(field_set)
     provenance = await _provenance(field_set, subsystem.stamp)
-    binaries, goarches = await _binaries(field_set, sdk)
+    binaries, goarches = await image_binaries(field_set, sdk)
     built = await MultiGet(
         Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(b)) for b in binaries
     )
@@ -295,7 +305,7 @@ async def package_go_static_image(
         Get(BinaryRuntimeNeeds, RuntimeNeedsRequest(r.build.digest, r.mode.tags))
         for r in built
     )
-    _check_runtime(field_set, binaries, app_layers, [n.needs for n in needs], base)
+    raise_or_warn(address, runtime_check(field_set, binaries, [n.needs for n in needs], base))
     images = [
         _platform_image(field_set, result.build.output_path, app, goarch, base, provenance)
         for result, app, goarch in zip(built, app_layers, goarches)
@@ -320,5 +330,73 @@ async def package_go_static_image(
     return BuiltPackage(digest, (BuiltPackageArtifact(out, extra_log_lines=(digest_line,)),))
 
 
+# `pants check` for go_static_image: the same runtime check, without writing anything, so CI's
+# `pants check ::` finds an image whose binary would miss its CA roots or time zones.
+
+
+class GoStaticImageCheckRequest(CheckRequest):
+    field_set_type = GoStaticImageFieldSet
+    tool_name = "go-static-image"
+
+
+@dataclass(frozen=True)
+class ImageCheckOutcomeRequest:
+    """Run the runtime check of one image, keeping its failure as data."""
+
+    field_set: GoStaticImageFieldSet
+
+
+@dataclass(frozen=True)
+class ImageCheckOutcome:
+    """One image's check: the line for a pass, or every problem (empty `failure` for a pass)."""
+
+    passed_line: str
+    failure: str
+
+
+@rule(desc="Check one go_static_image", level=LogLevel.DEBUG)
+async def image_check_outcome(request: ImageCheckOutcomeRequest, sdk: GoSdk) -> ImageCheckOutcome:
+    field_set = request.field_set
+    address = str(field_set.address)
+    try:
+        base = base_layers(field_set)
+        binaries, _ = await image_binaries(field_set, sdk)
+        built = await MultiGet(
+            Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(b)) for b in binaries
+        )
+    except GoStaticError as e:
+        return ImageCheckOutcome("", str(e))
+    # A binary that fails its own check is reported by go-static's check; its needs still count.
+    needs = await MultiGet(
+        Get(BinaryRuntimeNeeds, RuntimeNeedsRequest(r.build.digest, r.mode.tags)) for r in built
+    )
+    findings = runtime_check(field_set, binaries, [n.needs for n in needs], base)
+    blocking = [f.problem for f in findings if f.blocking]
+    if blocking:
+        codes = ", ".join(dict.fromkeys(f.code for f in findings if f.blocking))
+        return ImageCheckOutcome("", f"[{codes}] " + render_problems(address, blocking))
+    warnings = [f.problem.render(f"{address} ({f.code})") for f in findings]
+    return ImageCheckOutcome("\n".join([f"✓ {address}: runtime check passed", *warnings]), "")
+
+
+@rule(desc="Check go_static_image targets", level=LogLevel.DEBUG)
+async def check_go_static_images(request: GoStaticImageCheckRequest) -> CheckResults:
+    outcomes = await MultiGet(
+        Get(ImageCheckOutcome, ImageCheckOutcomeRequest(fs)) for fs in request.field_sets
+    )
+    passed = [o.passed_line for o in outcomes if not o.failure]
+    failed = [o.failure for o in outcomes if o.failure]
+    result = CheckResult(
+        exit_code=1 if failed else 0,
+        stdout="\n".join(passed) + "\n" if passed else "",
+        stderr="\n\n".join(failed) + "\n" if failed else "",
+    )
+    return CheckResults([result], checker_name="go-static-image")
+
+
 def rules():
-    return (*collect_rules(), UnionRule(PackageFieldSet, GoStaticImageFieldSet))
+    return (
+        *collect_rules(),
+        UnionRule(PackageFieldSet, GoStaticImageFieldSet),
+        UnionRule(CheckRequest, GoStaticImageCheckRequest),
+    )
