@@ -253,17 +253,16 @@ def runtime_check(
     base: BaseLayers,
 ) -> list[RuntimeFinding]:
     """What each binary would miss at run time in the image (`package` and `check` share it)."""
-    base_paths = frozenset(path for layer in base.layers for path in layer.paths)
+    # Each platform's image is the base layers plus its own binary and SBOM, which the binary
+    # doesn't read: the base layers' files are what it finds.
+    files = ImageFiles(
+        frozenset(path for layer in base.layers for path in layer.paths),
+        passwd=base.passwd_text,
+        user=field_set.user.value or "",
+        env=frozenset(field_set.env.value or {}),
+    )
     findings = []
     for binary, binary_needs in zip(binaries, needs):
-        # Each platform's image holds the base layers and its own binary, which reads none of
-        # its own layer's files (its SBOM), so the base layers' files are what count.
-        files = ImageFiles(
-            base_paths,
-            passwd=base.passwd_text,
-            user=field_set.user.value or "",
-            env=frozenset(field_set.env.value or {}),
-        )
         findings += runtime_findings(str(binary.address), binary_needs, files)
     return findings
 

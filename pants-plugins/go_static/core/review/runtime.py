@@ -186,8 +186,9 @@ def _passwd(binary: str, needs: RuntimeNeeds, image: ImageFiles) -> RuntimeFindi
             f"entry for its user {who}.",
             "os/user then fails: `open /etc/passwd: no such file or directory` without the "
             "file, `user: unknown userid` without the entry.",
-            "For os/user.Current, set USER and HOME in the go_static_image's `env` (Go "
-            "then needs no file); for other lookups, don't look users up in the image.",
+            'Name the image\'s user (e.g. `user="app"`: the image then gets /etc/passwd and '
+            "/etc/group), or, when the program only calls os/user.Current, set USER and HOME in "
+            "the image's `env`.",
         ),
     )
 
