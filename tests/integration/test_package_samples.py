@@ -66,6 +66,13 @@ SAMPLES = {
         "exe",
         None,
     ),
+    "src.go.cmd.paris/paris": (
+        "paris: 12:00 UTC is 14:00 CEST in Europe/Paris",
+        "0",
+        "netgo,osusergo,timetzdata",
+        "exe",
+        None,
+    ),
 }
 # The host has its own roots; this makes tlsroots use the ones built in (pinned by go.sum), as in
 # its FROM scratch image, so its output doesn't depend on the host.
@@ -182,6 +189,7 @@ SCENARIOS = {
     "src.go.cmd.sqlite/sqlite-glibc": (5, "glibc"),
     "src.go.tools.cmd.modinfo/modinfo": (6, "none"),
     "src.go.cmd.tlsroots/tlsroots": (6, "none"),
+    "src.go.cmd.paris/paris": (6, "none"),
 }
 
 

@@ -46,6 +46,7 @@ def test_report_twice_with_a_baseline_shows_the_diff() -> None:
             "tags",
             "linkmode",
             "size",
+            "runtime",
             "verdict",
             "vulns",
         ]

@@ -220,6 +220,7 @@ def test_report_table_files_and_baseline(rule_runner: RuleRunner) -> None:
         "tags",
         "linkmode",
         "size",
+        "runtime",
         "verdict",
         "vulns",
     ]

@@ -52,3 +52,8 @@ SCENARIO_GLYPHS = {1: "①", 2: "②", 3: "③", 4: "④", 5: "⑤", 6: "⑥"}
 
 # A verdict.
 PASS, FAIL = "pass", "fail"
+
+# The `tzdata` field: Go's zoneinfo database built in (the `timetzdata` tag), or not.
+TZDATA_EMBED, TZDATA_OFF = "embed", "off"
+TZDATA_CHOICES = (AUTO, TZDATA_EMBED, TZDATA_OFF)
+TZDATA_TAG = "timetzdata"

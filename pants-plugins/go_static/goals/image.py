@@ -1,10 +1,15 @@
-"""`pants package` for go_static_image: an OCI image layout and tarball, with no daemon."""
+"""`pants package` for go_static_image: an OCI image layout and tarball, with no daemon.
+
+`pants check` runs the image's runtime check (core/review/runtime.py) without writing anything.
+"""
 
 from __future__ import annotations
 
+import logging
 import posixpath
 from dataclasses import dataclass
 
+from pants.core.goals.check import CheckRequest, CheckResult, CheckResults
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
 from pants.engine.addresses import Addresses, UnparsedAddressInputs
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
@@ -28,9 +33,18 @@ from go_static.core.oci.ca_roots import CA_ROOTS_ANNOTATION, CaRoots, certifi_ca
 from go_static.core.oci.image import Image, ImageConfig, build_image
 from go_static.core.oci.layer import FileEntry, Layer, build_layer
 from go_static.core.oci.layout import image_or_index, layout_files, tarball
+from go_static.core.oci.passwd import passwd_layer, user_problems
 from go_static.core.oci.reference import references_for
+from go_static.core.review.runtime import (
+    ImageFiles,
+    RuntimeCheckError,
+    RuntimeFinding,
+    RuntimeNeeds,
+    runtime_findings,
+)
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
+from go_static.rules.runtime import BinaryRuntimeNeeds, RuntimeNeedsRequest
 from go_static.rules.stamp import GitCheckout, GitCheckoutRequest
 from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.target_types.binary import GoStaticMainField
@@ -50,6 +64,7 @@ from go_static.target_types.image import (
 )
 
 APP_DIR, SBOM_DIR = "/app", "/sbom"
+logger = logging.getLogger(__name__)
 
 
 class GoStaticImageError(GoStaticError):
@@ -132,7 +147,7 @@ async def app_layer(request: AppLayerRequest) -> AppLayer:
     return AppLayer(build_layer(entries, subject=request.subject))
 
 
-async def _binaries(
+async def image_binaries(
     field_set: GoStaticImageFieldSet, sdk: GoSdk
 ) -> tuple[list[GoStaticBinaryFieldSet], list[str]]:
     """The go_static_binary targets `binaries` names and their goarches, one per platform."""
@@ -179,15 +194,40 @@ async def _provenance(field_set: GoStaticImageFieldSet, stamp: bool) -> Provenan
     )
 
 
+@dataclass(frozen=True)
+class BaseLayers:
+    """The layers under every platform's binary: the CA roots and the passwd files, if any."""
+
+    ca_roots: CaRoots | None
+    passwd: Layer | None = None
+    passwd_text: str = ""  # the /etc/passwd the passwd layer holds
+
+    @property
+    def layers(self) -> list[Layer]:
+        # CA roots at the bottom: the same blob in every image, as a base image's would be.
+        return [layer for layer in (self.ca_roots and self.ca_roots.layer, self.passwd) if layer]
+
+
+def base_layers(field_set: GoStaticImageFieldSet) -> BaseLayers:
+    """The base layers the fields ask for; a user that can't go into /etc/passwd fails."""
+    user = field_set.user.value or ""
+    problems = user_problems(user)
+    if problems:
+        raise GoStaticImageError(render_problems(str(field_set.address), problems))
+    ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
+    passwd = passwd_layer(user)
+    return BaseLayers(ca_roots, *passwd) if passwd else BaseLayers(ca_roots)
+
+
 def _platform_image(
     field_set: GoStaticImageFieldSet,
     output_path: str,
     app: AppLayer,
     goarch: str,
-    ca_roots: CaRoots | None,
+    base: BaseLayers,
     provenance: Provenance,
 ) -> Image:
-    """One platform's image: the app layer over the CA roots, configured by the fields."""
+    """One platform's image: the app layer over the base layers, configured by the fields."""
     name = posixpath.basename(output_path)
     config = ImageConfig(
         architecture=goarch,
@@ -201,12 +241,40 @@ def _platform_image(
     annotations = {**provenance.annotations(), **(field_set.annotations.value or {})}
     if sbom_names:
         annotations["dev.go-static.sbom"] = sbom_names[0]
-    layers = [app.layer]
-    if ca_roots:
-        # Bottom layer: the same blob in every image, as a base image's would be.
-        layers.insert(0, ca_roots.layer)
-        annotations[CA_ROOTS_ANNOTATION] = ca_roots.source
-    return build_image(config, layers, annotations)
+    if base.ca_roots:
+        annotations[CA_ROOTS_ANNOTATION] = base.ca_roots.source
+    return build_image(config, [*base.layers, app.layer], annotations)
+
+
+def runtime_check(
+    field_set: GoStaticImageFieldSet,
+    binaries: list[GoStaticBinaryFieldSet],
+    needs: list[RuntimeNeeds],
+    base: BaseLayers,
+) -> list[RuntimeFinding]:
+    """What each binary would miss at run time in the image (`package` and `check` share it)."""
+    # Each platform's image is the base layers plus its own binary and SBOM, which the binary
+    # doesn't read: the base layers' files are what it finds.
+    files = ImageFiles(
+        frozenset(path for layer in base.layers for path in layer.paths),
+        passwd=base.passwd_text,
+        user=field_set.user.value or "",
+        env=frozenset(field_set.env.value or {}),
+    )
+    findings = []
+    for binary, binary_needs in zip(binaries, needs):
+        findings += runtime_findings(str(binary.address), binary_needs, files)
+    return findings
+
+
+def raise_or_warn(address: str, findings: list[RuntimeFinding]) -> None:
+    """Log each warning; raise RuntimeCheckError with every blocking finding, if any."""
+    for finding in findings:
+        if not finding.blocking:
+            logger.warning(f"{address} ({finding.code}): " + finding.problem.render())
+    blocking = [f for f in findings if f.blocking]
+    if blocking:
+        raise RuntimeCheckError(address, blocking)
 
 
 @rule(desc="Package go_static_image", level=LogLevel.DEBUG)
@@ -219,8 +287,9 @@ async def package_go_static_image(
     references = references_for(
         [repository], list(field_set.image_tags.value or ()), subject=address
     )
+    base = base_layers(field_set)
     provenance = await _provenance(field_set, subsystem.stamp)
-    binaries, goarches = await _binaries(field_set, sdk)
+    binaries, goarches = await image_binaries(field_set, sdk)
     built = await MultiGet(
         Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(b)) for b in binaries
     )
@@ -230,9 +299,14 @@ async def package_go_static_image(
     app_layers = await MultiGet(
         Get(AppLayer, AppLayerRequest(r.build.digest, r.check.report, address)) for r in built
     )
-    ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
+    needs = await MultiGet(
+        # The tags are the build's, which the post-link check confirmed from build info.
+        Get(BinaryRuntimeNeeds, RuntimeNeedsRequest(r.build.digest, r.mode.tags))
+        for r in built
+    )
+    raise_or_warn(address, runtime_check(field_set, binaries, [n.needs for n in needs], base))
     images = [
-        _platform_image(field_set, result.build.output_path, app, goarch, ca_roots, provenance)
+        _platform_image(field_set, result.build.output_path, app, goarch, base, provenance)
         for result, app, goarch in zip(built, app_layers, goarches)
     ]
     top = image_or_index(
@@ -255,5 +329,73 @@ async def package_go_static_image(
     return BuiltPackage(digest, (BuiltPackageArtifact(out, extra_log_lines=(digest_line,)),))
 
 
+# `pants check` for go_static_image: the same runtime check, without writing anything, so CI's
+# `pants check ::` finds an image whose binary would miss its CA roots or time zones.
+
+
+class GoStaticImageCheckRequest(CheckRequest):
+    field_set_type = GoStaticImageFieldSet
+    tool_name = "go-static-image"
+
+
+@dataclass(frozen=True)
+class ImageCheckOutcomeRequest:
+    """Run the runtime check of one image, keeping its failure as data."""
+
+    field_set: GoStaticImageFieldSet
+
+
+@dataclass(frozen=True)
+class ImageCheckOutcome:
+    """One image's check: the line for a pass, or every problem (empty `failure` for a pass)."""
+
+    passed_line: str
+    failure: str
+
+
+@rule(desc="Check one go_static_image", level=LogLevel.DEBUG)
+async def image_check_outcome(request: ImageCheckOutcomeRequest, sdk: GoSdk) -> ImageCheckOutcome:
+    field_set = request.field_set
+    address = str(field_set.address)
+    try:
+        base = base_layers(field_set)
+        binaries, _ = await image_binaries(field_set, sdk)
+        built = await MultiGet(
+            Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(b)) for b in binaries
+        )
+    except GoStaticError as e:
+        return ImageCheckOutcome("", str(e))
+    # A binary that fails its own check is reported by go-static's check; its needs still count.
+    needs = await MultiGet(
+        Get(BinaryRuntimeNeeds, RuntimeNeedsRequest(r.build.digest, r.mode.tags)) for r in built
+    )
+    findings = runtime_check(field_set, binaries, [n.needs for n in needs], base)
+    blocking = [f.problem for f in findings if f.blocking]
+    if blocking:
+        codes = ", ".join(dict.fromkeys(f.code for f in findings if f.blocking))
+        return ImageCheckOutcome("", f"[{codes}] " + render_problems(address, blocking))
+    warnings = [f.problem.render(f"{address} ({f.code})") for f in findings]
+    return ImageCheckOutcome("\n".join([f"✓ {address}: runtime check passed", *warnings]), "")
+
+
+@rule(desc="Check go_static_image targets", level=LogLevel.DEBUG)
+async def check_go_static_images(request: GoStaticImageCheckRequest) -> CheckResults:
+    outcomes = await MultiGet(
+        Get(ImageCheckOutcome, ImageCheckOutcomeRequest(fs)) for fs in request.field_sets
+    )
+    passed = [o.passed_line for o in outcomes if not o.failure]
+    failed = [o.failure for o in outcomes if o.failure]
+    result = CheckResult(
+        exit_code=1 if failed else 0,
+        stdout="\n".join(passed) + "\n" if passed else "",
+        stderr="\n\n".join(failed) + "\n" if failed else "",
+    )
+    return CheckResults([result], checker_name="go-static-image")
+
+
 def rules():
-    return (*collect_rules(), UnionRule(PackageFieldSet, GoStaticImageFieldSet))
+    return (
+        *collect_rules(),
+        UnionRule(PackageFieldSet, GoStaticImageFieldSet),
+        UnionRule(CheckRequest, GoStaticImageCheckRequest),
+    )

@@ -29,7 +29,8 @@ class GoStaticReportSubsystem(GoalSubsystem):
     help = softwrap(
         """
         Tabulate every go_static_binary's linkage: target, scenario, libc, cgo, tags, linkmode,
-        size, verdict, and the known vulnerabilities it contains (`[go-static].vulnerabilities`).
+        size, runtime (the files it reads at run time), verdict, and the known vulnerabilities it
+        contains (`[go-static].vulnerabilities`).
 
         Builds and checks without writing binaries to dist/. Exits non-zero if any target fails its
         policy or its post-link check.

@@ -24,6 +24,7 @@ from go_static.rules.dependencies import (
     unowned_problem,
 )
 from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticPlan, GoStaticPlanRequest
+from go_static.rules.runtime import BinaryRuntimeNeeds, RuntimeNeedsRequest
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,10 @@ async def go_static_outcome(request: GoStaticOutcomeRequest) -> GoStaticOutcome:
     except GoStaticError as e:
         return GoStaticOutcome(dataclasses.replace(row, problems=e.codes), "failed", str(e))
     check = checked.check
+    runtime = await Get(BinaryRuntimeNeeds, RuntimeNeedsRequest(checked.build.digest, mode.tags))
     row = dataclasses.replace(
         row,
+        runtime=runtime.needs.summary(),
         size=check.size,
         verdict=PASS if check.passed else FAIL,
         problems=check.violation_codes,

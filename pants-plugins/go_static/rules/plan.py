@@ -63,6 +63,7 @@ from go_static.target_types.binary import (
     GoStaticPgoField,
     GoStaticResolverField,
     GoStaticStaticPieField,
+    GoStaticTzdataField,
     GoStaticXDefsField,
 )
 
@@ -93,6 +94,7 @@ class GoStaticBinaryFieldSet(PackageFieldSet, RunFieldSet):
     goarch: GoStaticGoarchField
     pgo: GoStaticPgoField
     output_path: GoStaticOutputPathField
+    tzdata: GoStaticTzdataField
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def intent_for(
         main_dir=field_set.main.spec.dir,
         output_path=field_set.output_path.value or "",
         goarch_parametrized="goarch" in field_set.address.parameters,
+        tzdata=field_set.tzdata.value,
     )
 
 

@@ -25,7 +25,7 @@ from go_static.core.arches import C_GOARCHES, SUPPORTED_GOARCHES
 from go_static.core.errors import Problem
 from go_static.core.gograph.mainpkg import MainSpec, main_spec
 from go_static.core.gograph.modfile import repo_path
-from go_static.core.names import AUTO, DEFAULT_PGO, LIBCS, PGO_OFF, RESOLVERS
+from go_static.core.names import AUTO, DEFAULT_PGO, LIBCS, PGO_OFF, RESOLVERS, TZDATA_CHOICES
 from go_static.core.sizes import parse_size
 
 
@@ -342,3 +342,26 @@ class GoStaticBinaryTarget(Target):
         fails the check is never written, run or copied.
         """
     )
+
+
+class GoStaticTzdataField(StringField):
+    alias = "tzdata"
+    default = AUTO
+    valid_choices = TZDATA_CHOICES
+    help = help_text(
+        """
+        Whether Go's time zone database is built into the binary: "auto", "embed" or "off".
+
+        "embed" adds the `timetzdata` build tag (about 450 KB), so
+        `time.LoadLocation("Europe/Paris")` works with no /usr/share/zoneinfo, as in a scratch
+        image. "off" never adds it. "auto"
+        adds nothing to the binary, because a binary can't see the images it ships in; each
+        go_static_image holding it checks instead, and fails with `runtime-zoneinfo` when the
+        linked binary calls time.LoadLocation and the image has no zoneinfo.
+        """
+    )
+
+
+def plugin_fields():
+    """Fields added after the target's core ones (registered in register.py's rules)."""
+    return (GoStaticBinaryTarget.register_plugin_field(GoStaticTzdataField),)

@@ -70,7 +70,12 @@ class GoStaticImageUserField(StringField):
     help = help_text(
         """
         The user the container runs as. Default `65532:65532`, the nonroot user of ko and
-        distroless; a scratch image has no /etc/passwd, so use numeric ids.
+        distroless.
+
+        Numeric ids (`uid` or `uid:gid`) need no file. A name (`app`, `app:staff`, `1000:web`)
+        puts /etc/passwd and /etc/group, holding root and that user (id 65532 for a name), in a
+        layer of their own, so the container runtime and Go's os/user find it. Anything else is
+        refused before anything is built.
         """
     )
 

@@ -378,3 +378,30 @@ def test_zig_builds_drop_debug_info_for_reproducibility_and_say_why() -> None:
 )
 def test_the_profiles_a_pgo_setting_may_read(pgo, main_dir, expected) -> None:
     assert profile_candidates(Intent(address=ADDR, pgo=pgo, main_dir=main_dir)) == expected
+
+
+def test_tzdata_embed_adds_timetzdata_after_the_other_tags_with_its_reason() -> None:
+    m = mode(tzdata="embed", build_tags=("extra",))
+    assert m.tags == ("netgo", "osusergo", "extra", "timetzdata")
+    (decision,) = [d for d in m.decisions if d.setting == "tzdata"]
+    assert decision.value == "timetzdata" and decision.decided_by == "field tzdata"
+    assert "scratch image" in decision.reason
+
+
+def test_tzdata_auto_and_off_add_no_tag_and_auto_says_where_it_is_decided() -> None:
+    for value in ("auto", "off"):
+        assert "timetzdata" not in mode(tzdata=value).tags
+    (auto,) = [d for d in mode().decisions if d.setting == "tzdata"]
+    assert "runtime-zoneinfo" in auto.reason and 'tzdata="embed"' in auto.reason
+    assert "tzdata" in explain(mode())
+
+
+def test_the_tags_decision_names_tzdata_among_what_decided_it() -> None:
+    (pure,) = [d for d in mode(tzdata="embed").decisions if d.setting == "-tags"]
+    assert pure.decided_by == "field resolver + field tzdata"
+    (libc,) = [d for d in mode(resolver="libc", tzdata="embed").decisions if d.setting == "-tags"]
+    assert (libc.value, libc.reason, libc.decided_by) == (
+        "timetzdata",
+        "Extra tags from tzdata.",
+        "field tzdata",
+    )

@@ -185,6 +185,7 @@ def test_table_has_the_issue_columns_in_text_and_markdown() -> None:
         "tags",
         "linkmode",
         "size",
+        "runtime",
         "verdict",
         "vulns",
     ]

@@ -204,6 +204,7 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     linkmode, extldflags, link_decisions = derive.link_decisions(intent, cgo_enabled)
     scenario, scenario_decision = derive.scenario(intent, facts, cgo_enabled)
     decisions += [d for d in (cc_decision, tags_decision) if d] + module_decisions
+    decisions.append(derive.tzdata_decision(intent))
     decisions += link_decisions
     x_defs = apply_x_defs(dict(intent.x_defs), intent.stamp)
     decisions += derive.x_def_decisions(x_defs)

@@ -27,6 +27,9 @@ from go_static.core.names import (
     RESOLVER_GO,
     RESOLVER_LIBC,
     SCENARIO_GLYPHS,
+    TZDATA_EMBED,
+    TZDATA_OFF,
+    TZDATA_TAG,
     ZIG,
 )
 
@@ -105,11 +108,43 @@ def tags_decision(intent: Intent, facts: GraphFacts, tags: tuple[str, ...]) -> D
             ",".join(tags),
             f'resolver="go": std\'s pure-Go DNS and user lookups{uses}, so nothing loads NSS at '
             "run time.",
-            "field resolver" + (" + field build_tags" if intent.build_tags else ""),
+            "field resolver"
+            + (" + field build_tags" if intent.build_tags else "")
+            + (" + field tzdata" if intent.tzdata == TZDATA_EMBED else ""),
         )
     if tags:
-        return Decision("-tags", ",".join(tags), "Extra tags from build_tags.", "field build_tags")
+        fields = [
+            f
+            for f, on in (
+                ("build_tags", intent.build_tags),
+                ("tzdata", intent.tzdata == TZDATA_EMBED),
+            )
+            if on
+        ]
+        reason = f"Extra tags from {' and '.join(fields)}."
+        return Decision("-tags", ",".join(tags), reason, " + ".join(f"field {f}" for f in fields))
     return None
+
+
+def tzdata_decision(intent: Intent) -> Decision:
+    """Whether Go's zoneinfo database is built in, and why."""
+    if intent.tzdata == TZDATA_EMBED:
+        reason = (
+            f'tzdata="embed": the {TZDATA_TAG} tag builds time/tzdata in (about 450 KB), so '
+            "time.LoadLocation works where no /usr/share/zoneinfo exists, e.g. a scratch image."
+        )
+        return Decision("tzdata", TZDATA_TAG, reason, "field tzdata")
+    if intent.tzdata == TZDATA_OFF:
+        reason = 'tzdata="off": no zoneinfo built in; time.LoadLocation reads the host\'s.'
+        return Decision("tzdata", TZDATA_OFF, reason, "field tzdata")
+    # A binary can't see the images that hold it (Pants' graph runs image -> binary), so "auto"
+    # is decided where that is known: go_static_image's runtime check.
+    reason = (
+        'tzdata="auto": nothing built in here; a go_static_image holding this binary fails with '
+        "runtime-zoneinfo if the linked binary calls time.LoadLocation and the image has no "
+        'zoneinfo, and the fix is tzdata="embed".'
+    )
+    return Decision("tzdata", AUTO, reason, "field tzdata")
 
 
 def module_tags(facts: GraphFacts, libc: str) -> tuple[tuple[str, ...], list[Decision]]:

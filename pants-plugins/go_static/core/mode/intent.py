@@ -10,7 +10,14 @@ from typing import Iterable, Sequence
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.mode.stamp import StampValues
-from go_static.core.names import AUTO, PURE_GO_RESOLVER_TAGS, RESOLVER_GO, ZIG
+from go_static.core.names import (
+    AUTO,
+    PURE_GO_RESOLVER_TAGS,
+    RESOLVER_GO,
+    TZDATA_EMBED,
+    TZDATA_TAG,
+    ZIG,
+)
 
 
 class ModeError(GoStaticError):
@@ -68,6 +75,8 @@ class Intent:
     # parametrized over goarch: the variants must not share one file in dist/.
     output_path: str = ""
     goarch_parametrized: bool = False
+    # Time zones: "auto", "embed" (the timetzdata tag) or "off".
+    tzdata: str = AUTO
 
     @property
     def cross(self) -> bool:
@@ -82,6 +91,8 @@ def names(packages: Iterable[str], limit: int = 5) -> str:
 
 
 def build_tags(intent: Intent) -> tuple[str, ...]:
-    """The -tags for this intent: the resolver's first, then the target's own, deduplicated."""
+    """The -tags for this intent: the resolver's first, then the target's own, then timetzdata
+    for tzdata="embed", deduplicated."""
     base = PURE_GO_RESOLVER_TAGS if intent.resolver == RESOLVER_GO else ()
-    return tuple(dict.fromkeys((*base, *intent.build_tags)))
+    tz = (TZDATA_TAG,) if intent.tzdata == TZDATA_EMBED else ()
+    return tuple(dict.fromkeys((*base, *intent.build_tags, *tz)))

@@ -14,7 +14,7 @@ from go_static.core.names import FAIL, NONE, SCENARIO_GLYPHS
 from go_static.core.sizes import format_size
 
 SCHEMA = "go-static-report/1"
-COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict", "vulns")
+COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "runtime", "verdict", "vulns")
 # Size changes smaller than both of these are noise (a rebuilt dependency, a new Go patch release).
 SIZE_NOISE_BYTES, SIZE_NOISE_RATIO = 64 * 1024, 0.01
 
@@ -35,6 +35,8 @@ class LinkageRow:
     problems: tuple[str, ...] = ()  # violation codes or error codes
     # Known vulnerabilities the binary contains, "GO-YYYY-NNNN module@version"; None: not scanned.
     vulns: tuple[str, ...] | None = None
+    # What the binary reads at run time (RuntimeNeeds.summary, e.g. "ca,tz(embedded)").
+    runtime: str | None = None
 
     @property
     def scenario_text(self) -> str:
@@ -71,6 +73,7 @@ class LinkageRow:
             self.tags_text,
             self.linkmode or "–",
             self.size_text,
+            self.runtime or "–",
             self.verdict_text,
             self.vulns_text,
         )
@@ -164,6 +167,8 @@ def changes(baseline: dict[str, LinkageRow], current: Iterable[LinkageRow]) -> d
             notes.append(f"tags changed from {old.tags_text} to {row.tags_text}")
         if old.linkmode != row.linkmode:
             notes.append(f"linkmode changed from {old.linkmode or '–'} to {row.linkmode or '–'}")
+        if old.runtime != row.runtime:
+            notes.append(f"runtime needs changed from {old.runtime or '–'} to {row.runtime or '–'}")
         size = _size_change(old.size, row.size)
         if size:
             notes.append(size)
