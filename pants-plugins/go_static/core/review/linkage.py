@@ -14,7 +14,18 @@ from go_static.core.names import FAIL, NONE, SCENARIO_GLYPHS
 from go_static.core.sizes import format_size
 
 SCHEMA = "go-static-report/1"
-COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "runtime", "verdict", "vulns")
+COLUMNS = (
+    "target",
+    "scenario",
+    "libc",
+    "cgo",
+    "tags",
+    "linkmode",
+    "size",
+    "runtime",
+    "verdict",
+    "vulns",
+)
 # Size changes smaller than both of these are noise (a rebuilt dependency, a new Go patch release).
 SIZE_NOISE_BYTES, SIZE_NOISE_RATIO = 64 * 1024, 0.01
 
