@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.mode.stamp import StampValues
-from go_static.core.names import AUTO, PURE_GO_RESOLVER_TAGS, RESOLVER_GO, ZIG
+from go_static.core.names import AUTO, FIPS_OFF, PURE_GO_RESOLVER_TAGS, RESOLVER_GO, ZIG
 
 
 class ModeError(GoStaticError):
@@ -68,6 +68,14 @@ class Intent:
     # parametrized over goarch: the variants must not share one file in dist/.
     output_path: str = ""
     goarch_parametrized: bool = False
+    # The `fips` field: FIPS_OFF, a GOFIPS140 value, or FIPS_BORINGCRYPTO.
+    fips: str = FIPS_OFF
+    # The GOFIPS140 snapshots the SDK ships (GOROOT/lib/fips140, aliases resolved: name ->
+    # version); None when the SDK's GOROOT is not readable here (then go itself judges).
+    fips_snapshots: tuple[tuple[str, str], ...] | None = None
+    # The `goamd64` / `goarm64` fields as written; "" leaves Go's default (v1 / v8.0).
+    goamd64: str = ""
+    goarm64: str = ""
 
     @property
     def cross(self) -> bool:
