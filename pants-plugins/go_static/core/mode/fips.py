@@ -11,6 +11,7 @@ import os
 import re
 from typing import Iterator
 
+from go_static.core.checker.buildinfo import fips_module_label
 from go_static.core.errors import Problem
 from go_static.core.mode.decision import Decision
 from go_static.core.mode.intent import Intent
@@ -186,9 +187,7 @@ def decisions(intent: Intent) -> list[Decision]:
 
 
 def module_label(fips: str, recorded: str | None) -> str:
-    """What the report, SBOM and provenance say is inside: e.g. "go-fips140 v1.0.0-c2097c7c"."""
+    """What the mode says is inside, named as build info would name it (the report's fips)."""
     if fips == FIPS_BORINGCRYPTO:
-        return "boringcrypto"
-    if not is_native(fips):
-        return FIPS_OFF
-    return f"go-fips140 {recorded or fips}"
+        return fips_module_label(FIPS_OFF, FIPS_BORINGCRYPTO)
+    return fips_module_label(recorded or fips if is_native(fips) else FIPS_OFF, "")
