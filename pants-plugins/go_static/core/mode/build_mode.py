@@ -153,7 +153,7 @@ def expectation_for(mode: BuildMode) -> Expectation:
     return Expectation(
         libc=mode.libc,
         cgo_enabled=mode.cgo_enabled,
-        tags=tuple(mode.tags),
+        tags=(*mode.tags, *fips.implied_tags(mode.fips, mode.fips_version)),
         ldflags=tuple(mode.ldflags),
         buildmode=mode.buildmode,
         goos=mode.goos,

@@ -78,6 +78,16 @@ def snapshot_version(intent: Intent) -> str | None:
     return dict(intent.fips_snapshots or ()).get(intent.fips)
 
 
+def implied_tags(fips: str, version: str | None) -> tuple[str, ...]:
+    """The tag go adds itself for a frozen module (`fips140v1.0` for v1.0.0-c2097c7c): build
+    info records it with -tags, so the check expects it."""
+    version = version or (fips if _VERSION.match(fips) else None)
+    if not is_native(fips) or fips == FIPS_LATEST or version is None:
+        return ()
+    major, minor = version[1:].split(".")[:2]
+    return (f"fips140v{major}.{minor}",)
+
+
 def goenv(fips: str) -> dict[str, str]:
     """The variables that select the FIPS module."""
     if fips == FIPS_BORINGCRYPTO:
