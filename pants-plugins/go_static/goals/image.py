@@ -15,6 +15,7 @@ from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
+from go_static.core.mode.cpu_level import oci_variant
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.oci.annotations import (
     SOURCE,
@@ -186,6 +187,7 @@ def _platform_image(
     goarch: str,
     ca_roots: CaRoots | None,
     provenance: Provenance,
+    variant: str = "",
 ) -> Image:
     """One platform's image: the app layer over the CA roots, configured by the fields."""
     name = posixpath.basename(output_path)
@@ -196,6 +198,7 @@ def _platform_image(
         env=tuple(f"{k}={v}" for k, v in sorted((field_set.env.value or {}).items())),
         labels=dict(field_set.labels.value or {}),
         user=field_set.user.value or "",
+        variant=variant,
     )
     sbom_names = [p for p in app.layer.paths if p.startswith(SBOM_DIR)]
     annotations = {**provenance.annotations(), **(field_set.annotations.value or {})}
@@ -232,8 +235,16 @@ async def package_go_static_image(
     )
     ca_roots = certifi_ca_roots() if field_set.ca_roots.value else None
     images = [
-        _platform_image(field_set, result.build.output_path, app, goarch, ca_roots, provenance)
-        for result, app, goarch in zip(built, app_layers, goarches)
+        _platform_image(
+            field_set,
+            result.build.output_path,
+            app,
+            goarch,
+            ca_roots,
+            provenance,
+            oci_variant(goarch, b.goamd64.value or b.goarm64.value) or "",
+        )
+        for result, app, goarch, b in zip(built, app_layers, goarches, binaries)
     ]
     top = image_or_index(
         images, {**provenance.annotations(), **(field_set.annotations.value or {})}
