@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from pants_harness import build_info, fresh_distdir, package, read_report, run_pants
+from pants_harness import (
+    WITH_FIXTURES,
+    build_info,
+    fresh_distdir,
+    package,
+    read_report,
+    run_pants,
+)
 
 FIPSINFO = "src/go/cmd/fipsinfo"
 RELDIR = "src.go.cmd.fipsinfo"
@@ -97,3 +104,22 @@ def test_v3_binary_runs_on_haswell_and_stops_cleanly_on_qemu64(dist: Path) -> No
         "This program can only be run on AMD64 processors with v3 microarchitecture support."
         in old.stderr
     )
+
+
+def test_smoke_tests_under_qemu_cpu_models() -> None:
+    result = run_pants(
+        "test", f"{FIPSINFO}:fipsinfo-v3-on-haswell", f"{FIPSINFO}:fipsinfo-v3-on-qemu64"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "✓ src/go/cmd/fipsinfo:fipsinfo-v3-on-qemu64 succeeded" in result.stderr
+
+
+def test_a_v3_binary_on_a_v1_cpu_fails_its_smoke_test_saying_why() -> None:
+    target = "tests/fixtures/go:runinfo-v3-on-qemu64"
+    result = run_pants(WITH_FIXTURES, "test", "--force", target)
+    assert result.returncode == 1
+    out = result.stderr + result.stdout
+    assert "it exited 1, expected 0" in out
+    assert "the CPU (qemu -cpu qemu64) lacks the level the binary was built for" in out
+    assert "v3 microarchitecture support" in out and "build with a lower goamd64" in out
+    assert "Traceback" not in out
