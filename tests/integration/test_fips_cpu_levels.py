@@ -28,7 +28,9 @@ QEMU = shutil.which("qemu-x86_64-static") or "/usr/bin/qemu-x86_64-static"
 @pytest.fixture(scope="module")
 def dist() -> Path:
     dist = fresh_distdir()
-    result = package(dist, f"{FIPSINFO}:fipsinfo", f"{FIPSINFO}:fipsinfo-v3")
+    result = package(
+        dist, f"{FIPSINFO}:fipsinfo", f"{FIPSINFO}:fipsinfo-v3", f"{FIPSINFO}:fipsinfo-boring"
+    )
     assert result.returncode == 0, result.stderr
     return dist
 
@@ -123,3 +125,25 @@ def test_a_v3_binary_on_a_v1_cpu_fails_its_smoke_test_saying_why() -> None:
     assert "the CPU (qemu -cpu qemu64) lacks the level the binary was built for" in out
     assert "v3 microarchitecture support" in out and "build with a lower goamd64" in out
     assert "Traceback" not in out
+
+
+def test_boringcrypto_links_statically_with_musl(dist: Path) -> None:
+    report = read_report(dist, f"{RELDIR}/fipsinfo-boring")
+    assert (report["fips"], report["libc_detected"], report["linkage"]) == (
+        "boringcrypto",
+        "musl",
+        "static",
+    )
+    assert report["verdict"] == "pass"
+    sbom = json.loads((dist / RELDIR / "fipsinfo-boring.cdx.json").read_text())
+    props = {p["name"]: p["value"] for p in sbom["metadata"]["component"]["properties"]}
+    assert props["go-static:go:build:GOEXPERIMENT"] == "boringcrypto"
+    assert props["go-static:fips:module"] == "boringcrypto"
+
+
+def test_boringcrypto_with_glibc_is_refused_up_front() -> None:
+    result = package(fresh_distdir(), "tests/fixtures/go:boring-glibc")
+    assert result.returncode == 1
+    assert 'fips="boringcrypto" with libc="glibc" cannot be static.' in result.stderr
+    assert "getaddrinfo" in result.stderr and 'Set libc="musl"' in result.stderr
+    assert "Traceback" not in result.stderr
