@@ -23,7 +23,6 @@ from go_static.core.names import (
     FIPS_OFF,
     GLIBC,
     NONE,
-    PURE_GO_RESOLVER_TAGS,
 )
 
 # cmd/go's own check: a semantic version, optionally with a -suffix, before it looks it up.
@@ -184,13 +183,12 @@ def decisions(intent: Intent) -> list[Decision]:
         what = f"Go's frozen FIPS 140-3 module {version} ({fips!r} names it in GOROOT/lib/fips140)"
     else:
         what = f"Go's frozen FIPS 140-3 module {fips}"
-    tags = ",".join(PURE_GO_RESOLVER_TAGS)
     return [
         Decision(
             "GOFIPS140",
             fips,
-            f"{what}; pure Go, so the binary stays static with any libc, and GODEBUG "
-            f"defaults to fips140=on (the {tags} tags are unaffected).",
+            f"{what}; pure Go, so the binary stays static with any libc, and its GODEBUG "
+            "defaults to fips140=on, so FIPS mode is on at run time without any setting.",
             "field fips",
         )
     ]
