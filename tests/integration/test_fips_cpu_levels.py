@@ -110,10 +110,10 @@ def test_v3_binary_runs_on_haswell_and_stops_cleanly_on_qemu64(dist: Path) -> No
 
 def test_smoke_tests_under_qemu_cpu_models() -> None:
     result = run_pants(
-        "test", f"{FIPSINFO}:fipsinfo-v3-on-haswell", f"{FIPSINFO}:fipsinfo-v3-on-qemu64"
+        "test", f"{FIPSINFO}:fipsinfo-v3-smoke-haswell", f"{FIPSINFO}:fipsinfo-v3-smoke-qemu64"
     )
     assert result.returncode == 0, result.stderr
-    assert "✓ src/go/cmd/fipsinfo:fipsinfo-v3-on-qemu64 succeeded" in result.stderr
+    assert "✓ src/go/cmd/fipsinfo:fipsinfo-v3-smoke-qemu64 succeeded" in result.stderr
 
 
 def test_a_v3_binary_on_a_v1_cpu_fails_its_smoke_test_saying_why() -> None:
