@@ -29,7 +29,11 @@ QEMU = shutil.which("qemu-x86_64-static") or "/usr/bin/qemu-x86_64-static"
 def dist() -> Path:
     dist = fresh_distdir()
     result = package(
-        dist, f"{FIPSINFO}:fipsinfo", f"{FIPSINFO}:fipsinfo-v3", f"{FIPSINFO}:fipsinfo-boring"
+        dist,
+        f"{FIPSINFO}:fipsinfo",
+        f"{FIPSINFO}:fipsinfo-v3",
+        f"{FIPSINFO}:fipsinfo-boring",
+        f"{FIPSINFO}:fipsinfo-image",
     )
     assert result.returncode == 0, result.stderr
     return dist
@@ -147,3 +151,21 @@ def test_boringcrypto_with_glibc_is_refused_up_front() -> None:
     assert 'fips="boringcrypto" with libc="glibc" cannot be static.' in result.stderr
     assert "getaddrinfo" in result.stderr and 'Set libc="musl"' in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_image_index_records_the_cpu_level_as_the_platform_variant(dist: Path) -> None:
+    layout = dist / RELDIR / "fipsinfo-image.oci"
+    (top,) = json.loads((layout / "index.json").read_text())["manifests"]
+    index = json.loads((layout / "blobs" / "sha256" / top["digest"].split(":")[1]).read_text())
+    assert [m["platform"] for m in index["manifests"]] == [
+        {"architecture": "amd64", "os": "linux"},
+        {"architecture": "amd64", "os": "linux", "variant": "v3"},
+    ]
+    if shutil.which("skopeo"):
+        raw = subprocess.run(
+            ["skopeo", "inspect", "--override-variant", "v3", f"oci:{layout}:latest"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert raw.returncode == 0, raw.stderr

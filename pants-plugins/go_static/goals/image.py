@@ -79,7 +79,7 @@ class GoStaticImageFieldSet(PackageFieldSet):
     output_path: GoStaticImageOutputPathField
 
 
-def _binary_problems(targets: Targets, goarches: list[str]) -> list[Problem]:
+def _binary_problems(targets: Targets, platforms: list[str]) -> list[Problem]:
     problems = [
         Problem(
             f"binaries names {t.address}, which is a {t.alias}, not a go_static_binary.",
@@ -89,13 +89,14 @@ def _binary_problems(targets: Targets, goarches: list[str]) -> list[Problem]:
         for t in targets
         if not t.has_field(GoStaticMainField)
     ]
-    twice = sorted({a for a in goarches if goarches.count(a) > 1})
+    twice = sorted({a for a in platforms if platforms.count(a) > 1})
     if twice:
         problems.append(
             Problem(
                 f"binaries has more than one binary for goarch {', '.join(twice)}.",
-                "An image index has one manifest per platform.",
-                "Keep one binary per goarch, or make one go_static_image per program.",
+                "An image index has one manifest per platform (goarch, and CPU level variant).",
+                "Keep one binary per goarch (or per goamd64/goarm64 level), or make one "
+                "go_static_image per program.",
             )
         )
     return problems
@@ -149,7 +150,12 @@ async def _binaries(
     targets = await Get(Targets, Addresses, addresses)
     binaries = [GoStaticBinaryFieldSet.create(t) for t in targets if t.has_field(GoStaticMainField)]
     goarches = [b.goarch.value or sdk.goarch for b in binaries]
-    problems = _binary_problems(targets, goarches)
+    # One arch at two CPU levels is two platforms (amd64 and amd64/v3), as ko builds them.
+    platforms = [
+        "/".join(filter(None, (a, oci_variant(a, b.goamd64.value or b.goarm64.value))))
+        for a, b in zip(goarches, binaries)
+    ]
+    problems = _binary_problems(targets, platforms)
     if problems:
         raise GoStaticImageError(render_problems(address, problems))
     return binaries, goarches
