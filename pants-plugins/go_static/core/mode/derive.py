@@ -46,8 +46,8 @@ def pick_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
         why, trigger = 'resolver="libc" needs a C library', "field resolver"
     elif intent.static_pie:
         why, trigger = "static-pie needs external linking, hence a C toolchain", "field static_pie"
-    elif fips_libc_reason(intent):
-        why, trigger = fips_libc_reason(intent)  # type: ignore[misc]
+    elif fips_libc_reason(intent) is not None:
+        why, trigger = fips_libc_reason(intent) or ("", "")
     else:
         return NONE, Decision(
             "libc",
