@@ -37,7 +37,7 @@ from go_static.rules import (
     vulngate,
 )
 from go_static.subsystems import go_static, toolchains
-from go_static.target_types.binary import GoStaticBinaryTarget, plugin_fields
+from go_static.target_types.binary import GoStaticBinaryTarget
 from go_static.target_types.image import GoStaticImageTarget
 from go_static.target_types.smoke import GoStaticSmokeTestTarget
 from go_static.target_types.sources import (
@@ -91,5 +91,4 @@ def rules():
         *smoke.rules(),
         *vulncheck.rules(),
         *vulngate.rules(),
-        *plugin_fields(),
     ]

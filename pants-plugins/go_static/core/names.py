@@ -57,3 +57,22 @@ PASS, FAIL = "pass", "fail"
 TZDATA_EMBED, TZDATA_OFF = "embed", "off"
 TZDATA_CHOICES = (AUTO, TZDATA_EMBED, TZDATA_OFF)
 TZDATA_TAG = "timetzdata"
+
+# The `fips` field (area: FIPS). "off" builds no FIPS mode; the GOFIPS140 values select Go's own
+# FIPS 140-3 module (pure Go): "latest" is the SDK's own crypto/internal/fips140 source, a
+# version (or Go's aliases "certified", "inprocess") a frozen snapshot from GOROOT/lib/fips140.
+# "boringcrypto" is GOEXPERIMENT=boringcrypto (BoringSSL's FIPS module, C, via cgo).
+FIPS_OFF, FIPS_LATEST, FIPS_BORINGCRYPTO = "off", "latest", "boringcrypto"
+FIPS_GO_ALIASES = ("certified", "inprocess")
+# The prefix of the FIPS module's packages: a snapshot's are under <prefix>/<version>/.
+FIPS_MODULE_PACKAGE = "crypto/internal/fips140"
+# Only in a boringcrypto build: the cgo stubs of crypto/internal/boring's BoringSSL calls.
+BORINGCRYPTO_MARKER = "_goboringcrypto_"
+
+# The CPU level fields (area: CPU levels): GOAMD64 and GOARM64, as `go help environment` says.
+GOAMD64_LEVELS = ("v1", "v2", "v3", "v4")
+GOARM64_LEVELS = (
+    *(f"v8.{minor}" for minor in range(10)),
+    *(f"v9.{minor}" for minor in range(6)),
+)
+GOARM64_OPTIONS = ("lse", "crypto")

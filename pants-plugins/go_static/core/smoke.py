@@ -22,6 +22,8 @@ ROOT_QEMU = "/qemu"
 # Written next to the run by the wrapper script (see `wrapper_script`).
 EXIT_CODE_FILE, STATUS_FILE = "__smoke_exit_code", "__smoke_status.json"
 TAIL_LINES = 20
+# What Go's runtime prints, before main, on a CPU below the binary's GOAMD64/GOARM64 level.
+_CPU_LEVEL = re.compile(r"This program can only be run on \S+ processors with [^\n]*support\.")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class SmokeRun:
     expected_stdout: str | None = None  # a regex, searched for in stdout
     expected_stderr: str | None = None  # a regex, searched for in stderr
     expected_exit_code: int = 0
+    # A qemu CPU model (`-cpu`): the run goes through qemu even for the host's arch.
+    cpu: str = ""
 
     @property
     def inside(self) -> str:
@@ -71,6 +75,7 @@ class SmokeRun:
         # bwrap writes {"exit-code": N} to fd 3 only when the payload really ran.
         argv += ["--json-status-fd", "3", "--chdir", "/", "--"]
         argv += [ROOT_QEMU] if self.qemu else []
+        argv += ["-cpu", self.cpu] if self.qemu and self.cpu else []
         return (*argv, self.inside, *self.args)
 
 
@@ -123,6 +128,14 @@ def _mismatches(
         )
     elif code != run.expected_exit_code:
         problems.append(f"it exited {code}, expected {run.expected_exit_code}")
+        level = _CPU_LEVEL.search(stderr)
+        if level:
+            model = f" (qemu -cpu {run.cpu})" if run.cpu else ""
+            problems.append(
+                f"the CPU{model} lacks the level the binary was built for: Go's runtime said "
+                f"{level.group(0)!r} and stopped before main; build with a lower goamd64/goarm64, "
+                "or ship it only where CPUs have that level"
+            )
     expected = f"exit code {run.expected_exit_code}"
     for name, pattern, text in (
         ("stdout", run.expected_stdout, stdout),
@@ -147,6 +160,7 @@ def _explanation(
 ) -> str:
     """The failure as a Problem naming the test, then the tails of what the binary printed."""
     under = f", under {posixpath.basename(run.qemu)}" if run.qemu else ""
+    under += f" -cpu {run.cpu}" if run.qemu and run.cpu else ""
     problem = Problem(
         f"the smoke test failed: {'; '.join(problems)}.",
         "A smoke test proves the binary runs with nothing from the host.",

@@ -20,6 +20,7 @@ from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
+from go_static.core.mode.cpu_level import oci_variant
 from go_static.core.mode.toolchains import GoSdk
 from go_static.core.oci.annotations import (
     SOURCE,
@@ -93,7 +94,7 @@ class GoStaticImageFieldSet(PackageFieldSet):
     output_path: GoStaticImageOutputPathField
 
 
-def _binary_problems(targets: Targets, goarches: list[str]) -> list[Problem]:
+def _binary_problems(targets: Targets, platforms: list[str]) -> list[Problem]:
     problems = [
         Problem(
             f"binaries names {t.address}, which is a {t.alias}, not a go_static_binary.",
@@ -103,13 +104,14 @@ def _binary_problems(targets: Targets, goarches: list[str]) -> list[Problem]:
         for t in targets
         if not t.has_field(GoStaticMainField)
     ]
-    twice = sorted({a for a in goarches if goarches.count(a) > 1})
+    twice = sorted({a for a in platforms if platforms.count(a) > 1})
     if twice:
         problems.append(
             Problem(
                 f"binaries has more than one binary for goarch {', '.join(twice)}.",
-                "An image index has one manifest per platform.",
-                "Keep one binary per goarch, or make one go_static_image per program.",
+                "An image index has one manifest per platform (goarch, and CPU level variant).",
+                "Keep one binary per goarch (or per goamd64/goarm64 level), or make one "
+                "go_static_image per program.",
             )
         )
     return problems
@@ -163,7 +165,12 @@ async def image_binaries(
     targets = await Get(Targets, Addresses, addresses)
     binaries = [GoStaticBinaryFieldSet.create(t) for t in targets if t.has_field(GoStaticMainField)]
     goarches = [b.goarch.value or sdk.goarch for b in binaries]
-    problems = _binary_problems(targets, goarches)
+    # One arch at two CPU levels is two platforms (amd64 and amd64/v3), as ko builds them.
+    platforms = [
+        "/".join(filter(None, (a, oci_variant(a, b.goamd64.value or b.goarm64.value))))
+        for a, b in zip(goarches, binaries)
+    ]
+    problems = _binary_problems(targets, platforms)
     if problems:
         raise GoStaticImageError(render_problems(address, problems))
     return binaries, goarches
@@ -226,6 +233,7 @@ def _platform_image(
     goarch: str,
     base: BaseLayers,
     provenance: Provenance,
+    variant: str = "",
 ) -> Image:
     """One platform's image: the app layer over the base layers, configured by the fields."""
     name = posixpath.basename(output_path)
@@ -236,6 +244,7 @@ def _platform_image(
         env=tuple(f"{k}={v}" for k, v in sorted((field_set.env.value or {}).items())),
         labels=dict(field_set.labels.value or {}),
         user=field_set.user.value or "",
+        variant=variant,
     )
     sbom_names = [p for p in app.layer.paths if p.startswith(SBOM_DIR)]
     annotations = {**provenance.annotations(), **(field_set.annotations.value or {})}
@@ -306,8 +315,16 @@ async def package_go_static_image(
     )
     raise_or_warn(address, runtime_check(field_set, binaries, [n.needs for n in needs], base))
     images = [
-        _platform_image(field_set, result.build.output_path, app, goarch, base, provenance)
-        for result, app, goarch in zip(built, app_layers, goarches)
+        _platform_image(
+            field_set,
+            result.build.output_path,
+            app,
+            goarch,
+            base,
+            provenance,
+            oci_variant(goarch, b.goamd64.value or b.goarm64.value) or "",
+        )
+        for result, app, goarch, b in zip(built, app_layers, goarches, binaries)
     ]
     top = image_or_index(
         images, {**provenance.annotations(), **(field_set.annotations.value or {})}

@@ -48,6 +48,7 @@ from go_static.subsystems.smoke import GoStaticSmokeTestSubsystem
 from go_static.target_types.smoke import (
     SmokeArgsField,
     SmokeBinaryField,
+    SmokeCpuField,
     SmokeDependenciesField,
     SmokeEnvField,
     SmokeExpectedExitCodeField,
@@ -76,6 +77,7 @@ class GoStaticSmokeTestFieldSet(TestFieldSet):
     expected_exit_code: SmokeExpectedExitCodeField
     timeout: SmokeTimeoutField
     env: SmokeEnvField
+    cpu: SmokeCpuField
 
 
 class GoStaticSmokeTestRequest(TestRequest):
@@ -141,15 +143,15 @@ async def _binary_field_set(field_set: GoStaticSmokeTestFieldSet) -> GoStaticBin
 
 
 async def _host_tools(
-    goarch: str, sdk: GoSdk, subsystem: GoStaticSmokeTestSubsystem
+    goarch: str, sdk: GoSdk, subsystem: GoStaticSmokeTestSubsystem, cpu: str | None = None
 ) -> tuple[HostTool, HostTool | None]:
-    """bwrap, and qemu-user for a foreign arch."""
+    """bwrap, and qemu-user for a foreign arch or a CPU model."""
     bwrap = await Get(
         HostTool,
         HostToolRequest,
         _host_tool("bwrap", "bubblewrap", "build the empty root", subsystem),
     )
-    if goarch == sdk.goarch:
+    if goarch == sdk.goarch and not cpu:
         return bwrap, None
     qemu = await Get(
         HostTool,
@@ -177,6 +179,7 @@ def _smoke_run(
         expected_stdout=field_set.expected_stdout.value,
         expected_stderr=field_set.expected_stderr.value,
         expected_exit_code=field_set.expected_exit_code.value,
+        cpu=field_set.cpu.value or "",
     )
 
 
@@ -230,7 +233,7 @@ async def run_smoke_test(
         # One broken binary fails its own tests, not the whole `pants test` run.
         return _not_run(field_set, test_subsystem, f"{e}\n{field_set.address}: not run.")
     goarch = binary_fs.goarch.value or sdk.goarch
-    tools = await _host_tools(goarch, sdk, subsystem)
+    tools = await _host_tools(goarch, sdk, subsystem, field_set.cpu.value)
     run = _smoke_run(field_set, built.build.output_path, goarch, *tools)
     argv = run.bwrap_argv()
     timeout = field_set.timeout.calculate_from_global_options(test_subsystem)

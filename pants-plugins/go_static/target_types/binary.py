@@ -25,7 +25,18 @@ from go_static.core.arches import C_GOARCHES, SUPPORTED_GOARCHES
 from go_static.core.errors import Problem
 from go_static.core.gograph.mainpkg import MainSpec, main_spec
 from go_static.core.gograph.modfile import repo_path
-from go_static.core.names import AUTO, DEFAULT_PGO, LIBCS, PGO_OFF, RESOLVERS, TZDATA_CHOICES
+from go_static.core.names import (
+    AUTO,
+    DEFAULT_PGO,
+    FIPS_BORINGCRYPTO,
+    FIPS_LATEST,
+    FIPS_OFF,
+    GOAMD64_LEVELS,
+    LIBCS,
+    PGO_OFF,
+    RESOLVERS,
+    TZDATA_CHOICES,
+)
 from go_static.core.sizes import parse_size
 
 
@@ -310,6 +321,81 @@ class GoStaticBinaryDependenciesField(Dependencies):
     )
 
 
+# Area: FIPS and CPU levels.
+class GoStaticFipsField(StringField):
+    alias = "fips"
+    default = FIPS_OFF
+    help = help_text(
+        f"""
+        Which FIPS 140 cryptographic module the binary's crypto uses: "{FIPS_OFF}" (the default),
+        "{FIPS_LATEST}" or a frozen module version such as "v1.0.0" (Go's own FIPS 140-3 module,
+        GOFIPS140), or "{FIPS_BORINGCRYPTO}" (GOEXPERIMENT=boringcrypto).
+
+        Go's module is pure Go, so the binary stays static with any libc and any arch, and its
+        GODEBUG defaults to `fips140=on`. "{FIPS_LATEST}" is the SDK's own copy of the module; a
+        version (or Go's aliases "certified" and "inprocess") is a frozen snapshot from the SDK's
+        `lib/fips140`, and any other value fails before the build, listing what the SDK has.
+
+        "{FIPS_BORINGCRYPTO}" links BoringSSL's FIPS module, a C object, through cgo: it needs a
+        C library (libc="auto" picks musl; "none" is refused) and goarch amd64 or arm64.
+
+        The post-link check proves the module is inside from build info (`GOFIPS140`,
+        `GOEXPERIMENT`, `DefaultGODEBUG`) and from the module's own symbols; explain, the report,
+        the SBOM and the provenance name it. `[go-static].require_fips` makes it a policy.
+        """
+    )
+    value: str
+
+
+class GoStaticGoamd64Field(StringField):
+    alias = "goamd64"
+    default = None
+    valid_choices = GOAMD64_LEVELS
+    help = help_text(
+        """
+        The amd64 CPU level (GOAMD64): "v1" (Go's default), "v2", "v3" or "v4". Only for
+        goarch="amd64"; on another arch it fails before the build.
+
+        The compiler may use the level's instructions anywhere, so the binary runs only on CPUs
+        that have them: on an older one Go's runtime prints that it needs the level and exits.
+        The post-link check compares build info's `GOAMD64`, and a go_static_image records the
+        level as its OCI platform variant (v2, v3, v4).
+        """
+    )
+
+
+class GoStaticGoarm64Field(StringField):
+    alias = "goarm64"
+    default = None
+    help = help_text(
+        """
+        The arm64 CPU level (GOARM64): "v8.0" (Go's default) to "v8.9", or "v9.0" to "v9.5",
+        optionally followed by ",lse" and/or ",crypto" as `go help environment` says. Only for
+        goarch="arm64"; on another arch, or with a value go refuses, it fails before the build.
+
+        The post-link check compares build info's `GOARM64`, and a go_static_image records the
+        level as its OCI platform variant ("v8", "v8.1", ..., "v9").
+        """
+    )
+
+
+class GoStaticTzdataField(StringField):
+    alias = "tzdata"
+    default = AUTO
+    valid_choices = TZDATA_CHOICES
+    help = help_text(
+        """
+        Whether Go's time zone database is built into the binary: "auto", "embed" or "off".
+
+        "embed" adds the `timetzdata` build tag (about 450 KB), so
+        `time.LoadLocation("Europe/Paris")` works with no /usr/share/zoneinfo, as in a scratch
+        image. "off" never adds it. "auto" adds nothing to the binary, because a binary can't see
+        the images it ships in; each go_static_image holding it checks instead, and fails with `runtime-zoneinfo` when the
+        linked binary calls time.LoadLocation and the image has no zoneinfo.
+        """
+    )
+
+
 class GoStaticBinaryTarget(Target):
     alias = "go_static_binary"
     core_fields = (
@@ -327,6 +413,10 @@ class GoStaticBinaryTarget(Target):
         GoStaticPgoField,
         GoStaticOutputPathField,
         GoStaticBinaryDependenciesField,
+        GoStaticFipsField,
+        GoStaticGoamd64Field,
+        GoStaticGoarm64Field,
+        GoStaticTzdataField,
     )
     help = help_text(
         """
@@ -342,26 +432,3 @@ class GoStaticBinaryTarget(Target):
         fails the check is never written, run or copied.
         """
     )
-
-
-class GoStaticTzdataField(StringField):
-    alias = "tzdata"
-    default = AUTO
-    valid_choices = TZDATA_CHOICES
-    help = help_text(
-        """
-        Whether Go's time zone database is built into the binary: "auto", "embed" or "off".
-
-        "embed" adds the `timetzdata` build tag (about 450 KB), so
-        `time.LoadLocation("Europe/Paris")` works with no /usr/share/zoneinfo, as in a scratch
-        image. "off" never adds it. "auto"
-        adds nothing to the binary, because a binary can't see the images it ships in; each
-        go_static_image holding it checks instead, and fails with `runtime-zoneinfo` when the
-        linked binary calls time.LoadLocation and the image has no zoneinfo.
-        """
-    )
-
-
-def plugin_fields():
-    """Fields added after the target's core ones (registered in register.py's rules)."""
-    return (GoStaticBinaryTarget.register_plugin_field(GoStaticTzdataField),)

@@ -28,6 +28,9 @@ class GoStaticImageBinariesField(StringSequenceField):
         One binary gives a single-platform image; several give an image index with one manifest
         per platform, so `docker pull` picks the host's. Each binary must pass its post-link
         check first, and its SBOM goes into the image beside it.
+
+        A binary's `goamd64`/`goarm64` level is its platform's OCI variant (`linux/amd64/v3`,
+        `linux/arm64/v8.2`), so one arch at two levels is two platforms of one index.
         """
     )
 

@@ -112,6 +112,35 @@ class SmokeDependenciesField(Dependencies):
     pass
 
 
+# Area: CPU levels.
+_CPU_MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class SmokeCpuField(StringField):
+    alias = "cpu"
+    default = None
+    help = help_text(
+        """
+        Run the binary under `qemu-<arch>-static -cpu <model>`, e.g. "Haswell" (x86-64-v3) or
+        "qemu64" (v1): proof that a `goamd64`/`goarm64` binary runs on the CPUs it is built for.
+
+        The model is qemu's name (`qemu-x86_64-static -cpu help` lists them). Without it a
+        binary for the host's arch runs natively. When the model lacks the binary's level, Go's
+        runtime prints that it can't run there and exits 1, and the failure says so.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: str | None, address: Address) -> str | None:
+        value = super().compute_value(raw_value, address)
+        if value is not None and not _CPU_MODEL.match(value):
+            raise InvalidFieldException(
+                f"The `cpu` field of {address} ({value!r}) is not a qemu CPU model name: letters, "
+                "digits, '.', '_' and '-' only, as `qemu-x86_64-static -cpu help` lists them."
+            )
+        return value
+
+
 class GoStaticSmokeTestTarget(Target):
     alias = "go_static_smoke_test"
     core_fields = (
@@ -124,6 +153,7 @@ class GoStaticSmokeTestTarget(Target):
         SmokeTimeoutField,
         SmokeEnvField,
         SmokeDependenciesField,
+        SmokeCpuField,
     )
     help = help_text(
         """

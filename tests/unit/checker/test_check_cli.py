@@ -231,6 +231,8 @@ def test_one_report_schema_for_the_cli_and_the_rule(bins: Binaries) -> None:
             "go_work",
             "pgo",
             "vcs",
+            "fips",
+            "cpu_level",
         }
     )
     assert report["output"] == "dist/app"

@@ -129,6 +129,7 @@ def test_what_the_sample_document_says() -> None:
         "go-static:go:main-package": "example.com/app/cmd/app",
         "go-static:go:main-module": "example.com/app (devel)",
         "go-static:libc:name": GLIBC,
+        "go-static:fips:module": "off",
         "go-static:go:build:-buildmode": "exe",
         "go-static:go:build:-compiler": "gc",
         "go-static:go:build:-trimpath": "true",

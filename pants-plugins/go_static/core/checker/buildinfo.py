@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 
 from go_static.core.errors import GoStaticError
-from go_static.core.names import BUILDMODE_EXE
+from go_static.core.names import BUILDMODE_EXE, FIPS_BORINGCRYPTO, FIPS_OFF
 
 MAGIC = b"\xff Go buildinf:"
 FLAGS_INLINE = 2
@@ -115,6 +115,23 @@ class GoBuildInfo:
     def ldflags(self) -> str | None:
         """None when absent: Go drops -ldflags from build info under -trimpath (golang/go#52372)."""
         return self.get("-ldflags")
+
+    @property
+    def fips_module(self) -> str:
+        """The FIPS module build info names, as the report and the SBOM say it."""
+        return fips_module_label(self.get("GOFIPS140") or FIPS_OFF, self.get("GOEXPERIMENT") or "")
+
+    @property
+    def cpu_level(self) -> str | None:
+        """GOAMD64 / GOARM64 (whichever the arch has), as build info records it."""
+        return self.get("GOAMD64") or self.get("GOARM64")
+
+
+def fips_module_label(gofips140: str, goexperiment: str) -> str:
+    """One name per FIPS module: "go-fips140 <version>", "boringcrypto", or "off"."""
+    if FIPS_BORINGCRYPTO in goexperiment.split(","):
+        return FIPS_BORINGCRYPTO
+    return FIPS_OFF if gofips140 == FIPS_OFF else f"go-fips140 {gofips140}"
 
 
 def _uvarint(blob: bytes, pos: int) -> tuple[int, int]:

@@ -41,7 +41,7 @@ from go_static.core.checker.libc import (
     Buffer,
     detect_libc,
 )
-from go_static.core.names import GLIBC, MUSL
+from go_static.core.names import BORINGCRYPTO_MARKER, FIPS_MODULE_PACKAGE, GLIBC, MUSL
 
 # A public NSS name, or its tail-merged copy inside "__getpwnam_r"; not Go's "os/user.mygetpwnam_r".
 _NSS_NAMES = re.compile(
@@ -50,6 +50,12 @@ _NSS_NAMES = re.compile(
 DF_1_PIE = 0x08000000  # DT_FLAGS_1: the linker made a position-independent executable
 # Bytes of entry-point code kept for libc detection: enough for glibc's and musl's `_start`.
 ENTRY_CODE_BYTES = 32
+# A frozen FIPS module's packages are crypto/internal/fips140/<version>/...; the linker writes
+# the version's dots as %2e in symbol names, and function names stay in pclntab when stripped.
+_FIPS_SNAPSHOT = re.compile(
+    re.escape(FIPS_MODULE_PACKAGE.encode())
+    + rb"/(v\d{1,4}(?:\.|%2e)\d{1,4}(?:\.|%2e)\d{1,4}(?:-[0-9A-Za-z]{1,40})?)[/.]"
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,11 @@ class ElfFacts:
     host_paths: tuple[str, ...] = ()
     # Of the strings the caller expected in the bytes (stamped -X values), those not there.
     missing_strings: tuple[str, ...] = ()
+    # FIPS evidence in the bytes: whether the FIPS module's packages are linked at all, the frozen
+    # module versions they come from, and whether BoringCrypto's cgo calls are there.
+    fips140_linked: bool = False
+    fips_snapshots: tuple[str, ...] = ()
+    boringcrypto: bool = False
 
     @property
     def linkage(self) -> str:
@@ -140,6 +151,7 @@ def _guarded(
             count += more
             examples = tuple(dict.fromkeys((*examples, *found)))[:MAX_EXAMPLES]
         missing = tuple(s for s in expected_strings if data.find(s.encode()) < 0)
+        fips_linked, snapshots, boring = _fips_evidence(data)
     except (ElfError, BuildInfoError) as e:
         raise ElfError(str(e)) from None
     except Exception as e:  # pyelftools, struct and construct errors on corrupt input
@@ -154,7 +166,16 @@ def _guarded(
         host_path_count=count,
         host_paths=examples,
         missing_strings=missing,
+        fips140_linked=fips_linked,
+        fips_snapshots=snapshots,
+        boringcrypto=boring,
     )
+
+
+def _fips_evidence(data: Buffer) -> tuple[bool, tuple[str, ...], bool]:
+    linked = data.find(FIPS_MODULE_PACKAGE.encode() + b"/") >= 0
+    versions = {m.group(1).replace(b"%2e", b".").decode() for m in _FIPS_SNAPSHOT.finditer(data)}
+    return linked, tuple(sorted(versions)), data.find(BORINGCRYPTO_MARKER.encode()) >= 0
 
 
 def _notes(data: Buffer, offset: int, size: int, align: int) -> list[tuple[bytes, int]]:

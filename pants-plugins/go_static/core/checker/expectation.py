@@ -34,6 +34,12 @@ class Expectation:
     # Build info's `vcs.revision`: "" means no VCS state may be recorded.
     vcs_revision: str | None = None
     vcs_modified: bool | None = None
+    # The fips field (None: not checked): what GOFIPS140 / GOEXPERIMENT and the FIPS module's
+    # symbols must show; fips_version is the frozen module build info must name, when known.
+    fips: str | None = None
+    fips_version: str | None = None
+    # (GOAMD64 or GOARM64, level) build info must record; None for other arches or the CLI.
+    cpu_level: tuple[str, str] | None = None
 
     @property
     def expects_go(self) -> bool:

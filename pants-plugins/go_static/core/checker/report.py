@@ -94,6 +94,9 @@ def binary_report(
         "sbom": build.sbom if build else None,
         "go_work": build.go_work if build else None,
         "pgo": bi.get("-pgo") if bi else None,
+        # From build info, which the check has compared with the fips and goamd64/goarm64 fields.
+        "fips": bi.fips_module if bi else None,
+        "cpu_level": bi.cpu_level if bi else None,
         "vcs": {k[4:] or "system": v for k, v in bi.settings if k.startswith("vcs")} if bi else {},
         "x_defs": [
             {**x, "in_binary": x["applied"] and x["value"] not in facts.missing_strings}

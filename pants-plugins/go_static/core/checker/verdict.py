@@ -9,11 +9,19 @@ from __future__ import annotations
 import re
 
 from go_static.core.arches import ARCHES, goarch_for_machine
-from go_static.core.checker.buildinfo import LEGACY_VERSION
+from go_static.core.checker.buildinfo import LEGACY_VERSION, GoBuildInfo
 from go_static.core.checker.elf import ElfFacts
 from go_static.core.checker.expectation import Expectation, Verdict, Violation
 from go_static.core.checker.linker_output import LinkWarning, parse_link_warnings
-from go_static.core.names import GLIBC, MUSL, UNKNOWN
+from go_static.core.names import (
+    FIPS_BORINGCRYPTO,
+    FIPS_LATEST,
+    FIPS_MODULE_PACKAGE,
+    FIPS_OFF,
+    GLIBC,
+    MUSL,
+    UNKNOWN,
+)
 from go_static.core.quoted import split
 
 FIX_STATIC = (
@@ -307,6 +315,168 @@ def _libc(facts: ElfFacts, exp: Expectation) -> list[Violation]:
     ]
 
 
+FIX_FIPS = (
+    "rebuild with the target's fips field reaching go build (GOFIPS140 for Go's module, "
+    "GOEXPERIMENT=boringcrypto for BoringCrypto); nothing (GOFLAGS, a wrapper, a //go:debug "
+    "fips140=off line in the main package) may override it"
+)
+
+
+def _fips_setting(bi_godebug: str) -> str:
+    """The fips140 GODEBUG default build info records ("" when none): on/only mean FIPS mode."""
+    for item in bi_godebug.split(","):
+        key, _, value = item.partition("=")
+        if key == "fips140":
+            return value
+    return ""
+
+
+def _fips(facts: ElfFacts, exp: Expectation) -> list[Violation]:
+    bi = facts.build_info
+    if exp.fips is None or bi is None or bi.go_version == LEGACY_VERSION:
+        return []
+    recorded = bi.get("GOFIPS140") or FIPS_OFF
+    experiments = (bi.get("GOEXPERIMENT") or "").split(",")
+    if exp.fips == FIPS_OFF:
+        return _fips_unexpected(bi, recorded, experiments)
+    if exp.fips == FIPS_BORINGCRYPTO:
+        return _boringcrypto(facts, experiments)
+    return _native_fips(facts, exp, recorded)
+
+
+def _fips_unexpected(bi: GoBuildInfo, recorded: str, experiments: list[str]) -> list[Violation]:
+    if recorded == FIPS_OFF and FIPS_BORINGCRYPTO not in experiments:
+        return []
+    what = f"GOFIPS140={recorded}" if recorded != FIPS_OFF else "GOEXPERIMENT=boringcrypto"
+    return [
+        Violation(
+            "fips-unexpected",
+            bi.line("GOFIPS140" if recorded != FIPS_OFF else "GOEXPERIMENT"),
+            f'fips="{FIPS_OFF}" was declared, but the binary was built with {what}: '
+            "something outside the mode (the environment, a wrapper) chose its crypto",
+            "set the fips field to the module you want, or keep GOFIPS140 and "
+            "GOEXPERIMENT out of the build's environment",
+        )
+    ]
+
+
+def _boringcrypto(facts: ElfFacts, experiments: list[str]) -> list[Violation]:
+    bi = facts.build_info
+    assert bi is not None
+    if FIPS_BORINGCRYPTO not in experiments:
+        return [
+            Violation(
+                "fips-not-enabled",
+                bi.line("GOEXPERIMENT"),
+                f'fips="{FIPS_BORINGCRYPTO}" was declared, but build info records no '
+                "GOEXPERIMENT=boringcrypto: the binary uses Go's ordinary crypto",
+                FIX_FIPS,
+            )
+        ]
+    if not facts.boringcrypto:
+        return [
+            Violation(
+                "fips-module-missing",
+                "no _goboringcrypto_ symbol",
+                "build info says boringcrypto, but none of BoringCrypto's cgo calls are in "
+                "the binary, so its crypto is not BoringSSL's",
+                FIX_FIPS,
+            )
+        ]
+    return []
+
+
+def _native_fips(facts: ElfFacts, exp: Expectation, recorded: str) -> list[Violation]:
+    bi = facts.build_info
+    assert bi is not None and exp.fips is not None
+    godebug = _fips_setting(bi.get("DefaultGODEBUG") or "")
+    want = exp.fips_version or exp.fips
+    if recorded == FIPS_OFF or godebug not in ("on", "only"):
+        evidence = bi.line("GOFIPS140") if recorded == FIPS_OFF else bi.line("DefaultGODEBUG")
+        why = (
+            "build info records no GOFIPS140, so the binary was built with Go's ordinary crypto"
+            if recorded == FIPS_OFF
+            else f"build info's default GODEBUG has fips140={godebug or '(unset)'}, not on, so "
+            "the FIPS module is not in FIPS mode at run time"
+        )
+        return [
+            Violation(
+                "fips-not-enabled",
+                evidence,
+                f'fips="{exp.fips}" was declared, but {why}',
+                FIX_FIPS,
+            )
+        ]
+    out = _module_matches(bi, exp, recorded, want)
+    # Build info could be edited; the module's own packages can't be without rebuilding.
+    if facts.fips140_linked:
+        out += _module_symbols(facts, recorded)
+    return out
+
+
+def _module_matches(bi: GoBuildInfo, exp: Expectation, recorded: str, want: str) -> list[Violation]:
+    assert exp.fips is not None
+    matches = (
+        recorded == FIPS_LATEST
+        if exp.fips == FIPS_LATEST
+        else recorded == want
+        or (not exp.fips_version and recorded.startswith(exp.fips + "-"))
+        or (not exp.fips_version and not exp.fips.startswith("v") and recorded != FIPS_LATEST)
+    )
+    if matches:
+        return []
+    return [
+        Violation(
+            "fips-module-mismatch",
+            bi.line("GOFIPS140"),
+            f'fips="{exp.fips}" selects the FIPS module {want}, but build info records '
+            f"{recorded}: another module than the declared one is inside",
+            FIX_FIPS,
+        )
+    ]
+
+
+def _module_symbols(facts: ElfFacts, recorded: str) -> list[Violation]:
+    snapshot = recorded if recorded != FIPS_LATEST else None
+    found = facts.fips_snapshots
+    if found == ((snapshot,) if snapshot else ()):
+        return []
+    shown = ", ".join(f"{FIPS_MODULE_PACKAGE}/{v}" for v in found) or (
+        f"{FIPS_MODULE_PACKAGE} (the SDK's own source, no frozen version)"
+    )
+    return [
+        Violation(
+            "fips-module-mismatch",
+            f"symbols of {shown}",
+            f"build info records GOFIPS140={recorded}, but the linked FIPS module's "
+            f"packages are {shown}: the crypto inside is not the module build info names",
+            FIX_FIPS,
+        )
+    ]
+
+
+def _cpu_level(facts: ElfFacts, exp: Expectation) -> list[Violation]:
+    bi = facts.build_info
+    if exp.cpu_level is None or bi is None or bi.go_version == LEGACY_VERSION:
+        return []
+    var, level = exp.cpu_level
+    recorded = bi.get(var)
+    if recorded == level:
+        return []
+    field = var.lower()
+    return [
+        Violation(
+            "cpu-level-mismatch",
+            bi.line(var),
+            f"the mode builds for {var}={level}, but build info records {recorded or 'none'}: "
+            "the binary needs other CPU features than the ones declared, so it runs (or "
+            "crashes) on other machines than intended",
+            f"set the {field} field to the level you mean; nothing (the environment, GOFLAGS, a "
+            f"wrapper) may set {var} around the mode",
+        )
+    ]
+
+
 def evaluate(
     facts: ElfFacts, expectation: Expectation | None = None, link_log: str = ""
 ) -> Verdict:
@@ -319,4 +489,5 @@ def evaluate(
     found += _dlopen_and_nss(facts, exp, link_log, has_nss, notes)
     found += _build_info(facts, exp, notes) + _machine(facts, exp) + _libc(facts, exp)
     found += _host_paths(facts, exp) + _x_defs(facts, exp)
+    found += _fips(facts, exp) + _cpu_level(facts, exp)
     return Verdict(facts, exp, warnings, tuple(found), tuple(notes))

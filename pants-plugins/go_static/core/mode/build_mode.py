@@ -23,7 +23,7 @@ from go_static.core import quoted
 from go_static.core.checker.expectation import Expectation
 from go_static.core.errors import Problem
 from go_static.core.gograph.mainpkg import MainSpec
-from go_static.core.mode import derive
+from go_static.core.mode import cpu_level, derive, fips
 from go_static.core.mode.decision import Decision, render_decisions
 from go_static.core.mode.intent import Intent, ModeError, build_tags, names
 from go_static.core.mode.stamp import AppliedXDef, VcsStamp, apply_x_defs
@@ -33,6 +33,7 @@ from go_static.core.names import (
     BUILDMODE_EXE,
     BUILDMODE_PIE,
     CGO_CFLAGS_NO_DEBUG,
+    FIPS_OFF,
     NONE,
     PGO_OFF,
     REPRODUCIBLE_FLAGS,
@@ -75,6 +76,18 @@ class BuildMode:
     pgo: str = PGO_OFF
     # The git checkout go stamps into build info (-buildvcs=true); None for -buildvcs=false.
     vcs: VcsStamp | None = None
+    # The fips field (FIPS_OFF, a GOFIPS140 value, FIPS_BORINGCRYPTO) and the frozen module
+    # version build info records for it, when the SDK's lib/fips140 says.
+    fips: str = FIPS_OFF
+    fips_version: str | None = None
+    # GOAMD64 / GOARM64 as declared (empty: none), and what build info must record.
+    cpu_env: tuple[tuple[str, str], ...] = ()
+    cpu_level: tuple[str, str] | None = None
+
+    @property
+    def fips_module(self) -> str:
+        """Which FIPS module is inside, as explain, the report, the SBOM and provenance say."""
+        return fips.module_label(self.fips, self.fips_version)
 
     @property
     def pgo_setting(self) -> str | None:
@@ -130,6 +143,8 @@ class BuildMode:
         }
         if self.no_debug_info:
             env["CGO_CFLAGS"] = CGO_CFLAGS_NO_DEBUG
+        env.update(fips.goenv(self.fips))
+        env.update(self.cpu_env)
         return env
 
 
@@ -138,7 +153,7 @@ def expectation_for(mode: BuildMode) -> Expectation:
     return Expectation(
         libc=mode.libc,
         cgo_enabled=mode.cgo_enabled,
-        tags=tuple(mode.tags),
+        tags=(*mode.tags, *fips.implied_tags(mode.fips, mode.fips_version)),
         ldflags=tuple(mode.ldflags),
         buildmode=mode.buildmode,
         goos=mode.goos,
@@ -150,6 +165,9 @@ def expectation_for(mode: BuildMode) -> Expectation:
         pgo=mode.pgo_setting,
         vcs_revision=mode.vcs.revision if mode.vcs else "",
         vcs_modified=mode.vcs.modified if mode.vcs else None,
+        fips=mode.fips,
+        fips_version=mode.fips_version,
+        cpu_level=mode.cpu_level,
     )
 
 
@@ -214,6 +232,7 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
     no_debug_info = c_compiler == ZIG
     if no_debug_info:
         decisions.append(derive.reproducibility_decision())
+    decisions += fips.decisions(intent) + cpu_level.decisions(intent)
     decisions.append(scenario_decision)
     mode = BuildMode(
         address=intent.address,
@@ -238,6 +257,10 @@ def resolve(intent: Intent, facts: GraphFacts) -> BuildMode:
         x_defs=x_defs,
         pgo=pgo,
         vcs=vcs,
+        fips=intent.fips,
+        fips_version=fips.snapshot_version(intent),
+        cpu_env=tuple(cpu_level.goenv(intent).items()),
+        cpu_level=cpu_level.expected(intent),
     )
     _check_linker_args(mode)
     return mode
@@ -270,4 +293,6 @@ def _check_linker_args(mode: BuildMode) -> None:
 def explain(mode: BuildMode) -> str:
     """A human-readable table of every decision, for logs and the explain goal."""
     head = f"{mode.address}: scenario {mode.scenario_glyph}, goarch={mode.goarch}, libc={mode.libc}"
+    if fips.is_fips(mode.fips):
+        head += f", FIPS module {mode.fips_module}"
     return "\n".join([head, *render_decisions(mode.decisions)])

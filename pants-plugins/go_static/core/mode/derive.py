@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from go_static.core.arches import ARCHES
 from go_static.core.mode.decision import Decision
+from go_static.core.mode.fips import pick_libc_for as fips_libc_reason
 from go_static.core.mode.intent import Intent, names
 from go_static.core.mode.stamp import AppliedXDef, VcsStamp
 from go_static.core.names import (
@@ -48,6 +49,8 @@ def pick_libc(intent: Intent, facts: GraphFacts) -> tuple[str, Decision]:
         why, trigger = 'resolver="libc" needs a C library', "field resolver"
     elif intent.static_pie:
         why, trigger = "static-pie needs external linking, hence a C toolchain", "field static_pie"
+    elif fips_libc_reason(intent) is not None:
+        why, trigger = fips_libc_reason(intent) or ("", "")
     else:
         return NONE, Decision(
             "libc",

@@ -12,6 +12,7 @@ from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.mode.stamp import StampValues
 from go_static.core.names import (
     AUTO,
+    FIPS_OFF,
     PURE_GO_RESOLVER_TAGS,
     RESOLVER_GO,
     TZDATA_EMBED,
@@ -77,6 +78,14 @@ class Intent:
     goarch_parametrized: bool = False
     # Time zones: "auto", "embed" (the timetzdata tag) or "off".
     tzdata: str = AUTO
+    # The `fips` field: FIPS_OFF, a GOFIPS140 value, or FIPS_BORINGCRYPTO.
+    fips: str = FIPS_OFF
+    # The GOFIPS140 snapshots the SDK ships (GOROOT/lib/fips140, aliases resolved: name ->
+    # version); None when the SDK's GOROOT is not readable here (then go itself judges).
+    fips_snapshots: tuple[tuple[str, str], ...] | None = None
+    # The `goamd64` / `goarm64` fields as written; "" leaves Go's default (v1 / v8.0).
+    goamd64: str = ""
+    goarm64: str = ""
 
     @property
     def cross(self) -> bool:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from go_static.core import quoted
 from go_static.core.arches import ARCHES, C_GOARCHES, SUPPORTED_GOARCHES, UNCHECKABLE_GOARCHES
 from go_static.core.errors import Problem
+from go_static.core.mode import cpu_level, fips
 from go_static.core.mode.derive import pick_libc
 from go_static.core.mode.intent import Intent, ModeError, StampError, names
 from go_static.core.mode.stamp import stamped_value_problems, x_def_problems
@@ -51,6 +52,8 @@ def problems(intent: Intent, facts: GraphFacts | None = None) -> list[Problem]:
         *_validate_ldflags(intent),
         *x_def_problems(dict(intent.x_defs)),
         *_validate_output_path(intent),
+        *fips.choices_problems(intent),
+        *cpu_level.problems(intent),
     ]
     if facts is not None:
         found += [
@@ -60,6 +63,7 @@ def problems(intent: Intent, facts: GraphFacts | None = None) -> list[Problem]:
             *_validate_nss(intent, facts),
             *_validate_arch_toolchain(intent, facts),
             *_validate_pgo(intent, facts),
+            *fips.problems(intent, pick_libc(intent, facts)[0]),
         ]
     return found
 

@@ -42,8 +42,9 @@ class Platform:
     variant: str = ""
 
     @classmethod
-    def for_goarch(cls, goarch: str) -> Platform:
-        return cls(goarch, "linux", VARIANTS.get(goarch, ""))
+    def for_goarch(cls, goarch: str, variant: str = "") -> Platform:
+        """The platform of a GOARCH; `variant` is the CPU level's (cpu_level.oci_variant)."""
+        return cls(goarch, "linux", variant or VARIANTS.get(goarch, ""))
 
     def to_json(self) -> dict[str, str]:
         return {

@@ -32,6 +32,8 @@ class ImageConfig:
     labels: tuple[tuple[str, str], ...] = ()  # a Mapping is accepted too; stored sorted
     user: str = ""
     working_dir: str = ""
+    # The CPU level's OCI variant (amd64 "v3", arm64 "v8.2"); "" keeps the arch's default.
+    variant: str = ""
 
     def __post_init__(self) -> None:
         # Lists and dicts are accepted for convenience; stored as tuples, the config is hashable.
@@ -41,7 +43,7 @@ class ImageConfig:
 
     @property
     def platform(self) -> Platform:
-        return Platform.for_goarch(self.architecture)
+        return Platform.for_goarch(self.architecture, self.variant)
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,8 @@ def internal_parameters(mode: BuildMode) -> dict[str, Any]:
         "staticPie": mode.static_pie,
         "allowDlopen": mode.allow_dlopen,
         "scenario": mode.scenario,
+        "fips": mode.fips_module,
+        "cpuLevel": dict([mode.cpu_level]) if mode.cpu_level else {},
         "xDefs": [
             {"symbol": x.symbol, "value": x.value, "template": x.template, "applied": x.applied}
             for x in mode.x_defs

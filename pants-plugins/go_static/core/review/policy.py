@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from go_static.core.checker.expectation import Violation
 from go_static.core.errors import GoStaticError, Problem
-from go_static.core.names import NONE
+from go_static.core.names import FIPS_LATEST, FIPS_OFF, NONE
 from go_static.core.sizes import format_size
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ class Policy:
     dlopen_allowlist: tuple[str, ...] = ("*",)
     require_static_pie: bool = False
     max_size: int | None = None
+    # Address globs of the targets that must build a FIPS 140 module (area: FIPS).
+    require_fips: tuple[str, ...] = ()
     origins: tuple[tuple[str, str], ...] = ()  # (option name, where it was set)
 
     def origin(self, option: str) -> str:
@@ -142,6 +144,23 @@ def _loosened_size_violation(policy: Policy, target_max_size: int | None) -> Pol
     )
 
 
+def _fips_violation(policy: Policy, mode: BuildMode) -> PolicyViolation | None:
+    option = "[go-static].require_fips"
+    if mode.fips != FIPS_OFF or not address_matches(mode.address, policy.require_fips):
+        return None
+    return PolicyViolation(
+        "policy-fips",
+        f'builds no FIPS 140 module (fips="{FIPS_OFF}"), and the policy requires one for '
+        f"{', '.join(policy.require_fips)}: its crypto would be Go's ordinary code, which no FIPS "
+        "validation covers.",
+        option,
+        policy.origin(option),
+        f'set fips="{FIPS_LATEST}" on the target (or a frozen module such as "v1.0.0": Go\'s own '
+        "module is pure Go, so the binary stays static with any libc), or take the address out "
+        f"of {option}.",
+    )
+
+
 def intent_violations(
     policy: Policy, mode: BuildMode, target_max_size: int | None
 ) -> tuple[PolicyViolation, ...]:
@@ -151,6 +170,7 @@ def intent_violations(
         _dlopen_violation(policy, mode),
         _static_pie_violation(policy, mode),
         _loosened_size_violation(policy, target_max_size),
+        _fips_violation(policy, mode),
     )
     return tuple(v for v in found if v is not None)
 

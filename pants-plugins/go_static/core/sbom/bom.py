@@ -60,6 +60,7 @@ REVIEWED_SETTINGS = (
     "GOARM64",
     "GORISCV64",
     "GOEXPERIMENT",
+    "GOFIPS140",
     "-pgo",
     "vcs",
     "vcs.revision",
@@ -189,6 +190,7 @@ def _binary(
         _prop("pants", "address", address),
         _prop("go", "version", build_info.go_version),
         _prop("libc", "name", libc.name if libc else NONE),
+        _prop("fips", "module", build_info.fips_module),
     ]
     if go_work:
         # Build info doesn't say: the workspace decides which modules are main modules.
