@@ -161,7 +161,10 @@ def test_a_signed_publish_verifies_offline_and_a_republish_adds_nothing(
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("already in the registry, by this key") == 4, second.stdout
     tree_after = cosign_run(cosign, "tree", pinned, cwd=keys).stdout
-    assert tree_after.count("🔗") == tree_before.count("🔗") == 4, tree_after
+    # The registry outlives the test (and the benchmark signs the same digest with other keys),
+    # so the count is compared, not fixed: the republish added none.
+    assert tree_before.count("🔗") >= 4
+    assert tree_after.count("🔗") == tree_before.count("🔗"), tree_after
 
     # Tamper: the tag now names one platform's manifest, which nobody signed.
     index = json.loads(

@@ -21,7 +21,7 @@ from pants.core.goals.publish import (
     PublishRequest,
 )
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
-from pants.engine.fs import Digest, DigestContents, MergeDigests
+from pants.engine.fs import Digest, DigestEntries, MergeDigests
 from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
@@ -34,7 +34,9 @@ from go_static.core.oci.sign import (
     SBOM_TYPE,
     SBOMS_SUFFIX,
     SIGN_ENV,
+    SigningError,
     SignSettings,
+    settings_problems,
 )
 from go_static.core.provenance.statement import PROVENANCE_SUFFIX
 from go_static.rules.cosign import Cosign
@@ -123,21 +125,15 @@ async def push_go_static_image(
     (package,) = request.packages
     layout = package.artifacts[0].relpath
     assert layout is not None, "package_go_static_image always names its layout"
-    settings = SignSettings(
-        mode=go_static.sign,
-        key=_key_from_build_root(go_static.signing_key, build_root.path),
-        fulcio_url=go_static.sign_fulcio_url,
-        rekor_url=go_static.sign_rekor_url,
-        transparency_log=go_static.sign_transparency_log,
-    )
+    settings = _sign_settings(go_static, build_root.path, str(field_set.address))
     env_names = PUSH_ENV + (SIGN_ENV + _env_key(settings.key) if settings.enabled else ())
     env, crane = await MultiGet(Get(EnvironmentVars, EnvironmentVarsRequest(env_names)), Get(Crane))
     tools = [package.digest, crane.digest]
     sign_args: list[str] = []
     if settings.enabled:
-        cosign, contents = await MultiGet(Get(Cosign), Get(DigestContents, Digest, package.digest))
+        cosign, entries = await MultiGet(Get(Cosign), Get(DigestEntries, Digest, package.digest))
         tools.append(cosign.digest)
-        sign_args = _sign_argv(settings, cosign.path, layout, [fc.path for fc in contents])
+        sign_args = _sign_argv(settings, cosign.path, layout, [e.path for e in entries])
     input_digest = await Get(Digest, MergeDigests(tools))
     argv = [
         sys.executable,
@@ -161,6 +157,22 @@ async def push_go_static_image(
         input_digest=input_digest,
     )
     return PublishProcesses([PublishPackages(names=names, process=process, description=registry)])
+
+
+def _sign_settings(go_static: GoStaticSubsystem, build_root: str, address: str) -> SignSettings:
+    """The sign options, checked before anything is built or pushed (the pusher checks them
+    again when run alone)."""
+    settings = SignSettings(
+        mode=go_static.sign,
+        key=_key_from_build_root(go_static.signing_key, build_root),
+        fulcio_url=go_static.sign_fulcio_url,
+        rekor_url=go_static.sign_rekor_url,
+        transparency_log=go_static.sign_transparency_log,
+    )
+    problems = settings_problems(settings)
+    if problems:
+        raise SigningError(address, problems)
+    return settings
 
 
 def _key_from_build_root(key: str, build_root: str) -> str:

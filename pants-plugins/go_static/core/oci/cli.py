@@ -4,7 +4,10 @@ What `pants publish` runs for a go_static_image (which builds crane and passes i
 usable alone in CI with a crane built from go_static.core.oci.crane. Everything the image holds
 is pushed under its digest first and the tags last, so a failed push leaves no tag pointing at a
 half-pushed image. Credentials are docker's: `auths`, `credHelpers` and `credsStore` in
-$DOCKER_CONFIG/config.json. Exit status: 0 pushed, 1 the registry refused or can't be reached.
+$DOCKER_CONFIG/config.json. With `--sign key|keyless --cosign PATH`, the pushed digest is then
+signed and each `--attest TYPE=FILE` attested (go_static.core.oci.sign); the options and the key
+are checked before the push. Exit status: 0 pushed (and signed), 1 the registry refused or can't
+be reached, or a signing step failed (the tags stay as pushed).
 """
 
 from __future__ import annotations
