@@ -150,6 +150,31 @@ def test_each_layer_holds_exactly_the_checked_binary_and_its_sbom(packaged: Path
         )
 
 
+def test_beside_the_layout_the_image_provenance_and_each_platform_sbom(packaged: Path) -> None:
+    """What `pants publish` attests: the image's SLSA provenance, whose subject is the index and
+    whose dependencies and verdicts are the binaries', and the SBOMs the layers hold."""
+    index = json.loads((packaged / LAYOUT / "index.json").read_text())["manifests"][0]["digest"]
+    statement = json.loads((packaged / f"{LAYOUT}.intoto.json").read_text())
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    assert statement["subject"][0]["digest"] == {"sha256": index.removeprefix("sha256:")}
+    predicate = statement["predicate"]
+    deps = predicate["buildDefinition"]["resolvedDependencies"]
+    for arch, name in (("amd64", "cgocalc-musl"), ("arm64", "cgocalc-musl-arm64")):
+        binary = json.loads((packaged / "src.go" / f"{name}.intoto.json").read_text())
+        for dep in binary["predicate"]["buildDefinition"]["resolvedDependencies"]:
+            assert dep in deps, dep
+        assert {"name": name, "digest": binary["subject"][0]["digest"],
+                "annotations": {"goarch": arch}} in deps  # fmt: skip
+        sbom = (packaged / f"{LAYOUT}.sbom" / f"{name}.cdx.json").read_bytes()
+        assert sbom == layer_files(packaged / LAYOUT, arch)[f"sbom/{name}.cdx.json"][0]
+    verdicts = {
+        b["annotations"]["goarch"]: b["annotations"]["postLinkCheck"]
+        for b in predicate["runDetails"]["byproducts"]
+    }
+    assert verdicts == {"amd64": "passed", "arm64": "passed"}
+    assert any(d["name"] == "musl" and d["annotations"]["version"] for d in deps)
+
+
 def test_the_amd64_image_runs_from_its_layers_in_an_empty_root(
     packaged: Path, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import posixpath
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ from go_static.core.oci.layer import FileEntry, Layer, build_layer
 from go_static.core.oci.layout import image_or_index, layout_files, tarball
 from go_static.core.oci.passwd import passwd_layer, user_problems
 from go_static.core.oci.reference import references_for
+from go_static.core.oci.sign import SBOMS_SUFFIX
+from go_static.core.provenance.image import image_statement
+from go_static.core.provenance.statement import PROVENANCE_SUFFIX, statement_json
 from go_static.core.review.runtime import (
     ImageFiles,
     RuntimeCheckError,
@@ -45,6 +49,8 @@ from go_static.core.review.runtime import (
 )
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
+from go_static.rules.provenance import Provenance as BinaryProvenance
+from go_static.rules.provenance import ProvenanceRequest
 from go_static.rules.runtime import BinaryRuntimeNeeds, RuntimeNeedsRequest
 from go_static.rules.stamp import GitCheckout, GitCheckoutRequest
 from go_static.subsystems.go_static import GoStaticSubsystem
@@ -286,6 +292,46 @@ def raise_or_warn(address: str, findings: list[RuntimeFinding]) -> None:
         raise RuntimeCheckError(address, blocking)
 
 
+async def _attestable(
+    field_set: GoStaticImageFieldSet,
+    repository: str,
+    index_digest: str,
+    binaries: list[GoStaticBinaryFieldSet],
+    goarches: list[str],
+    built: tuple[GoStaticCheckedBuild, ...],
+    subsystem: GoStaticSubsystem,
+    out: str,
+) -> list[FileContent]:
+    """What `pants publish` attests, beside the layout: the image's SLSA provenance
+    (`<out>.intoto.json`) and each platform's SBOM (`<out>.sbom/`, the bytes in its layer)."""
+    address = str(field_set.address)
+    binary_provenance = await MultiGet(
+        Get(BinaryProvenance, ProvenanceRequest(b, r)) for b, r in zip(binaries, built)
+    )
+    statement = image_statement(
+        repository=repository,
+        index_digest=index_digest,
+        external_parameters={
+            "target": address,
+            "binaries": [str(b.address) for b in binaries],
+            "repository": repository,
+            "tags": list(field_set.image_tags.value or ()),
+        },
+        binaries=[(a, json.loads(p.content)) for a, p in zip(goarches, binary_provenance)],
+        builder_id=subsystem.provenance_builder_id,
+    )
+    # Beside the layout for `pants publish` to attest: the image's provenance, and each
+    # platform's SBOM (the same bytes as in its layer).
+    sboms = [
+        FileContent(
+            f"{out}{SBOMS_SUFFIX}/{posixpath.basename(r.check.sbom.path)}", r.check.sbom.content
+        )
+        for r in built
+        if r.check.sbom is not None
+    ]
+    return [FileContent(f"{out}{PROVENANCE_SUFFIX}", statement_json(statement).encode()), *sboms]
+
+
 @rule(desc="Package go_static_image", level=LogLevel.DEBUG)
 async def package_go_static_image(
     field_set: GoStaticImageFieldSet, sdk: GoSdk, subsystem: GoStaticSubsystem
@@ -333,12 +379,16 @@ async def package_go_static_image(
     host = next((i for i, a in zip(images, goarches) if a == sdk.goarch), images[0])
     archive = tarball(files, docker_image=host, references=references)
     out = field_set.output_path.value_or_default(file_ending="oci")
+    extras = await _attestable(
+        field_set, repository, top.descriptor.digest, binaries, goarches, built, subsystem, out
+    )
     digest = await Get(
         Digest,
         CreateDigest(
             [
                 *(FileContent(f"{out}/{path}", data) for path, data in sorted(files.items())),
                 FileContent(f"{out}.tar", archive),
+                *extras,
             ]
         ),
     )

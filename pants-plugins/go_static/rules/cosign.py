@@ -4,33 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pants.engine.fs import Digest
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from go_static.core.oci.cosign import cosign_tool
-from go_static.rules.go_tools import BuiltGoTool, GoToolRequest, version_error
+from go_static.rules.go_tools import BuiltGoTool, GoToolRequest, pinned_request
 from go_static.subsystems.cosign import CosignSubsystem
 
 
 @dataclass(frozen=True)
-class Cosign:
+class Cosign(BuiltGoTool):
     """The cosign binary, at `path` inside `digest`."""
-
-    digest: Digest
-    path: str
-    version: str
 
 
 @rule(desc="Build cosign from the Go module proxy", level=LogLevel.DEBUG)
 async def build_cosign(subsystem: CosignSubsystem) -> Cosign:
-    try:
-        tool = cosign_tool(subsystem.version)
-    except ValueError as error:
-        raise version_error(
-            "[go-static-cosign].version", error, "The plugin runs its own cosign"
-        ) from None
-    built = await Get(BuiltGoTool, GoToolRequest(tool))
+    request = pinned_request(
+        cosign_tool,
+        subsystem.version,
+        "[go-static-cosign].version",
+        "`pants publish` signs with cosign",
+    )
+    built = await Get(BuiltGoTool, GoToolRequest, request)
     return Cosign(built.digest, built.path, built.version)
 
 

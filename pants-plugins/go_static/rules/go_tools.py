@@ -4,6 +4,7 @@ tool and version: the build is a cached process, so later runs take the binary f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from pants.engine.fs import CreateDigest, Digest, DigestSubset, FileContent, PathGlobs
 from pants.engine.process import FallibleProcessResult
@@ -41,14 +42,19 @@ class BuiltGoTool:
     version: str
 
 
-def version_error(option: str, error: ValueError, purpose: str) -> GoToolBuildError:
-    """The error for a version option that names no module version."""
-    problem = Problem(
-        f"{option}: {error}.",
-        f"{purpose}, built from that version.",
-        "Set it to a released version, e.g. the default.",
-    )
-    return GoToolBuildError(render_problems(option, [problem]))
+def pinned_request(
+    make: Callable[[str], GoTool], version: str, option: str, purpose: str
+) -> GoToolRequest:
+    """The build of `make(version)`, or the error naming `option` when it names no version."""
+    try:
+        return GoToolRequest(make(version))
+    except ValueError as error:
+        problem = Problem(
+            f"{option}: {error}.",
+            f"{purpose}, built from that version.",
+            "Set it to a released version, e.g. the default.",
+        )
+        raise GoToolBuildError(render_problems(option, [problem])) from None
 
 
 @rule(desc="Build a pinned Go tool from the Go module proxy", level=LogLevel.DEBUG)

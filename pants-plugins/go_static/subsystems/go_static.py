@@ -370,6 +370,68 @@ class GoStaticSubsystem(Subsystem):
         advanced=True,
     )
 
+    # --- signing (issue 29): how `pants publish` signs and attests go_static_image -------------
+    sign = StrOption(
+        default="off",
+        help=softwrap(
+            """
+            How `pants publish` signs each go_static_image after pushing it: `off`, `key` or
+            `keyless`.
+
+            `key` signs with cosign and `signing_key`; `keyless` with the CI's OIDC token through
+            Fulcio and Rekor. Either way the index digest is signed, and the image's SLSA
+            provenance and each platform's CycloneDX SBOM are attested. What is already in the
+            registry by the same key is not signed again. See docs/signing.md.
+            """
+        ),
+    )
+    signing_key = StrOption(
+        default="",
+        help=softwrap(
+            """
+            The cosign private key for `sign = "key"`: a file path (relative to the build root),
+            `env://VAR`, or a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://, k8s://).
+
+            An encrypted key's password is read from `COSIGN_PASSWORD` in the environment; it
+            never appears in an argv, a message or a cache key.
+            """
+        ),
+    )
+    sign_fulcio_url = StrOption(
+        default="",
+        help=softwrap(
+            """
+            Keyless signing: a private Fulcio's https URL.
+
+            Empty: sigstore's public instance, through cosign's own signing config.
+            """
+        ),
+        advanced=True,
+    )
+    sign_rekor_url = StrOption(
+        default="",
+        help=softwrap(
+            """
+            Keyless signing: a private Rekor's https URL.
+
+            Empty: sigstore's public instance, through cosign's own signing config.
+            """
+        ),
+        advanced=True,
+    )
+    sign_transparency_log = BoolOption(
+        default=True,
+        help=softwrap(
+            """
+            Record each signature in the Rekor transparency log.
+
+            `false` signs offline (key mode only: an air-gapped registry, or tests); verify such
+            signatures with `cosign verify --insecure-ignore-tlog`.
+            """
+        ),
+        advanced=True,
+    )
+
     # Area: FIPS.
     require_fips = StrListOption(
         default=[],
