@@ -372,8 +372,9 @@ def test_the_report_shows_and_diffs_the_runtime_column() -> None:
     from go_static.core.review.linkage import LinkageRow, changes, table
 
     row = LinkageRow("src/go:paris", size=1, verdict="pass", runtime=EXPECTED["paris"].summary())
-    header, line = table([row], markdown=False).splitlines()
-    cells = dict(zip(header.split(), line.split()))
+    header, _, line = table([row], markdown=True).splitlines()
+    cells = dict(zip(header.split("|"), line.split("|")))
+    cells = {k.strip(): v.strip() for k, v in cells.items()}
     assert cells["runtime"] == "tz" and cells["verdict"] == "pass"
     embedded = LinkageRow("src/go:paris", size=1, verdict="pass", runtime="tz(embedded)")
     assert changes({row.target: row}, [embedded]) == {
