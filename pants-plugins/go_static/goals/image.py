@@ -332,19 +332,11 @@ async def _attestable(
     return [FileContent(f"{out}{PROVENANCE_SUFFIX}", statement_json(statement).encode()), *sboms]
 
 
-@rule(desc="Package go_static_image", level=LogLevel.DEBUG)
-async def package_go_static_image(
-    field_set: GoStaticImageFieldSet, sdk: GoSdk, subsystem: GoStaticSubsystem
-) -> BuiltPackage:
+async def _checked_binaries(
+    field_set: GoStaticImageFieldSet, binaries: list[GoStaticBinaryFieldSet], base: BaseLayers
+) -> tuple[tuple[GoStaticCheckedBuild, ...], tuple[AppLayer, ...]]:
+    """The image's binaries, built, each past its post-link check and the image's runtime check."""
     address = str(field_set.address)
-    repository = field_set.repository.name_for(field_set.address)
-    # Bad names and tags fail before anything is built.
-    references = references_for(
-        [repository], list(field_set.image_tags.value or ()), subject=address
-    )
-    base = base_layers(field_set)
-    provenance = await _provenance(field_set, subsystem.stamp)
-    binaries, goarches = await image_binaries(field_set, sdk)
     built = await MultiGet(
         Get(GoStaticCheckedBuild, GoStaticCheckedBuildRequest(b)) for b in binaries
     )
@@ -360,6 +352,23 @@ async def package_go_static_image(
         for r in built
     )
     raise_or_warn(address, runtime_check(field_set, binaries, [n.needs for n in needs], base))
+    return built, app_layers
+
+
+@rule(desc="Package go_static_image", level=LogLevel.DEBUG)
+async def package_go_static_image(
+    field_set: GoStaticImageFieldSet, sdk: GoSdk, subsystem: GoStaticSubsystem
+) -> BuiltPackage:
+    address = str(field_set.address)
+    repository = field_set.repository.name_for(field_set.address)
+    # Bad names and tags fail before anything is built.
+    references = references_for(
+        [repository], list(field_set.image_tags.value or ()), subject=address
+    )
+    base = base_layers(field_set)
+    provenance = await _provenance(field_set, subsystem.stamp)
+    binaries, goarches = await image_binaries(field_set, sdk)
+    built, app_layers = await _checked_binaries(field_set, binaries, base)
     images = [
         _platform_image(
             field_set,

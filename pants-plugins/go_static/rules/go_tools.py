@@ -21,9 +21,9 @@ _STDERR_TAIL = 2000
 
 
 class GoToolBuildError(GoStaticError):
-    """A pinned Go tool (crane, cosign) could not be built from the module proxy."""
+    """A pinned Go tool (crane, cosign, govulncheck) could not be built from the module proxy."""
 
-    code = "publish"
+    code = "go-tool"
 
 
 @dataclass(frozen=True)

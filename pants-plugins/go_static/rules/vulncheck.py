@@ -41,7 +41,7 @@ from go_static.core.review.vulns_tools import (
     govulncheck_tool,
     indexdb_tool,
 )
-from go_static.rules.go_tools import BuiltGoTool, GoToolRequest, version_error
+from go_static.rules.go_tools import BuiltGoTool, GoToolRequest, pinned_request
 from go_static.rules.modcache import ModuleSource, ModuleSourceRequest
 from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.subsystems.govulncheck import GovulncheckSubsystem
@@ -69,12 +69,8 @@ class VulnDb:
 
 
 @dataclass(frozen=True)
-class Govulncheck:
+class Govulncheck(BuiltGoTool):
     """The govulncheck binary, at `path` inside `digest`."""
-
-    digest: Digest
-    path: str
-    version: str
 
 
 @dataclass(frozen=True)
@@ -128,13 +124,13 @@ async def go_static_vuln_settings(subsystem: GoStaticSubsystem) -> VulnSettings:
 
 @rule(desc="Build govulncheck from the Go module proxy", level=LogLevel.DEBUG)
 async def build_govulncheck(subsystem: GovulncheckSubsystem) -> Govulncheck:
-    try:
-        tool = govulncheck_tool(subsystem.version)
-    except ValueError as error:
-        raise version_error(
-            "[go-static-govulncheck].version", error, "`pants check` scans with govulncheck"
-        ) from None
-    built = await Get(BuiltGoTool, GoToolRequest(tool))
+    request = pinned_request(
+        govulncheck_tool,
+        subsystem.version,
+        "[go-static-govulncheck].version",
+        "`pants check` scans each binary with govulncheck",
+    )
+    built = await Get(BuiltGoTool, GoToolRequest, request)
     return Govulncheck(built.digest, built.path, built.version)
 
 

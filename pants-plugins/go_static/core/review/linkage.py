@@ -44,6 +44,8 @@ class LinkageRow:
     size: int | None = None
     verdict: str = FAIL  # "pass" | "fail"
     problems: tuple[str, ...] = ()  # violation codes or error codes
+    # (module or C library, its SPDX licence or "unknown"), for a binary that was built.
+    licenses: tuple[tuple[str, str], ...] = ()
     # Known vulnerabilities the binary contains, "GO-YYYY-NNNN module@version"; None: not scanned.
     vulns: tuple[str, ...] | None = None
     # What the binary reads at run time (RuntimeNeeds.summary, e.g. "ca,tz(embedded)").
@@ -69,6 +71,10 @@ class LinkageRow:
         # govulncheck sees Go modules only: the libc and bundled C inside are never shown clean.
         has_c = bool(self.cgo_packages) or self.libc not in (None, NONE)
         return f"{found}; C not scanned" if has_c else found
+
+    @property
+    def licenses_text(self) -> str:
+        return ",".join(sorted({lic for _, lic in self.licenses})) or "–"
 
     @property
     def verdict_text(self) -> str:
@@ -133,6 +139,13 @@ def from_json(text: str, source: str) -> dict[str, LinkageRow]:
     return rows
 
 
+def _licenses(value: object) -> tuple[tuple[str, str], ...]:
+    # A report from before licences has none; anything else but {module: licence} is dropped.
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+
+
 def table(rows: Iterable[LinkageRow], markdown: bool) -> str:
     cells = [COLUMNS] + [r.cells() for r in rows]
     if markdown:
@@ -187,6 +200,11 @@ def changes(baseline: dict[str, LinkageRow], current: Iterable[LinkageRow]) -> d
             notes.append(f"new known vulnerability: {vuln}")
         for vuln in sorted(set(old.vulns or ()) - set(row.vulns or ())):
             notes.append(f"known vulnerability gone: {vuln}")
+        known = {lic for _, lic in old.licenses}
+        for module, lic in row.licenses:
+            # A report from before licences (none listed) would flag every one: skip it.
+            if old.licenses and lic not in known:
+                notes.append(f"new licence in the binary: {lic} ({module})")
         if old.verdict != row.verdict:
             notes.append(f"verdict changed from {old.verdict} to {row.verdict_text}")
         if notes:
