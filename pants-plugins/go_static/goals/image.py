@@ -23,6 +23,7 @@ from pants.util.logging import LogLevel
 from go_static.core.errors import GoStaticError, Problem, render_problems
 from go_static.core.mode.cpu_level import oci_variant
 from go_static.core.mode.toolchains import GoSdk
+from go_static.core.names import AUTO
 from go_static.core.oci.annotations import (
     SOURCE,
     SOURCE_DATE_EPOCH,
@@ -278,7 +279,9 @@ def runtime_check(
     )
     findings = []
     for binary, binary_needs in zip(binaries, needs):
-        findings += runtime_findings(str(binary.address), binary_needs, files)
+        findings += runtime_findings(
+            str(binary.address), binary_needs, files, binary.tzdata.value or AUTO
+        )
     return findings
 
 

@@ -389,10 +389,12 @@ class GoStaticTzdataField(StringField):
 
         "embed" adds the `timetzdata` build tag (about 450 KB), so
         `time.LoadLocation("Europe/Paris")` works with no /usr/share/zoneinfo, as in a scratch
-        image. "off" never adds it. "auto" adds nothing to the binary, because a binary can't see
-        the images it ships in; each go_static_image holding it checks instead, and fails with
-        `runtime-zoneinfo` when the linked binary calls time.LoadLocation and the image has no
-        zoneinfo.
+        image. "auto" adds nothing to the binary, because a binary can't see the images it ships
+        in; each go_static_image holding it checks instead, and fails with `runtime-zoneinfo`
+        when the linked binary calls time.LoadLocation and the image has no zoneinfo. "off" never
+        adds it, and declares that the program loads no named zone (a library may link
+        time.LoadLocation on a path the program never takes): an image without zoneinfo then
+        only warns.
         """
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from go_static.core.errors import GoStaticError, Problem, render_problems
-from go_static.core.names import TZDATA_TAG
+from go_static.core.names import AUTO, TZDATA_OFF, TZDATA_TAG
 
 # crypto/x509's Linux loader of the system roots (root_unix.go): reached by any TLS client.
 SYSTEM_ROOTS_FUNCS = ("crypto/x509.loadSystemRoots",)
@@ -166,7 +166,8 @@ def _zoneinfo(binary: str, needs: RuntimeNeeds, image: ImageFiles) -> RuntimeFin
             "time.LoadLocation then fails with `unknown time zone` for every zone but "
             "UTC and Local.",
             f'Set `tzdata="embed"` on {binary} (the {TZDATA_TAG} tag builds Go\'s '
-            'zoneinfo in), or import _ "time/tzdata" in the program.',
+            'zoneinfo in), or import _ "time/tzdata" in the program. If only a library links '
+            'it, on a path the program never takes, declare that with `tzdata="off"`.',
         ),
     )
 
@@ -212,10 +213,35 @@ def _resolver(binary: str, needs: RuntimeNeeds, image: ImageFiles) -> RuntimeFin
     )
 
 
-def runtime_findings(binary: str, needs: RuntimeNeeds, image: ImageFiles) -> list[RuntimeFinding]:
-    """Every finding for one binary (named by its target address) in one image."""
+def runtime_findings(
+    binary: str, needs: RuntimeNeeds, image: ImageFiles, tzdata: str = AUTO
+) -> list[RuntimeFinding]:
+    """Every finding for one binary (named by its target address) in one image.
+
+    `tzdata` is the binary's field: "off" declares that it loads no named zone (a library it
+    links may reference time.LoadLocation on a path the program never takes), so a missing
+    zone database only warns.
+    """
     found = (check(binary, needs, image) for check in (_ca_roots, _zoneinfo, _passwd, _resolver))
-    return [f for f in found if f]
+    findings = [f for f in found if f]
+    if tzdata == TZDATA_OFF:
+        findings = [_declared_off(f) if f.code == CODE_ZONEINFO else f for f in findings]
+    return findings
+
+
+def _declared_off(finding: RuntimeFinding) -> RuntimeFinding:
+    problem = finding.problem
+    return RuntimeFinding(
+        finding.code,
+        False,
+        Problem(
+            problem.what.replace(
+                " calls time.LoadLocation", ' (tzdata="off") links time.LoadLocation'
+            ),
+            problem.why + ' tzdata="off" declares that the program never loads a named zone.',
+            'If it does, set `tzdata="embed"` instead.',
+        ),
+    )
 
 
 class RuntimeCheckError(GoStaticError):
