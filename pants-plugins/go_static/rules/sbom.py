@@ -35,6 +35,7 @@ from go_static.core.sbom.components import (
     bundled_c_files,
     detect_libc,
 )
+from go_static.rules.licenses import ModuleLicenses, ModuleLicensesRequest
 from go_static.rules.toolchain import (
     ZIG_TOOL,
     DownloadedToolchain,
@@ -169,6 +170,7 @@ async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) ->
     bundled = bundled_c_components(
         request.build_info, lambda f: contents.get(f"mod/{f.cache_path}")
     )
+    licenses = await Get(ModuleLicenses, ModuleLicensesRequest(request.build_info, request.modules))
     try:
         document = sbom_json(
             binary_name=os.path.basename(request.output_path),
@@ -178,6 +180,7 @@ async def go_static_sbom(request: SbomRequest, downloads: ToolchainDownloads) ->
             libc=libc,
             c_components=bundled,
             go_work=request.go_work,
+            module_licenses={p: (lic.expression, lic.files) for p, lic in licenses.by_path.items()},
         )
     except ValueError as e:  # cyclonedx and packageurl reject a value they can't represent
         problem = Problem(

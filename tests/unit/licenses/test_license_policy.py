@@ -157,7 +157,8 @@ def test_a_denied_licence_names_module_licence_chain_and_fix_and_all_problems_at
         "example.com/app/cmd/app -> example.com/app/internal/db -> example.com/gpl/driver" in text
     )
     assert (
-        "drop or replace the import that pulls the module in (example.com/app/internal/db)" in text
+        "drop or replace the import of example.com/gpl/driver in example.com/app/internal/db"
+        in text
     )
     assert "[go-static].licenses, set in pants.toml" in text
     assert "example.com/odd@v0.1.0 has no licence the detector recognises" in text

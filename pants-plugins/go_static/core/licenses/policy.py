@@ -290,8 +290,11 @@ def judge(
                     f"{module} is licensed {lic.expression}, which {denied}.",
                     "A static binary carries the module's code, so its licence applies to the "
                     "binary you ship.",
-                    "drop or replace the import that pulls the module in"
-                    + (f" ({chain[1] if len(chain) > 1 else chain[0]})" if chain else "")
+                    (
+                        f"drop or replace the import of {chain[-1]} in {chain[-2]}"
+                        if len(chain) > 1
+                        else "drop or replace the import that pulls the module in"
+                    )
                     + f", or change {OPTION} if the licence is acceptable.",
                     details=(("Licence", lic.expression), *details, *set_in),
                 )
