@@ -6,6 +6,7 @@ any target fails its policy or its post-link check.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from pants.option.option_types import StrOption
 from pants.util.strutil import softwrap
 
 from go_static.core.errors import Problem
+from go_static.core.names import FAIL
 from go_static.core.review.linkage import changes, from_json, render_changes, table, to_json
+from go_static.rules.license_policy import LicenseVerdictRequest, LicenseVerdictResult
 from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
 
@@ -78,6 +81,27 @@ def _write_whole(path: Path, text: str) -> None:
         part.unlink(missing_ok=True)
 
 
+async def _with_licenses(
+    field_sets: list[GoStaticBinaryFieldSet], outcomes: tuple[GoStaticOutcome, ...]
+) -> list[GoStaticOutcome]:
+    """Each built binary's licences in its row; a denied one fails it, as in `pants check`."""
+    built = [fs for fs, o in zip(field_sets, outcomes) if o.passed]
+    verdicts = iter(
+        await MultiGet(Get(LicenseVerdictResult, LicenseVerdictRequest(fs)) for fs in built)
+    )
+    out = []
+    for outcome in outcomes:
+        if not outcome.passed:
+            out.append(outcome)
+            continue
+        v = next(verdicts)
+        row = dataclasses.replace(outcome.row, licenses=v.licenses)
+        if v.failure:
+            row = dataclasses.replace(row, verdict=FAIL, problems=(*row.problems, *v.codes))
+        out.append(dataclasses.replace(outcome, row=row, failure=v.failure or outcome.failure))
+    return out
+
+
 @goal_rule
 async def go_static_report(
     console: Console, targets: Targets, subsystem: GoStaticReportSubsystem, build_root: BuildRoot
@@ -86,6 +110,7 @@ async def go_static_report(
         GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)
     ]
     outcomes = await MultiGet(Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in field_sets)
+    outcomes = await _with_licenses(field_sets, outcomes)
     rows = sorted((o.row for o in outcomes), key=lambda r: r.target)
     baseline = None
     if subsystem.baseline:

@@ -36,10 +36,11 @@ class LicenseVerdictRequest:
 
 @dataclass(frozen=True)
 class LicenseVerdictResult:
-    """The licence policy's failure message ("" when none) and its codes."""
+    """The licence policy's failure message ("" when none), its codes, and what was found."""
 
     failure: str
     codes: tuple[str, ...]
+    licenses: tuple[tuple[str, str], ...] = ()  # ("module@version", licence or "unknown")
 
 
 @rule(desc="Check a go_static_binary's licences", level=LogLevel.DEBUG)
@@ -65,9 +66,11 @@ async def license_verdict(
     verdict = judge(policy, licenses, chains)
     if verdict.warnings:
         logger.warning(render_problems(address, verdict.warnings))
+    found_pairs = tuple(sorted((m, lic.shown) for m, lic in licenses.items()))
     if not verdict.problems:
-        return LicenseVerdictResult("", ())
-    return LicenseVerdictResult(render_problems(address, verdict.problems), (LicenseError.code,))
+        return LicenseVerdictResult("", (), found_pairs)
+    failure = render_problems(address, verdict.problems)
+    return LicenseVerdictResult(failure, (LicenseError.code,), found_pairs)
 
 
 def rules():

@@ -186,11 +186,13 @@ def test_table_has_the_issue_columns_in_text_and_markdown() -> None:
         "linkmode",
         "size",
         "verdict",
+        "licenses",
     ]
     assert "⑤" in text[2] and "fail (nss-warning)" in text[2]
     md = table(rows, markdown=True).splitlines()
     assert (
-        md[0].startswith("| target | scenario |") and md[1] == "|---|---|---|---|---|---|---|---|"
+        md[0].startswith("| target | scenario |")
+        and md[1] == "|---|---|---|---|---|---|---|---|---|"
     )
 
 

@@ -14,7 +14,17 @@ from go_static.core.names import FAIL, SCENARIO_GLYPHS
 from go_static.core.sizes import format_size
 
 SCHEMA = "go-static-report/1"
-COLUMNS = ("target", "scenario", "libc", "cgo", "tags", "linkmode", "size", "verdict")
+COLUMNS = (
+    "target",
+    "scenario",
+    "libc",
+    "cgo",
+    "tags",
+    "linkmode",
+    "size",
+    "verdict",
+    "licenses",
+)
 # Size changes smaller than both of these are noise (a rebuilt dependency, a new Go patch release).
 SIZE_NOISE_BYTES, SIZE_NOISE_RATIO = 64 * 1024, 0.01
 
@@ -33,6 +43,8 @@ class LinkageRow:
     size: int | None = None
     verdict: str = FAIL  # "pass" | "fail"
     problems: tuple[str, ...] = ()  # violation codes or error codes
+    # (module or C library, its SPDX licence or "unknown"), for a binary that was built.
+    licenses: tuple[tuple[str, str], ...] = ()
 
     @property
     def scenario_text(self) -> str:
@@ -45,6 +57,10 @@ class LinkageRow:
     @property
     def size_text(self) -> str:
         return format_size(self.size) if self.size is not None else "–"
+
+    @property
+    def licenses_text(self) -> str:
+        return ",".join(sorted({lic for _, lic in self.licenses})) or "–"
 
     @property
     def verdict_text(self) -> str:
@@ -61,6 +77,7 @@ class LinkageRow:
             self.linkmode or "–",
             self.size_text,
             self.verdict_text,
+            self.licenses_text,
         )
 
 
@@ -76,6 +93,7 @@ def _row_dict(row: LinkageRow) -> dict:
         list(row.tags),
         list(row.problems),
     )
+    data["licenses"] = dict(row.licenses)
     return data
 
 
@@ -97,11 +115,19 @@ def from_json(text: str, source: str) -> dict[str, LinkageRow]:
             "cgo_packages": tuple(data.get("cgo_packages", ())),
             "tags": tuple(data.get("tags", ())),
             "problems": tuple(data.get("problems", ())),
+            "licenses": _licenses(data.get("licenses", {})),
         }
         rows[target] = LinkageRow(
             **{k: v for k, v in data.items() if k in LinkageRow.__dataclass_fields__}
         )
     return rows
+
+
+def _licenses(value: object) -> tuple[tuple[str, str], ...]:
+    # A report from before licences has none; anything else but {module: licence} is dropped.
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
 
 
 def table(rows: Iterable[LinkageRow], markdown: bool) -> str:
@@ -152,6 +178,11 @@ def changes(baseline: dict[str, LinkageRow], current: Iterable[LinkageRow]) -> d
         size = _size_change(old.size, row.size)
         if size:
             notes.append(size)
+        known = {lic for _, lic in old.licenses}
+        for module, lic in row.licenses:
+            # A report from before licences (none listed) would flag every one: skip it.
+            if old.licenses and lic not in known:
+                notes.append(f"new licence in the binary: {lic} ({module})")
         if old.verdict != row.verdict:
             notes.append(f"verdict changed from {old.verdict} to {row.verdict_text}")
         if notes:
