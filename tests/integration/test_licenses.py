@@ -53,3 +53,18 @@ def test_every_sbom_carries_the_licences() -> None:
         assert licences["zstd"] == [{"expression": "BSD-3-Clause OR GPL-2.0-only"}]
     finally:
         shutil.rmtree(dist, ignore_errors=True)
+
+
+def test_explain_says_why_a_module_is_in_the_binary() -> None:
+    result = run_pants(
+        "go-static-explain",
+        "src/go/cmd/idgen:idgen",
+        "--go-static-explain-why=['github.com/google/uuid', 'github.com/mattn/go-sqlite3']",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert (
+        "why github.com/google/uuid: example.com/monorepo/cmd/idgen -> github.com/google/uuid"
+        in out
+    )
+    assert "why github.com/mattn/go-sqlite3: not imported" in out
