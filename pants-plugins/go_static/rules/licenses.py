@@ -1,8 +1,8 @@
 """Rules: each linked Go module's licence, by the pinned licensecheck (go_static.core.licenses).
 
-One sandboxed process per module version reads the licence files at the module's root in the
-module cache. Its cache key is the module version and its go.sum hash (and only that module's
-root files, when the cache is an input digest), so a monorepo's binaries share every scan.
+One sandboxed process per binary reads the licence files at each module's root in the module
+cache. Its cache key is the module versions and their go.sum hashes (and only those modules' root
+files, when the cache is an input digest), so binaries with the same modules share one scan.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pants.engine.fs import Digest, DigestSubset, PathGlobs
 from pants.engine.process import Process, ProcessCacheScope, ProcessResult
-from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.rules import Get, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
@@ -49,52 +49,6 @@ async def build_licensecheck(subsystem: LicensecheckSubsystem) -> Licensecheck:
 
 
 @dataclass(frozen=True)
-class ModuleLicenseRequest:
-    """Scan one module version's root licence files in the build's module cache."""
-
-    module: ModuleVersion
-    h1: str  # its go.sum hash: with the version, the scan's cache key
-    modules: Digest  # the build's ModuleCache (empty when the named module cache serves)
-
-
-@rule(desc="Detect a Go module's licence", level=LogLevel.DEBUG)
-async def scan_module_license(
-    request: ModuleLicenseRequest, tool: Licensecheck, downloads: ToolchainDownloads
-) -> ModuleLicense:
-    root = f"{GOMODCACHE_DIR}/{request.module.source_dir}"
-    if downloads.enabled:
-        # Only this module's root files: the key then doesn't change with the rest of the cache.
-        files = await Get(
-            Digest, DigestSubset(request.modules, PathGlobs([f"{request.module.source_dir}/*"]))
-        )
-        cache = {"immutable_input_digests": FrozenDict({GOMODCACHE_DIR: files})}
-    else:
-        cache = {"append_only_caches": FrozenDict({"go_static_gomodcache": GOMODCACHE_DIR})}
-    result = await Get(
-        ProcessResult,
-        Process(
-            (tool.path, root),
-            description=f"Detect the licence of {request.module}",
-            input_digest=tool.digest,
-            env={"__GO_SUM_H1": request.h1},
-            level=LogLevel.DEBUG,
-            cache_scope=ProcessCacheScope.SUCCESSFUL,
-            **cache,
-        ),
-    )
-    # A module missing from the cache scans as an error: unknown, never a guess.
-    return parse_scan(result.stdout).get(root, ModuleLicense(None))
-
-
-@dataclass(frozen=True)
-class ModuleLicensesRequest:
-    """The licences of every module a binary's build info lists."""
-
-    build_info: GoBuildInfo
-    modules: Digest
-
-
-@dataclass(frozen=True)
 class ModuleLicenses:
     """Each module's licence, keyed by the path build info names it by (a replaced module: the
     original path, the replacement's licence); a local directory replacement is not scanned."""
@@ -107,18 +61,54 @@ class ModuleLicenses:
         return {f"{p}@{self.versions[p]}": lic for p, lic in self.by_path.items()}
 
 
+@dataclass(frozen=True)
+class ModuleLicensesRequest:
+    """The licences of every module a binary's build info lists."""
+
+    build_info: GoBuildInfo
+    modules: Digest  # the build's ModuleCache (empty when the named module cache serves)
+
+
 @rule(desc="Detect the licences of a binary's Go modules", level=LogLevel.DEBUG)
-async def module_licenses(request: ModuleLicensesRequest) -> ModuleLicenses:
+async def module_licenses(
+    request: ModuleLicensesRequest, tool: Licensecheck, downloads: ToolchainDownloads
+) -> ModuleLicenses:
     deps = []
     for dep in request.build_info.modules:
         path, version = module_identity(dep)
         if version:  # a local directory has no module cache copy to scan
             deps.append((dep.path, ModuleVersion(path, version), dep.effective.sum))
-    found = await MultiGet(
-        Get(ModuleLicense, ModuleLicenseRequest(mv, h1, request.modules)) for _, mv, h1 in deps
+    if not deps:
+        return ModuleLicenses(FrozenDict(), FrozenDict())
+    # One process for the binary: licensecheck compiles its licence set on each start (~1.4 s,
+    # benchmarks/licenses), which a process per module would pay once per module.
+    roots = [f"{GOMODCACHE_DIR}/{mv.source_dir}" for _, mv, _ in deps]
+    if downloads.enabled:
+        # Only the modules' root files: the key doesn't change with the rest of the cache.
+        globs = PathGlobs([f"{mv.source_dir}/*" for _, mv, _ in deps])
+        files = await Get(Digest, DigestSubset(request.modules, globs))
+        cache = {"immutable_input_digests": FrozenDict({GOMODCACHE_DIR: files})}
+    else:
+        cache = {"append_only_caches": FrozenDict({"go_static_gomodcache": GOMODCACHE_DIR})}
+    result = await Get(
+        ProcessResult,
+        Process(
+            (tool.path, *roots),
+            description=f"Detect the licences of {len(deps)} Go modules",
+            input_digest=tool.digest,
+            # With the module versions in argv, their go.sum hashes make the key the content.
+            env={"__GO_SUM_H1": " ".join(h1 for _, _, h1 in deps)},
+            level=LogLevel.DEBUG,
+            cache_scope=ProcessCacheScope.SUCCESSFUL,
+            **cache,
+        ),
     )
+    found = parse_scan(result.stdout)
+    # A module missing from the cache scans as an error: unknown, never a guess.
     return ModuleLicenses(
-        FrozenDict({p: lic for (p, _, _), lic in zip(deps, found)}),
+        FrozenDict(
+            {p: found.get(root, ModuleLicense(None)) for (p, _, _), root in zip(deps, roots)}
+        ),
         FrozenDict({p: mv.version for p, mv, _ in deps}),
     )
 
