@@ -14,6 +14,7 @@ from pants.util.logging import LogLevel
 
 from go_static.core.errors import render_problems
 from go_static.core.licenses.policy import (
+    STDLIB,
     LicenseError,
     LicensePolicy,
     ModuleLicense,
@@ -58,6 +59,10 @@ async def license_verdict(
     main = inputs.closure.main.import_path
     chains = {path: import_chain(packages, main, path) for path in found.by_path}
     licenses = found.labelled()
+    # Go's standard library is in every binary, under Go's BSD-3-Clause (as the SBOM says).
+    licenses[f"{STDLIB}@{info.go_version.split()[0] if info.go_version else 'unknown'}"] = (
+        ModuleLicense("BSD-3-Clause")
+    )
     sbom = checked.check.sbom
     for c in sbom.c_components if sbom else ():
         licenses[f"{c.name}@{c.version or 'unknown'}"] = ModuleLicense(c.license or None)

@@ -175,3 +175,12 @@ def test_unknown_licences_do_what_the_option_says(
         LicensePolicy.from_option({"unknown": unknown}), {"m@v1.0.0": ModuleLicense(None)}
     )
     assert (len(verdict.problems), len(verdict.warnings)) == (problems, warnings)
+
+
+def test_the_standard_library_s_fix_does_not_ask_to_drop_an_import() -> None:
+    verdict = judge(
+        LicensePolicy.from_option({"allowed": ["MIT"]}),
+        {"stdlib@go1.27.3": ModuleLicense("BSD-3-Clause")},
+    )
+    (problem,) = verdict.problems
+    assert problem.fix.startswith("Go's standard library is in every Go binary")

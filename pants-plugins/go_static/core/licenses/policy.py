@@ -22,6 +22,7 @@ from go_static.core.gograph.graph import GoPackage
 # pkg.go.dev's internal/licenses.coverageThreshold: a file matched less than this is unknown.
 COVERAGE_THRESHOLD = 75.0
 UNKNOWN = "unknown"
+STDLIB = "stdlib"  # the name the SBOM gives Go's standard library
 UNKNOWN_ACTIONS = ("fail", "warn", "allow")
 OPTION = "[go-static].licenses"
 # The detector's output is hostile input: bound what is read of it.
@@ -291,11 +292,16 @@ def judge(
                     "A static binary carries the module's code, so its licence applies to the "
                     "binary you ship.",
                     (
-                        f"drop or replace the import of {chain[-1]} in {chain[-2]}"
-                        if len(chain) > 1
-                        else "drop or replace the import that pulls the module in"
-                    )
-                    + f", or change {OPTION} if the licence is acceptable.",
+                        "Go's standard library is in every Go binary: allow its licence in "
+                        f"{OPTION}."
+                        if module.startswith(STDLIB + "@")
+                        else (
+                            f"drop or replace the import of {chain[-1]} in {chain[-2]}"
+                            if len(chain) > 1
+                            else "drop or replace the import that pulls the module in"
+                        )
+                        + f", or change {OPTION} if the licence is acceptable."
+                    ),
                     details=(("Licence", lic.expression), *details, *set_in),
                 )
             )
