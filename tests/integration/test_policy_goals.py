@@ -49,6 +49,7 @@ def test_report_twice_with_a_baseline_shows_the_diff() -> None:
             "runtime",
             "verdict",
             "vulns",
+            "licenses",
         ]
         assert (dist / "linkage.md").read_text().startswith("| target | scenario | libc |")
         baseline = json.loads((dist / "linkage.json").read_text())

@@ -223,6 +223,7 @@ def test_report_table_files_and_baseline(rule_runner: RuleRunner) -> None:
         "runtime",
         "verdict",
         "vulns",
+        "licenses",
     ]
     assert any(r.startswith("r:calc-glibc") and "glibc" in r and "pass" in r for r in rows)
     root = Path(rule_runner.build_root)

@@ -1,6 +1,7 @@
 """Tier 1: the folders are the architecture, and imports follow it.
 
-`core/` runs without Pants (stdlib and pyelftools; `core/sbom` adds cyclonedx-python-lib): the
+`core/` runs without Pants (stdlib and pyelftools; `core/sbom` adds cyclonedx-python-lib,
+`core/licenses` its license-expression): the
 standalone checker and its PEX depend on it, and it is what makes the decision table
 unit-testable. Each folder may import only the folders listed for it in ALLOWED, goals never
 import other goals, and there is no import circle. Imports under `if TYPE_CHECKING:` count: an
@@ -39,6 +40,7 @@ CORE = (
     "core.sbom",
     "core.provenance",
     "core.oci",
+    "core.licenses",
 )
 # The folders (areas) each area may import besides itself. Anything not here is a violation.
 ALLOWED = {
@@ -51,6 +53,7 @@ ALLOWED = {
     "core.sbom": {SHARED, "core.checker", "core.gograph"},
     "core.provenance": {SHARED, "core.checker", "core.mode", "core.sbom"},
     "core.oci": {SHARED},
+    "core.licenses": {SHARED, "core.gograph"},
     "check": {"core.checker"},
     "subsystems": set(CORE),
     "target_types": set(CORE),

@@ -7,9 +7,8 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
-from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
+from go_static.rules.gates import GatedOutcome, GatedOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
-from go_static.rules.vulngate import VulnVerdict, VulnVerdictRequest, failures
 
 
 class GoStaticBinaryCheckRequest(CheckRequest):
@@ -19,18 +18,10 @@ class GoStaticBinaryCheckRequest(CheckRequest):
 
 @rule(desc="Check go_static_binary targets", level=LogLevel.DEBUG)
 async def check_go_static_binaries(request: GoStaticBinaryCheckRequest) -> CheckResults:
-    outcomes = await MultiGet(
-        Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in request.field_sets
-    )
-    # The vulnerability gate ([go-static].vulnerabilities); an empty verdict when off.
-    vulns = await MultiGet(Get(VulnVerdict, VulnVerdictRequest(fs)) for fs in request.field_sets)
-    passed = [
-        f"✓ {o.row.target}: {o.summary}"
-        for o, v in zip(outcomes, vulns)
-        if o.passed and not v.failure
-    ]
-    failed = failures(outcomes, vulns)
-    warned = [v.warning for v in vulns if v.warning]
+    gated = await MultiGet(Get(GatedOutcome, GatedOutcomeRequest(fs)) for fs in request.field_sets)
+    passed = [f"✓ {g.outcome.row.target}: {g.outcome.summary}" for g in gated if g.outcome.passed]
+    failed = [g.outcome.failure for g in gated if not g.outcome.passed]
+    warned = [g.warning for g in gated if g.warning]
     stdout = "\n".join([*passed, *warned])
     result = CheckResult(
         exit_code=1 if failed else 0,

@@ -14,11 +14,12 @@ from pants.engine.console import Console
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.engine.target import Targets
-from pants.option.option_types import BoolOption
+from pants.option.option_types import BoolOption, StrListOption
 from pants.util.strutil import softwrap
 
 from go_static.core.errors import Problem
 from go_static.core.gograph.goenv import GoEnv
+from go_static.core.licenses.policy import import_chain
 from go_static.core.mode.build_mode import BuildMode, go_build_argv
 from go_static.core.mode.build_mode import explain as explain_mode
 from go_static.core.mode.decision import Decision, render_decisions
@@ -26,6 +27,8 @@ from go_static.core.mode.environment import go_env_settings, toolchain_settings
 from go_static.core.mode.toolchains import CCompiler, GoSdk
 from go_static.rules.plan import (
     GoStaticBinaryFieldSet,
+    GoStaticInputs,
+    GoStaticInputsRequest,
     GoStaticPlan,
     GoStaticPlanRequest,
     compiler_request,
@@ -45,6 +48,18 @@ class GoStaticExplainSubsystem(GoalSubsystem):
 
     json = BoolOption(
         default=False, help="Print a JSON list, one object per target, instead of text."
+    )
+    why = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            Module paths to explain the presence of: for each, the import chain from the
+            target's main package to a package of that module, or that it isn't imported.
+
+            E.g. `--go-static-explain-why=github.com/google/uuid`, for a module whose licence
+            `pants check` denies. From the same `go list -deps` data; nothing is built.
+            """
+        ),
     )
 
 
@@ -129,6 +144,14 @@ def _render(item: dict, mode: BuildMode, env: tuple[Decision, ...]) -> str:
     return "\n".join(lines)
 
 
+def _render_why(found: dict[str, list[str]]) -> str:
+    lines = []
+    for module, chain in found.items():
+        said = " -> ".join(chain) if chain else "not imported: no package of it is in the binary"
+        lines.append(f"  why {module}: {said}")
+    return "".join("\n" + line for line in lines)
+
+
 @goal_rule
 async def go_static_explain(
     console: Console,
@@ -152,11 +175,23 @@ async def go_static_explain(
     items = [
         _explanation(plan, plan.output_path, cc, env) for plan, cc, env in zip(plans, ccs, envs)
     ]
+    whys: list[dict[str, list[str]]] = [{} for _ in field_sets]
+    if subsystem.why:
+        inputs = await MultiGet(Get(GoStaticInputs, GoStaticInputsRequest(fs)) for fs in field_sets)
+        for found, closure in zip(whys, (i.closure for i in inputs)):
+            packages = {p.import_path: p for p in closure.packages}
+            for module in subsystem.why:
+                found[module] = list(import_chain(packages, closure.main.import_path, module))
+        for item, found in zip(items, whys):
+            item["why"] = found
     if subsystem.json:
         console.print_stdout(json.dumps(items, indent=2, ensure_ascii=False))
     else:
         console.print_stdout(
-            "\n\n".join(_render(i, p.mode, env) for i, p, env in zip(items, plans, envs))
+            "\n\n".join(
+                _render(i, p.mode, env) + _render_why(why)
+                for i, p, env, why in zip(items, plans, envs, whys)
+            )
         )
     return GoStaticExplain(exit_code=0)
 

@@ -19,9 +19,8 @@ from pants.util.strutil import softwrap
 
 from go_static.core.errors import Problem
 from go_static.core.review.linkage import changes, from_json, render_changes, table, to_json
-from go_static.rules.outcome import GoStaticOutcome, GoStaticOutcomeRequest
+from go_static.rules.gates import GatedOutcome, GatedOutcomeRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet
-from go_static.rules.vulngate import VulnVerdict, VulnVerdictRequest, failures, with_vulns
 
 
 class GoStaticReportSubsystem(GoalSubsystem):
@@ -87,9 +86,8 @@ async def go_static_report(
     field_sets = [
         GoStaticBinaryFieldSet.create(t) for t in targets if GoStaticBinaryFieldSet.is_applicable(t)
     ]
-    outcomes = await MultiGet(Get(GoStaticOutcome, GoStaticOutcomeRequest(fs)) for fs in field_sets)
-    vulns = await MultiGet(Get(VulnVerdict, VulnVerdictRequest(fs)) for fs in field_sets)
-    rows = sorted((with_vulns(o.row, v) for o, v in zip(outcomes, vulns)), key=lambda r: r.target)
+    gated = await MultiGet(Get(GatedOutcome, GatedOutcomeRequest(fs)) for fs in field_sets)
+    rows = sorted((g.outcome.row for g in gated), key=lambda r: r.target)
     baseline = None
     if subsystem.baseline:
         path = _resolve(subsystem.baseline, build_root.path)
@@ -110,7 +108,7 @@ async def go_static_report(
         return table(rows, markdown)
 
     console.print_stdout(render(markdown=False))
-    failed = failures(outcomes, vulns)
+    failed = [g.outcome.failure for g in gated if not g.outcome.passed]
     for failure in failed:
         console.print_stderr(f"\n{failure}")
     if subsystem.output_file:

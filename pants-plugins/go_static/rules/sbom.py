@@ -36,6 +36,7 @@ from go_static.core.sbom.components import (
     bundled_c_files,
     detect_libc,
 )
+from go_static.rules.licenses import ModuleLicenses, ModuleLicensesRequest
 from go_static.rules.toolchain import (
     ZIG_TOOL,
     DownloadedToolchain,
@@ -181,6 +182,7 @@ async def go_static_sbom(
         if vulns.enabled and request.binary != EMPTY_DIGEST
         else None
     )
+    licenses = await Get(ModuleLicenses, ModuleLicensesRequest(request.build_info, request.modules))
     try:
         document = sbom_json(
             binary_name=os.path.basename(request.output_path),
@@ -192,6 +194,7 @@ async def go_static_sbom(
             go_work=request.go_work,
             vulndb=scan.db if scan else "",
             vulnerabilities=scan.findings if scan else (),
+            module_licenses={p: (lic.expression, lic.files) for p, lic in licenses.by_path.items()},
         )
     except ValueError as e:  # cyclonedx and packageurl reject a value they can't represent
         problem = Problem(

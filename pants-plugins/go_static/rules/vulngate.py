@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Iterable
 
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
@@ -16,7 +15,6 @@ from go_static.core.review.linkage import LinkageRow
 from go_static.core.review.vulns import Verdict, VulnSettings, judge
 from go_static.core.vulnerability import Finding
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
-from go_static.rules.outcome import GoStaticOutcome
 from go_static.rules.plan import GoStaticBinaryFieldSet
 from go_static.rules.vulncheck import Today, VulnScan, VulnScanRequest
 
@@ -79,15 +77,6 @@ def with_vulns(row: LinkageRow, verdict: VulnVerdict) -> LinkageRow:
         return row
     problems = tuple(dict.fromkeys((*row.problems, *verdict.codes)))
     return dataclasses.replace(row, verdict=FAIL, problems=problems)
-
-
-def failures(outcomes: Iterable[GoStaticOutcome], verdicts: Iterable[VulnVerdict]) -> list[str]:
-    """Each failing target's whole message: its outcome's failure, then the gate's."""
-    return [
-        "\n".join(text for text in (o.failure, v.failure) if text)
-        for o, v in zip(outcomes, verdicts)
-        if not o.passed or v.failure
-    ]
 
 
 def rules():

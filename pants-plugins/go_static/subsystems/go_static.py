@@ -449,6 +449,25 @@ class GoStaticSubsystem(Subsystem):
         ),
     )
 
+    # --- licences (issue 30): the policy's logic is go_static.core.licenses.policy ---
+    licenses = DictOption[Any](
+        default={},
+        help=softwrap(
+            """
+            Which licences a go_static_binary may link: `allowed` and `denied` lists of SPDX
+            ids, and `unknown` = "fail", "warn" (the default) or "allow".
+
+            `pants check` fails a binary that links a Go module, or a C library, whose licence
+            this denies (an empty `allowed` allows every licence not denied), naming the module,
+            its licence and the import chain that pulls it in. `A OR B` passes when either
+            passes. A module whose licence files the detector does not recognise is unknown;
+            allow it as `LicenseRef-<name>` after reading its licence. E.g.
+            `{denied = ["GPL-3.0-only", "AGPL-3.0-only"], unknown = "fail"}`. See
+            docs/licenses.md.
+            """
+        ),
+    )
+
 
 @rule(desc="Read the cgo module knowledge table")
 async def go_static_knowledge(subsystem: GoStaticSubsystem) -> KnowledgeTable:

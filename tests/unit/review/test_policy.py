@@ -188,6 +188,7 @@ def test_table_has_the_issue_columns_in_text_and_markdown() -> None:
         "runtime",
         "verdict",
         "vulns",
+        "licenses",
     ]
     assert "⑤" in text[2] and "fail (nss-warning)" in text[2]
     md = table(rows, markdown=True).splitlines()

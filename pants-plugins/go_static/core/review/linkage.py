@@ -25,6 +25,7 @@ COLUMNS = (
     "runtime",
     "verdict",
     "vulns",
+    "licenses",
 )
 # Size changes smaller than both of these are noise (a rebuilt dependency, a new Go patch release).
 SIZE_NOISE_BYTES, SIZE_NOISE_RATIO = 64 * 1024, 0.01
@@ -93,6 +94,7 @@ class LinkageRow:
             self.runtime or "–",
             self.verdict_text,
             self.vulns_text,
+            self.licenses_text,
         )
 
 
@@ -109,6 +111,7 @@ def _row_dict(row: LinkageRow) -> dict:
         list(row.problems),
     )
     data["vulns"] = None if row.vulns is None else list(row.vulns)
+    data["licenses"] = dict(row.licenses)
     return data
 
 
@@ -132,6 +135,7 @@ def from_json(text: str, source: str) -> dict[str, LinkageRow]:
             "problems": tuple(data.get("problems", ())),
             # A report from before the scan existed has no vulns: not scanned.
             "vulns": None if data.get("vulns") is None else tuple(map(str, data["vulns"])),
+            "licenses": _licenses(data.get("licenses", {})),
         }
         rows[target] = LinkageRow(
             **{k: v for k, v in data.items() if k in LinkageRow.__dataclass_fields__}

@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import re
 import uuid
-from typing import Iterable
+from typing import Iterable, Mapping, Tuple
 
 from cyclonedx.factory.license import LicenseFactory
 from cyclonedx.model import HashAlgorithm, HashType, Property, XsUri
@@ -67,6 +67,8 @@ REVIEWED_SETTINGS = (
     "vcs.time",
     "vcs.modified",
 )
+# A module's detected licence: (SPDX expression, or None when unknown; the licence files read).
+ModuleLicenseFact = Tuple["str | None", Tuple[str, ...]]
 _GO_RELEASE = re.compile(r"^go(\d+\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?)(?:\s|$)")
 
 
@@ -128,11 +130,17 @@ def module_identity(dep: GoModule) -> tuple[str, str]:
     return (dep.path, "") if local else (used.path, used.version)
 
 
-def _module(dep: GoModule) -> Component:
+def _module(dep: GoModule, license: ModuleLicenseFact | None = None) -> Component:
     # A property keeps the original of a replaced module.
     used = dep.effective
     path, version = module_identity(dep)
     props = []
+    if license is not None:
+        expression, files = license
+        # Unknown stays unknown: no licence entry (a guessed one would be worse than none).
+        props.append(_prop("license", "files", ", ".join(files) or "none"))
+        if not expression:
+            props.append(_prop("license", "detected", "unknown"))
     if used.sum:
         props.append(_prop("go", "h1", used.sum))
     if dep.replaced_by is not None:
@@ -147,6 +155,7 @@ def _module(dep: GoModule) -> Component:
         # No purl without a version: a version-less purl would match every advisory for it.
         purl=golang_purl(path, version) if version else None,
         hashes=[HashType(alg=HashAlgorithm.SHA_256, content=digest)] if digest else [],
+        licenses=_licenses(license[0] or "") if license is not None else [],
         properties=props,
     )
 
@@ -265,13 +274,17 @@ def sbom_json(
     go_work: str | None = None,
     vulndb: str = "",
     vulnerabilities: Iterable[Finding] = (),
+    module_licenses: Mapping[str, ModuleLicenseFact] | None = None,
 ) -> str:
     """The CycloneDX 1.6 JSON of one binary; the same inputs give the same bytes. `go_work` is
-    the repo path of the go.work it was built with. With `vulndb` (the DB the binary was scanned
-    against), the Go modules' findings are its `vulnerabilities` and the C is marked not scanned."""
+    the repo path of the go.work it was built with; `module_licenses` maps a build info module
+    path to (SPDX expression or None when unknown, the licence files read). With `vulndb` (the DB
+    the binary was scanned against), the Go modules' findings are its `vulnerabilities` and the C
+    is marked not scanned."""
     binary = _binary(binary_name, binary_sha256, address, build_info, libc, go_work)
     modules = {dep.path: dep for dep in build_info.modules}
-    module_components = {path: _module(dep) for path, dep in modules.items()}
+    found = module_licenses or {}
+    module_components = {path: _module(dep, found.get(path)) for path, dep in modules.items()}
     c_list = [*([libc] if libc else []), *c_components]
     c_parts = [(c, _c(c, modules)) for c in c_list]
     if vulndb:
