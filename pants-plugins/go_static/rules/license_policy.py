@@ -22,6 +22,7 @@ from go_static.core.licenses.policy import (
     judge,
 )
 from go_static.rules.build import GoStaticCheckedBuild, GoStaticCheckedBuildRequest
+from go_static.rules.go_tools import GoToolBuildError
 from go_static.rules.licenses import ModuleLicenses, ModuleLicensesRequest
 from go_static.rules.plan import GoStaticBinaryFieldSet, GoStaticInputs, GoStaticInputsRequest
 
@@ -54,6 +55,9 @@ async def license_verdict(
     if not checked.check.passed or info is None:
         return LicenseVerdictResult("", ())
     found = await Get(ModuleLicenses, ModuleLicensesRequest(info, checked.build.modules))
+    if found.unavailable and (policy.allowed or policy.denied or policy.unknown == "fail"):
+        # The policy needs an answer the detector couldn't give.
+        return LicenseVerdictResult(found.unavailable, (GoToolBuildError.code,))
     inputs = await Get(GoStaticInputs, GoStaticInputsRequest(request.field_set))
     packages = {p.import_path: p for p in inputs.closure.packages}
     main = inputs.closure.main.import_path

@@ -7,6 +7,7 @@ files, when the cache is an input digest), so binaries with the same modules sha
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from pants.engine.fs import Digest, DigestSubset, PathGlobs
@@ -22,30 +23,29 @@ from go_static.core.licenses.tool import licensecheck_tool
 from go_static.core.mode.environment import GOMODCACHE_DIR
 from go_static.core.review.policy import origins_from_ranks
 from go_static.core.sbom.bom import module_identity
-from go_static.rules.go_tools import BuiltGoTool, GoToolRequest, version_error
+from go_static.rules.go_tools import BuiltGoTool, GoToolBuildError, GoToolRequest, pinned_request
 from go_static.rules.toolchain import ToolchainDownloads
 from go_static.subsystems.go_static import GoStaticSubsystem
 from go_static.subsystems.licensecheck import LicensecheckSubsystem
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
-class Licensecheck:
+class Licensecheck(BuiltGoTool):
     """The licence detector, at `path` inside `digest`."""
-
-    digest: Digest
-    path: str
 
 
 @rule(desc="Build licensecheck from the Go module proxy", level=LogLevel.DEBUG)
 async def build_licensecheck(subsystem: LicensecheckSubsystem) -> Licensecheck:
-    try:
-        tool = licensecheck_tool(subsystem.version)
-    except ValueError as error:
-        raise version_error(
-            "[go-static-licensecheck].version", error, "the SBOM names each module's licence"
-        ) from None
-    built = await Get(BuiltGoTool, GoToolRequest(tool))
-    return Licensecheck(built.digest, built.path)
+    request = pinned_request(
+        licensecheck_tool,
+        subsystem.version,
+        "[go-static-licensecheck].version",
+        "The SBOM names each module's licence",
+    )
+    built = await Get(BuiltGoTool, GoToolRequest, request)
+    return Licensecheck(built.digest, built.path, built.version)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ class ModuleLicenses:
 
     by_path: FrozenDict[str, ModuleLicense]
     versions: FrozenDict[str, str]  # path -> the version scanned, for messages
+    # Why nothing was scanned (the detector couldn't be built, e.g. offline): every licence is
+    # then unknown, never guessed.
+    unavailable: str = ""
 
     def labelled(self) -> dict[str, ModuleLicense]:
         """{"path@version": licence}, as the policy names modules."""
@@ -71,7 +74,7 @@ class ModuleLicensesRequest:
 
 @rule(desc="Detect the licences of a binary's Go modules", level=LogLevel.DEBUG)
 async def module_licenses(
-    request: ModuleLicensesRequest, tool: Licensecheck, downloads: ToolchainDownloads
+    request: ModuleLicensesRequest, downloads: ToolchainDownloads
 ) -> ModuleLicenses:
     deps = []
     for dep in request.build_info.modules:
@@ -80,6 +83,17 @@ async def module_licenses(
             deps.append((dep.path, ModuleVersion(path, version), dep.effective.sum))
     if not deps:
         return ModuleLicenses(FrozenDict(), FrozenDict())
+    try:
+        tool = await Get(Licensecheck)
+    except GoToolBuildError as e:
+        # A binary still builds where the detector can't (a vendored repo offline): its SBOM
+        # says unknown, and a licence policy that needs an answer fails on that.
+        logger.warning(f"Module licences not detected, so they are unknown:\n{e}")
+        return ModuleLicenses(
+            FrozenDict({p: ModuleLicense(None) for p, _, _ in deps}),
+            FrozenDict({p: mv.version for p, mv, _ in deps}),
+            unavailable=str(e),
+        )
     # One process for the binary: licensecheck compiles its licence set on each start (~1.4 s,
     # benchmarks/licenses), which a process per module would pay once per module.
     roots = [f"{GOMODCACHE_DIR}/{mv.source_dir}" for _, mv, _ in deps]
