@@ -7,12 +7,9 @@ certificate a test CA signed, the time zone program with no zoneinfo anywhere.
 
 from __future__ import annotations
 
-import http.server
 import importlib.util
 import shutil
-import ssl
 import subprocess
-import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -71,37 +68,19 @@ def test_an_image_missing_what_its_binary_reads_fails_with_the_fix(
     assert not list(dist.rglob("*.oci.tar"))
 
 
-def _make_ca(directory: Path) -> dict[str, str]:
-    path = REPO_ROOT / "build-support" / "private_git_server.py"
-    spec = importlib.util.spec_from_file_location("private_git_server", path)
+def _tls_lab():
+    path = REPO_ROOT / "tests" / "unit" / "tls_lab.py"
+    spec = importlib.util.spec_from_file_location("tls_lab", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.make_certs(directory, "runtime.test")
+    return module
 
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(url, the test CA's PEM) of a local HTTPS server."""
-    certs = _make_ca(tmp_path_factory.mktemp("ca"))
-
-    class Hello(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"hello over tls")
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certs["cert"], certs["key"])
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}/", Path(certs["ca"]).read_text()
-    finally:
-        server.shutdown()
+    with _tls_lab().https_server(tmp_path_factory.mktemp("ca")) as served:
+        yield served
 
 
 def test_the_tls_client_needs_the_roots_layer_plus_the_ca(

@@ -6,18 +6,15 @@ the real failure (or success) of that binary in a root holding exactly the image
 
 from __future__ import annotations
 
-import http.server
-import importlib.util
 import os
 import shutil
-import ssl
 import subprocess
-import threading
 from pathlib import Path
 from typing import Iterator
 
 import certifi
 import pytest
+from tls_lab import https_server
 
 from elf_lab import GO, GOROOT, NAMED_CACHES, ZIG
 from go_static.core.oci.ca_roots import CA_BUNDLE_PATH, certifi_ca_roots
@@ -212,38 +209,11 @@ def test_each_binary_reports_exactly_what_it_reads_even_stripped(built: dict[str
     assert _needs(built["paris"], ("netgo", "timetzdata")).embedded_tzdata
 
 
-def _make_ca(directory: Path) -> dict[str, str]:
-    spec = importlib.util.spec_from_file_location(
-        "private_git_server", REPO_ROOT / "build-support" / "private_git_server.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_certs(directory, "runtime.test")
-
-
 @pytest.fixture(scope="module")
 def https_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A local HTTPS server whose certificate a test CA signed: (url, the CA's PEM)."""
-    certs = _make_ca(tmp_path_factory.mktemp("ca"))
-
-    class Hello(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"hello over tls")
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certs["cert"], certs["key"])
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}/", Path(certs["ca"]).read_text()
-    finally:
-        server.shutdown()
+    with https_server(tmp_path_factory.mktemp("ca")) as served:
+        yield served
 
 
 def test_tls_without_roots_fails_the_image_and_in_the_root(
