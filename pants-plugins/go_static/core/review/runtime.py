@@ -154,17 +154,31 @@ def _ca_roots(binary: str, needs: RuntimeNeeds, image: ImageFiles) -> RuntimeFin
     )
 
 
-def _zoneinfo(binary: str, needs: RuntimeNeeds, image: ImageFiles) -> RuntimeFinding | None:
+def _zoneinfo(
+    binary: str, needs: RuntimeNeeds, image: ImageFiles, tzdata: str
+) -> RuntimeFinding | None:
     if not (needs.load_location and not needs.embedded_tzdata and not image.has_zoneinfo()):
         return None
+    why = "time.LoadLocation then fails with `unknown time zone` for every zone but UTC and Local."
+    if tzdata == TZDATA_OFF:
+        # The field declares the program loads no named zone: a library's unused path only.
+        return RuntimeFinding(
+            CODE_ZONEINFO,
+            False,
+            Problem(
+                f'{binary} (tzdata="off") links time.LoadLocation, but neither it nor the image '
+                "has a time zone database.",
+                why + ' tzdata="off" declares that the program never loads a named zone.',
+                'If it does, set `tzdata="embed"` instead.',
+            ),
+        )
     return RuntimeFinding(
         CODE_ZONEINFO,
         True,
         Problem(
             f"{binary} calls time.LoadLocation, but neither it nor the image has a time "
             "zone database.",
-            "time.LoadLocation then fails with `unknown time zone` for every zone but "
-            "UTC and Local.",
+            why,
             f'Set `tzdata="embed"` on {binary} (the {TZDATA_TAG} tag builds Go\'s '
             'zoneinfo in), or import _ "time/tzdata" in the program. If only a library links '
             'it, on a path the program never takes, declare that with `tzdata="off"`.',
@@ -222,26 +236,13 @@ def runtime_findings(
     links may reference time.LoadLocation on a path the program never takes), so a missing
     zone database only warns.
     """
-    found = (check(binary, needs, image) for check in (_ca_roots, _zoneinfo, _passwd, _resolver))
-    findings = [f for f in found if f]
-    if tzdata == TZDATA_OFF:
-        findings = [_declared_off(f) if f.code == CODE_ZONEINFO else f for f in findings]
-    return findings
-
-
-def _declared_off(finding: RuntimeFinding) -> RuntimeFinding:
-    problem = finding.problem
-    return RuntimeFinding(
-        finding.code,
-        False,
-        Problem(
-            problem.what.replace(
-                " calls time.LoadLocation", ' (tzdata="off") links time.LoadLocation'
-            ),
-            problem.why + ' tzdata="off" declares that the program never loads a named zone.',
-            'If it does, set `tzdata="embed"` instead.',
-        ),
-    )
+    found = [
+        _ca_roots(binary, needs, image),
+        _zoneinfo(binary, needs, image, tzdata),
+        _passwd(binary, needs, image),
+        _resolver(binary, needs, image),
+    ]
+    return [f for f in found if f]
 
 
 class RuntimeCheckError(GoStaticError):
